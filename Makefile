@@ -1,0 +1,32 @@
+# The two commands a new user copies: `make demo` and `make test`. Both run `make setup` first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test bench browser clean
+
+setup: $(STAMP) browser
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "checkout-harness needs Python >= 3.11")'
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+browser:
+	@bash scripts/ensure-browser.sh
+
+demo: setup
+	$(VENV)/bin/checkout-harness demo
+
+test: setup
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+
+bench: setup
+	$(PY) bench/gateway_throughput.py
+
+clean:
+	rm -rf $(VENV) runs .pytest_cache .hypothesis test-artifacts

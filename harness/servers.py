@@ -1,0 +1,140 @@
+"""Start and stop the servers a run needs, each in its own process group so none is left behind.
+
+The harness never imports the gateway: it runs `python -m mock_gateway` like any other program
+and talks to it over HTTP.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+_URL = re.compile(r"listening on (http://\S+)")
+
+
+class ServerError(RuntimeError):
+    pass
+
+
+class ManagedProcess:
+    """A child process in its own session; `stop()` ends it and everything it started."""
+
+    def __init__(self, argv: list[str], log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
+        self.argv = argv
+        self.log_path = log_path
+        self._log: IO[str] | None = None
+        self.proc = subprocess.Popen(
+            argv,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+            env={**os.environ, **(env or {})},
+        )
+        self.lines: list[str] = []
+        self._first_url: str | None = None
+        self._url_ready = threading.Event()
+        self._reader = threading.Thread(target=self._pump, daemon=True)
+        self._reader.start()
+
+    def _pump(self) -> None:
+        assert self.proc.stdout is not None
+        log = open(self.log_path, "a", encoding="utf-8") if self.log_path else None
+        for line in self.proc.stdout:
+            self.lines.append(line)
+            if log:
+                log.write(line)
+                log.flush()
+            if self._first_url is None and (m := _URL.search(line)):
+                self._first_url = m.group(1)
+                self._url_ready.set()
+        if log:
+            log.close()
+        self._url_ready.set()
+
+    def wait_url(self, timeout: float = 30.0) -> str:
+        self._url_ready.wait(timeout)
+        if self._first_url is None:
+            self.stop()
+            output = "".join(self.lines[-20:])
+            raise ServerError(f"{' '.join(self.argv)} did not start:\n{output}")
+        return self._first_url
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """SIGTERM to the whole process group, then SIGKILL if it does not end."""
+        if self.proc.poll() is None:
+            _signal_group(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        _signal_group(self.proc.pid, signal.SIGKILL)  # children the leader left behind
+        if self.proc.poll() is None:
+            self.proc.wait(5)
+        self._reader.join(timeout=2)
+
+    def kill(self) -> None:
+        """kill -9 of the leader alone, as a crash would."""
+        self.proc.kill()
+        self.proc.wait(10)
+
+
+def _signal_group(pid: int, sig: int) -> None:
+    try:
+        os.killpg(pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class GatewayProcess(ManagedProcess):
+    """The mock gateway in its own process, on a free loopback port unless told otherwise."""
+
+    def __init__(
+        self,
+        db: str | Path = ":memory:",
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        workers: int = 1,
+        extra_args: list[str] | None = None,
+        log_path: Path | None = None,
+    ) -> None:
+        argv = [sys.executable, "-m", "mock_gateway", "--host", host, "--port", str(port), "--db", str(db),
+                "--workers", str(workers), *(extra_args or [])]
+        super().__init__(argv, log_path)
+        self.url = self.wait_url()
+        wait_http(self.url + "/v1/customers?limit=1", self, expect_status=(200, 401))
+
+    def __enter__(self) -> "GatewayProcess":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def wait_http(url: str, proc: ManagedProcess | None = None, timeout: float = 30.0, expect_status: tuple[int, ...] = (200,)) -> None:
+    """Poll until the server answers, or fail with its output."""
+    deadline = time.monotonic() + timeout
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        if proc is not None and not proc.alive():
+            raise ServerError(f"server exited early:\n{''.join(proc.lines[-20:])}")
+        try:
+            if httpx.get(url, headers={"Authorization": "Bearer sk_test_ready"}, timeout=2).status_code in expect_status:
+                return
+        except httpx.HTTPError as err:
+            last = err
+        time.sleep(0.05)
+    raise ServerError(f"{url} did not answer within {timeout:.0f} s ({last})")

@@ -1,0 +1,55 @@
+"""Where endpoints declare themselves: method, path, parameter spec and the domain call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+from ..core.context import Ctx
+from .params import LIST_PARAMS, Field
+
+Handler = Callable[..., dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    handler: Handler
+    spec: Mapping[str, Field]
+
+
+ROUTES: list[Route] = []
+
+
+def route(method: str, path: str, spec: Mapping[str, Field] | None = None, *, listing: bool = False) -> Callable[[Handler], Handler]:
+    """Register `handler(ctx, params, **path_params)` for METHOD path."""
+    full_spec = {**(LIST_PARAMS if listing else {}), **(spec or {})}
+
+    def decorate(handler: Handler) -> Handler:
+        ROUTES.append(Route(method, path, handler, full_spec))
+        return handler
+
+    return decorate
+
+
+def page(ctx: Ctx, object_type: str, url: str, p: dict[str, Any], **filters: Any) -> dict[str, Any]:
+    """One page of a list, newest first, with Stripe's cursors (starting_after / ending_before)."""
+    from ..core.errors import invalid_request
+
+    after, before = p.get("starting_after"), p.get("ending_before")
+    if after and before:
+        raise invalid_request("You may only specify one of these parameters: starting_after, ending_before.", param="ending_before")
+    cursor = {}
+    for name, value, key in (("starting_after", after, "after_seq"), ("ending_before", before, "before_seq")):
+        if value:
+            seq = ctx.store.seq_of(value, object_type)
+            if seq is None:
+                raise invalid_request(f"No such {object_type}: '{value}'", param=name, code="resource_missing")
+            cursor[key] = seq
+    columns = {k: v for k, v in filters.items() if k in ("customer", "parent", "kind") and v is not None}
+    json_filters = {k: v for k, v in filters.items() if k not in columns and v is not None}
+    items, has_more = ctx.store.list(
+        object_type, filters=columns, json_filters=json_filters, created=p.get("created"), limit=p.get("limit", 10), **cursor
+    )
+    return {"object": "list", "data": items, "has_more": has_more, "url": url}

@@ -1,0 +1,47 @@
+"""The ASGI application: Stripe-compatible API routes, hosted pages, and admin endpoints."""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Callable
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route as StarletteRoute
+
+from . import three_d_secure
+from .api import charges, customers, events, payment_intents, payment_methods  # noqa: F401  (register routes)
+from .api.gateway import Gateway
+from .api.registry import ROUTES, Route
+from .store.db import Store
+
+
+def _endpoint(route: Route) -> Callable[[Request], Any]:
+    async def endpoint(request: Request) -> Response:
+        return await request.app.state.gateway.handle(request, route)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+async def _not_found(request: Request, exc: Exception) -> Response:
+    status = getattr(exc, "status_code", 404)
+    message = f"Unrecognized request URL ({request.method}: {request.url.path})."
+    if status == 405:
+        message = f"Unrecognized request URL ({request.method}: {request.url.path}): this path does not accept {request.method}."
+    return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, status_code=404)
+
+
+def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
+    routes = [StarletteRoute(r.path, _endpoint(r), methods=[r.method]) for r in ROUTES]
+    routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found})
+    app.state.gateway = gateway or Gateway(store)
+    return app
+
+
+def app_from_env() -> Starlette:
+    """Factory for server processes: configuration comes from the environment (see server.py)."""
+    return create_app(Store(os.environ["CHECKOUT_GATEWAY_DB"]))

@@ -1,0 +1,55 @@
+"""The per-request context the domain works in: the open transaction, the time, who asked."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..store.db import Store
+from .ids import new_id
+
+API_VERSION = "2024-06-20"
+
+
+def public(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as clients see it: internal fields (a leading underscore) removed."""
+    if any(k[0] == "_" for k in obj):
+        return {k: v for k, v in obj.items() if k[0] != "_"}
+    return obj
+
+
+@dataclass
+class Ctx:
+    store: Store
+    base_url: str = "http://127.0.0.1:12111"
+    now: int = field(default_factory=lambda: int(time.time()))
+    request_id: str | None = None
+    idempotency_key: str | None = None
+
+    def get(self, id: str, object_type: str, kind_name: str | None = None, param: str = "id") -> dict[str, Any]:
+        from .errors import not_found
+
+        obj = self.store.get(id) if isinstance(id, str) else None
+        if obj is None or obj.get("object") != object_type:
+            raise not_found(kind_name or object_type, str(id), param=param)
+        return obj
+
+    def emit(self, type: str, obj: dict[str, Any], previous: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Record one event per state change; webhooks deliver them from the ledger."""
+        data: dict[str, Any] = {"object": public(obj)}
+        if previous:
+            data["previous_attributes"] = previous
+        event = {
+            "id": new_id("evt"),
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": self.now,
+            "data": data,
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
+            "type": type,
+        }
+        self.store.insert(event, parent=obj["id"], kind=type)
+        return event

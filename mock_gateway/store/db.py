@@ -1,0 +1,212 @@
+"""The ledger: every object as JSON in SQLite (WAL), written in one transaction per request.
+
+A request's writes commit before its response is sent, so anything the gateway acknowledged
+survives a crash (WAL with synchronous=NORMAL is durable against a killed process). Several
+server processes may share one database file: BEGIN IMMEDIATE serialises their writes.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS objects (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    type TEXT NOT NULL,
+    created INTEGER NOT NULL,
+    customer TEXT,
+    parent TEXT,
+    kind TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS objects_by_type ON objects(type, seq);
+CREATE INDEX IF NOT EXISTS objects_by_customer ON objects(customer, type, seq) WHERE customer IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_by_parent ON objects(parent, type, seq) WHERE parent IS NOT NULL;
+CREATE INDEX IF NOT EXISTS objects_by_kind ON objects(type, kind, seq);
+CREATE TABLE IF NOT EXISTS idempotency (
+    api_key TEXT NOT NULL,
+    key TEXT NOT NULL,
+    method TEXT NOT NULL,
+    path TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    status INTEGER NOT NULL,
+    body BLOB NOT NULL,
+    created INTEGER NOT NULL,
+    PRIMARY KEY (api_key, key)
+);
+CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_COLUMNS = ("customer", "parent", "kind")
+
+
+def default_db_path() -> Path:
+    """Where `--db` points by default: a data directory under the user's XDG data home."""
+    base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "checkout-harness" / "gateway.sqlite3"
+
+
+class Store:
+    """One connection per process; every write goes through `transaction()`."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self.conn.execute("PRAGMA journal_mode=WAL")
+        self.conn.execute("PRAGMA synchronous=NORMAL")
+        self.conn.execute("PRAGMA busy_timeout=30000")
+        self.conn.execute("PRAGMA foreign_keys=OFF")
+        self._depth = 0
+        with self.transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self.conn.execute(statement)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """BEGIN IMMEDIATE .. COMMIT; nested use joins the outer transaction."""
+        if getattr(self, "_depth", 0):
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+        finally:
+            self._depth = 0
+
+    # -- objects ---------------------------------------------------------------------------
+
+    def get(self, id: str) -> dict[str, Any] | None:
+        row = self.conn.execute("SELECT data FROM objects WHERE id = ?", (id,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def insert(self, obj: dict[str, Any], **columns: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                obj["id"],
+                obj["object"],
+                obj.get("created", 0),
+                columns.get("customer"),
+                columns.get("parent"),
+                columns.get("kind"),
+                orjson.dumps(obj).decode(),
+            ),
+        )
+
+    def update(self, obj: dict[str, Any], **columns: str | None) -> None:
+        sets = ["data = ?"]
+        values: list[Any] = [orjson.dumps(obj).decode()]
+        for name in _COLUMNS:
+            if name in columns:
+                sets.append(f"{name} = ?")
+                values.append(columns[name])
+        values.append(obj["id"])
+        self.conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
+
+    def delete(self, id: str) -> None:
+        self.conn.execute("DELETE FROM objects WHERE id = ?", (id,))
+
+    def seq_of(self, id: str, type: str) -> int | None:
+        row = self.conn.execute("SELECT seq FROM objects WHERE id = ? AND type = ?", (id, type)).fetchone()
+        return row[0] if row else None
+
+    def list(
+        self,
+        type: str,
+        *,
+        filters: dict[str, Any] | None = None,
+        json_filters: dict[str, Any] | None = None,
+        created: dict[str, int] | None = None,
+        limit: int = 10,
+        after_seq: int | None = None,
+        before_seq: int | None = None,
+    ) -> tuple[list[dict[str, Any]], bool]:
+        """Newest first, as Stripe lists; returns one page and whether more follow."""
+        where = ["type = ?"]
+        args: list[Any] = [type]
+        for name, value in (filters or {}).items():
+            assert name in _COLUMNS
+            if isinstance(value, (list, tuple)):
+                where.append(f"{name} IN ({','.join('?' * len(value))})")
+                args.extend(value)
+            elif value.endswith("*"):  # a family, e.g. events of type payment_intent.*
+                where.append(f"{name} LIKE ? ESCAPE '\\'")
+                args.append(value[:-1].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%")
+            else:
+                where.append(f"{name} = ?")
+                args.append(value)
+        for path, value in (json_filters or {}).items():
+            where.append(f"json_extract(data, '$.{path}') = ?")
+            args.append(value)
+        for op, value in (created or {}).items():
+            sql_op = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
+            where.append(f"created {sql_op} ?")
+            args.append(value)
+        if before_seq is not None:
+            # ending_before: the page just newer than the cursor, still shown newest first.
+            where.append("seq > ?")
+            args.append(before_seq)
+            sql = f"SELECT data FROM objects WHERE {' AND '.join(where)} ORDER BY seq ASC LIMIT ?"
+            rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
+            has_more = len(rows) > limit
+            return [orjson.loads(r[0]) for r in reversed(rows[:limit])], has_more
+        if after_seq is not None:
+            where.append("seq < ?")
+            args.append(after_seq)
+        sql = f"SELECT data FROM objects WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?"
+        rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
+        return [orjson.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+
+    def iter_type(self, type: str) -> Iterator[dict[str, Any]]:
+        """Every object of a type, oldest first (for ledger export)."""
+        for (data,) in self.conn.execute("SELECT data FROM objects WHERE type = ? ORDER BY seq", (type,)):
+            yield orjson.loads(data)
+
+    # -- idempotency -----------------------------------------------------------------------
+
+    def idempotent_result(self, api_key: str, key: str) -> tuple[str, str, str, int, bytes] | None:
+        row = self.conn.execute(
+            "SELECT method, path, fingerprint, status, body FROM idempotency WHERE api_key = ? AND key = ?",
+            (api_key, key),
+        ).fetchone()
+        return tuple(row) if row else None  # type: ignore[return-value]
+
+    def save_idempotent_result(
+        self, api_key: str, key: str, method: str, path: str, fingerprint: str, status: int, body: bytes, now: int
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) VALUES (?,?,?,?,?,?,?,?)",
+            (api_key, key, method, path, fingerprint, status, body, now),
+        )
+
+    # -- settings --------------------------------------------------------------------------
+
+    def setting(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))

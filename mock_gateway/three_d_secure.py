@@ -1,0 +1,64 @@
+"""The 3-D Secure challenge page a shopper is redirected to, and back to `return_url`."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from .api.forms import parse_form
+from .core import payment_intents
+from .core.context import Ctx
+from .core.currencies import format_amount
+
+_templates = Environment(loader=PackageLoader("mock_gateway", "templates"), autoescape=select_autoescape())
+
+
+def _intent(request: Request, secret: str | None) -> dict | None:
+    gateway = request.app.state.gateway
+    pi = gateway.store.get(request.path_params["id"])
+    if pi is None or pi.get("object") != "payment_intent" or not secret or secret != pi.get("client_secret"):
+        return None
+    return pi
+
+
+async def challenge(request: Request) -> Response:
+    """GET shows the challenge; POST completes or fails it and redirects to the return_url."""
+    form = parse_form(await request.body()) if request.method == "POST" else {}
+    secret = form.get("client_secret") or request.query_params.get("client_secret")
+    pi = _intent(request, secret)
+    if pi is None:
+        return HTMLResponse("<h1>Unknown or expired authentication request</h1>", status_code=404)
+    template = _templates.get_template("three_d_secure.html")
+    if request.method == "GET" or form.get("action") not in ("complete", "fail"):
+        if pi["status"] != "requires_action":
+            return HTMLResponse(template.render(done=f"This payment no longer needs authentication ({pi['status']})."))
+        pm = request.app.state.gateway.store.get(pi["payment_method"]) or {}
+        return HTMLResponse(
+            template.render(
+                amount=format_amount(pi["amount"], pi["currency"]),
+                last4=(pm.get("card") or {}).get("last4", "????"),
+                client_secret=secret,
+            )
+        )
+    gateway = request.app.state.gateway
+    success = form["action"] == "complete"
+    store = gateway.store
+    with store.transaction():
+        ctx = Ctx(store, f"{request.url.scheme}://{request.headers.get('host', '')}", int(gateway.clock()))
+        fresh = store.get(pi["id"])
+        if fresh["status"] == "requires_action":
+            fresh = payment_intents.complete_authentication(ctx, fresh, success)
+    return_url = pi.get("_return_url")
+    status = "succeeded" if fresh["status"] in ("succeeded", "requires_capture", "processing") else "failed"
+    if not return_url:
+        return HTMLResponse(template.render(done=f"Authentication {'completed' if success else 'failed'}. You can close this window."))
+    parts = urlsplit(return_url)
+    query = parse_qsl(parts.query, keep_blank_values=True) + [
+        ("payment_intent", pi["id"]),
+        ("payment_intent_client_secret", pi["client_secret"]),
+        ("redirect_status", status),
+    ]
+    return RedirectResponse(urlunsplit(parts._replace(query=urlencode(query))), status_code=303)

@@ -1,0 +1,1 @@
+"""Reports built from a run directory only: statistics, charts, HTML, JSON, JUnit, Markdown."""

@@ -1,0 +1,38 @@
+"""Shared fixtures: a real gateway process on a free loopback port, and the official stripe SDK."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from harness.servers import GatewayProcess
+
+
+@pytest.fixture(scope="session")
+def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
+    db = tmp_path_factory.mktemp("gateway") / "gateway.sqlite3"
+    with GatewayProcess(db) as proc:
+        yield proc
+
+
+@pytest.fixture()
+def stripe_sdk(gateway: GatewayProcess):
+    """The official `stripe` package pointed at the mock gateway, as a merchant would configure it."""
+    import stripe
+
+    saved = (stripe.api_key, stripe.api_base, stripe.max_network_retries)
+    stripe.api_key = "sk_test_checkout_harness"
+    stripe.api_base = gateway.url
+    stripe.max_network_retries = 0
+    yield stripe
+    stripe.api_key, stripe.api_base, stripe.max_network_retries = saved
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    """Where tests leave things for people to look at (screenshots, reports)."""
+    path = Path(__file__).resolve().parent.parent / "test-artifacts"
+    path.mkdir(exist_ok=True)
+    return path
