@@ -120,7 +120,7 @@ def newcombe_diff_interval(
     l2, u2 = wilson_interval(s2, n2, confidence)
     diff = p2 - p1
     low = diff - math.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)
-    high = diff + (u2 - p2) + (p1 - l1)
+    high = diff + math.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)
     return (diff, max(-1.0, low), min(1.0, high))
 
 
