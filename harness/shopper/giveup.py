@@ -1,0 +1,120 @@
+"""When a person gives up, and what they do after a card is declined.
+
+Each rule takes its chance from the person (and so from the persona file, where the sources are):
+- errors: more errors shown on one field, or in all, than the person tolerates (assumption).
+- waiting: within the person's tolerance (Nielsen 1993: 10 s with feedback; Nah 2004: ~2 s
+  without) nobody leaves; beyond it, each further 100 ms loses the Akamai/SOASTA 2017 share
+  (2.4% desktop, 7.1% phone; correlational figures, used as a hazard).
+- payment method: preferred method missing -> leave with the stated share (SB Payment 2025, >60%
+  in Japan; PPRO 2020, 42% US), else pay with another accepted method; none accepted -> leave.
+- stated reasons (Baymard 2024, stated, not observed), e.g. forced account creation 26%.
+- card declined: try again with the persona's probability, another card or another method.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from dataclasses import dataclass, field
+from typing import Literal, Sequence
+
+from harness.shopper.person import Person
+
+
+@dataclass(frozen=True)
+class MethodChoice:
+    method: str | None  # None: the person leaves
+    reason: str  # "preferred", "accepted_alternative", "preferred_missing", "nothing_accepted"
+
+
+@dataclass(frozen=True)
+class DeclineChoice:
+    action: Literal["another_card", "switch_method", "leave"]
+    method: str | None = None  # the method to use next ("card" for another card)
+    card_number: str | None = None  # for another_card: the person's other card
+
+
+@dataclass
+class GiveUpPolicy:
+    """Per-journey state (errors seen, declines) plus the person's thresholds."""
+
+    person: Person
+    field_errors: dict[str, int] = field(default_factory=dict)
+    total_errors: int = 0
+    declines: int = 0
+
+    # -- errors -------------------------------------------------------------------------------
+    def on_error_shown(self, field_name: str) -> bool:
+        """Count one error the person noticed on a field; True if they give up now."""
+        self.field_errors[field_name] = self.field_errors.get(field_name, 0) + 1
+        self.total_errors += 1
+        return (self.field_errors[field_name] > self.person.max_errors_per_field
+                or self.total_errors > self.person.max_errors_total)
+
+    # -- waiting ------------------------------------------------------------------------------
+    def tolerance_ms(self, feedback: bool = True) -> float:
+        p = self.person
+        return p.wait_tolerance_ms if feedback else p.wait_tolerance_no_feedback_ms
+
+    def leave_probability_after_wait(self, waited_ms: float, feedback: bool = True) -> float:
+        """P(left by the time `waited_ms` has passed): 1 - (1 - h) ** (excess / 100 ms)."""
+        excess = max(0.0, waited_ms - self.tolerance_ms(feedback))
+        h = self.person.abandon_per_100ms
+        return 1.0 - (1.0 - h) ** (excess / 100.0)
+
+    def leaves_after_wait(self, waited_ms: float, rng: random.Random, feedback: bool = True) -> bool:
+        """For a wait that is over: did the person leave during it?"""
+        return rng.random() < self.leave_probability_after_wait(waited_ms, feedback)
+
+    def wait_deadline_ms(self, rng: random.Random, feedback: bool = True) -> float:
+        """How long this person will wait this time before leaving (inf if never): a timeout
+        for the journey, with the same distribution as `leaves_after_wait`."""
+        h = self.person.abandon_per_100ms
+        if h <= 0:
+            return math.inf
+        if h >= 1:
+            return self.tolerance_ms(feedback)
+        u = 1.0 - rng.random()  # (0, 1]
+        return self.tolerance_ms(feedback) + 100.0 * math.log(u) / math.log(1.0 - h)
+
+    # -- payment methods ----------------------------------------------------------------------
+    def choose_method(self, offered: Sequence[str], rng: random.Random) -> MethodChoice:
+        """Pick a method among those the page offers, or leave."""
+        p = self.person
+        if p.preferred_method in offered:
+            return MethodChoice(p.preferred_method, "preferred")
+        alternatives = [m for m in p.accepted_methods if m in offered]
+        if not alternatives:
+            return MethodChoice(None, "nothing_accepted")
+        if rng.random() < p.leave_if_preferred_missing:
+            return MethodChoice(None, "preferred_missing")
+        return MethodChoice(alternatives[0], "accepted_alternative")
+
+    # -- stated reasons -----------------------------------------------------------------------
+    def leaves_on(self, reason: str, rng: random.Random) -> bool:
+        """The person meets something named in the survey (e.g. "forced_account"): leave?
+
+        A returning shopper already has an account, so forced account creation does not apply.
+        "card_declined" is not used here: after a decline, use `after_decline`.
+        """
+        chances = self.person.abandonment_map
+        if reason not in chances:
+            raise KeyError(f"unknown abandonment reason {reason!r}; known: {', '.join(chances)}")
+        if reason == "forced_account" and self.person.returning:
+            return False
+        return rng.random() < chances[reason]
+
+    # -- declines -----------------------------------------------------------------------------
+    def after_decline(self, offered: Sequence[str], rng: random.Random) -> DeclineChoice:
+        """After a card decline: another card (once; people carry few), another method, or leave."""
+        p = self.person
+        self.declines += 1
+        if rng.random() >= p.retry_after_decline:
+            return DeclineChoice("leave")
+        others = [m for m in p.accepted_methods if m != "card" and m in offered]
+        can_card = self.declines == 1
+        if others and (not can_card or rng.random() < p.switch_method_after_decline):
+            return DeclineChoice("switch_method", others[0])
+        if can_card:
+            return DeclineChoice("another_card", "card", p.data.backup_card_number)
+        return DeclineChoice("leave")

@@ -1,0 +1,183 @@
+"""Key-by-key typing of one field value, with the slips people make and the ones they fix.
+
+Why key by key: validation that runs while typing, card-number formatting and autofill react to
+individual keys, and a value with a slip left in is what produces the error messages whose effect
+a checkout study measures.
+
+Rates (per intended character, via the Person): slips are substitutions, omissions and insertions
+in Dhakal et al.'s proportions (1.65 : 0.80 : 0.67); most are noticed while typing and fixed with
+Backspace (Dhakal: 6.31% corrected against 1.17% left). A noticed slip is seen after 0-2 more
+keys (assumption: no lag figure in the research file), erased back to the slip with Backspace and
+retyped, with new chances of slipping.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from harness.shopper.person import Person
+from harness.shopper.timing import is_kanji, keystroke_ms
+
+BACKSPACE = "Backspace"
+
+# Keys typed after a slip before it is noticed: 0, 1, 2 (assumption). An omission is only visible
+# once the next character appears, so its lag is one more.
+NOTICE_LAG_WEIGHTS = (0.6, 0.3, 0.1)
+
+_ROWS = ("1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./")
+_KANA_ROWS = (
+    "あいうえお", "かきくけこ", "さしすせそ", "たちつてと", "なにぬねの", "はひふへほ", "まみむめも",
+    "やゆよ", "らりるれろ", "わをん", "がぎぐげご", "ざじずぜぞ", "だぢづでど", "ばびぶべぼ", "ぱぴぷぺぽ",
+    "ぁぃぅぇぉ", "ゃゅょ", "っつ",
+)
+# Common kanji, for a wrong conversion choice when no better neighbour is known (assumption).
+_KANJI_POOL = "田中山川本村木林井藤野原田口小大高上下谷松竹森石島"
+_FALLBACK = "asdfghjklqwertyuiopzxcvbnm"
+
+
+def _build_neighbours() -> dict[str, str]:
+    pos = {ch: (r, c) for r, row in enumerate(_ROWS) for c, ch in enumerate(row)}
+    out: dict[str, str] = {}
+    for ch, (r, c) in pos.items():
+        near = []
+        for rr in (r - 1, r, r + 1):
+            if 0 <= rr < len(_ROWS):
+                for cc in (c - 1, c, c + 1):
+                    if 0 <= cc < len(_ROWS[rr]) and (rr, cc) != (r, c):
+                        near.append(_ROWS[rr][cc])
+        out[ch] = "".join(near)
+    out[" "] = "cvbnm,"
+    for row in _KANA_ROWS:  # flick input: a wrong direction gives another kana of the same row
+        for ch in row:
+            others = row.replace(ch, "")
+            kata = "".join(chr(ord(o) + 0x60) for o in others)
+            out[ch] = out.get(ch, "") + others
+            out[chr(ord(ch) + 0x60)] = out.get(chr(ord(ch) + 0x60), "") + kata
+    return out
+
+
+_NEIGHBOURS = _build_neighbours()
+
+
+def neighbour(ch: str, rng: random.Random, avoid: str = "") -> str:
+    """A character a finger or a flick could hit instead of `ch`: never `ch`, nor any in `avoid`."""
+    lower = ch.lower()
+    cands = _NEIGHBOURS.get(lower)
+    if cands is None:
+        cands = _KANJI_POOL if is_kanji(ch) else _FALLBACK
+    if ch != lower:
+        cands = cands.upper()
+    cands = "".join(c for c in cands if c != ch and c not in avoid) or "".join(
+        c for c in _FALLBACK if c != ch and c not in avoid)
+    return rng.choice(cands)
+
+
+@dataclass(frozen=True)
+class Keystroke:
+    """One key: a single character (typed or inserted) or "Backspace"; the human delay before it."""
+
+    key: str
+    delay_ms: float
+
+
+@dataclass(frozen=True)
+class TypingPlan:
+    """The keys for one field and what the person made of it."""
+
+    keys: tuple[Keystroke, ...]
+    intended: str
+    final: str
+    slips: int  # all slips made
+    corrected: int  # slips noticed and fixed while typing
+    left: int  # slips left in (each makes the final value differ where it happened)
+
+    @property
+    def time_ms(self) -> float:
+        return sum(k.delay_ms for k in self.keys)
+
+
+def apply_keystrokes(keys: "list[Keystroke] | tuple[Keystroke, ...]", initial: str = "") -> str:
+    """The field's value after the keys, typed at the end of `initial` (the caret stays at the end)."""
+    buf = list(initial)
+    for k in keys:
+        if k.key == BACKSPACE:
+            if buf:
+                buf.pop()
+        else:
+            buf.append(k.key)
+    return "".join(buf)
+
+
+def _plan(person: Person, text: str, rng: random.Random, start: int = 0) -> TypingPlan:
+    """Type text[start:] after text[:start] is already in the field."""
+    q = person.error_per_attempt
+    s = person.notice_share
+    kinds = [k for k, _ in person.error_kinds]
+    weights = [w for _, w in person.error_kinds]
+    keys: list[Keystroke] = []
+
+    def press(ch: str) -> None:
+        keys.append(Keystroke(ch, keystroke_ms(person, ch, rng)))
+
+    slips = corrected = left = 0
+    n = len(text)
+    i = start
+    while i < n:
+        c = text[i]
+        if rng.random() >= q:
+            press(c)
+            i += 1
+            continue
+        slips += 1
+        kind = rng.choices(kinds, weights)[0]
+        noticed = rng.random() < s
+        prev = text[i - 1] if i > 0 else ""
+        if kind == "substitution":
+            typed = [neighbour(c, rng)]
+        elif kind == "insertion":
+            # The extra key differs from the intended key and from the previous one, so that an
+            # insertion can never cancel an earlier omission inside a run of equal characters.
+            typed = [neighbour(c, rng, avoid=prev), c]
+        else:
+            typed = []
+        for ch in typed:
+            press(ch)
+        if not noticed:
+            left += 1
+            i += 1
+            continue
+        corrected += 1
+        lag = rng.choices((0, 1, 2), NOTICE_LAG_WEIGHTS)[0] + (1 if kind == "omission" else 0)
+        lag = min(lag, n - (i + 1))
+        for ch in text[i + 1 : i + 1 + lag]:
+            press(ch)
+        for _ in range(len(typed) + lag):
+            keys.append(Keystroke(BACKSPACE, keystroke_ms(person, None, rng)))
+        # resume at the slip: the character is attempted again, with a new chance to slip
+    final = apply_keystrokes(keys, text[:start])
+    return TypingPlan(tuple(keys), text, final, slips, corrected, left)
+
+
+def plan_typing_detailed(person: Person, text: str, rng: random.Random) -> TypingPlan:
+    """Plan typing `text` into an empty field; see TypingPlan."""
+    return _plan(person, text, rng)
+
+
+def plan_typing(person: Person, text: str, rng: random.Random) -> list[Keystroke]:
+    """The keys a person presses to type `text` into an empty field, with human delays."""
+    return list(_plan(person, text, rng).keys)
+
+
+def plan_fix(person: Person, current: str, intended: str, rng: random.Random) -> TypingPlan:
+    """Fix a field after noticing an error: Backspace to the first wrong character, retype the rest.
+
+    Retyping brings new chances to slip. `apply_keystrokes(plan.keys, current) == plan.final`.
+    Assumes the person found where the value goes wrong (they read the message and the value).
+    """
+    p = 0
+    while p < min(len(current), len(intended)) and current[p] == intended[p]:
+        p += 1
+    erase = [Keystroke(BACKSPACE, keystroke_ms(person, None, rng)) for _ in range(len(current) - p)]
+    rest = _plan(person, intended, rng, start=p)
+    return TypingPlan(tuple(erase) + rest.keys, intended, rest.final, rest.slips, rest.corrected, rest.left)
