@@ -1,0 +1,83 @@
+"""summary.md: the run in a few lines, for a CI comment or a chat message."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.1f}%"
+
+
+def _num(x: float | None, unit: str = "") -> str:
+    return "n/a" if x is None else f"{x:,.1f}{unit}"
+
+
+def summary_markdown(summary: dict[str, Any]) -> str:
+    run = summary["run"]
+    verdict = "PASSED" if summary["passed"] else "FAILED"
+    lines = [f"## checkout-harness: {run.get('name')} — {verdict}", ""]
+    if not run["complete"]:
+        lines += [f"> **Incomplete run**: {run.get('incomplete_reason')}. Figures cover what was measured before it stopped.", ""]
+    lines.append(f"Run `{run['id']}`, seed {run.get('seed')}, {_num(run.get('duration_s'), ' s')}.")
+    lines.append("")
+    load = summary.get("load")
+    if load:
+        lines += [
+            f"### Load ({load.get('model')} model, shape {(load.get('shape') or {}).get('name', load.get('shape')) if isinstance(load.get('shape'), dict) else load.get('shape')})",
+            "",
+            f"Offered {_num(load.get('offered_rate'))} req/s, achieved {_num(load.get('achieved_rate'))} req/s, "
+            f"{load.get('requests', 0):,} requests, error rate {_pct(load.get('error_rate'))}, "
+            f"{load.get('not_started', 0)} arrivals not started.",
+            "",
+            "| endpoint | count | errors | p50 ms | p95 ms | p99 ms | max ms |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+        ]
+        for name, e in sorted((load.get("endpoints") or {}).items()):
+            lines.append(f"| `{name}` | {e.get('count', 0):,} | {e.get('errors', 0):,} | {_num(e.get('p50_ms'))} | "
+                         f"{_num(e.get('p95_ms'))} | {_num(e.get('p99_ms'))} | {_num(e.get('max_ms'))} |")
+        lines.append("")
+    journeys = summary.get("journeys")
+    if journeys:
+        lines += [
+            f"### Journeys ({journeys['total']} simulated shoppers, {journeys['failed']} failed technically)",
+            "",
+            "| variant | journeys | conversion [95% CI] | median completion [95% CI] | errors shown / journey | never noticed |",
+            "|---|---:|---|---|---:|---:|",
+        ]
+        for name, v in journeys["variants"].items():
+            ci = v.get("conversion_ci") or [None, None]
+            tci = v.get("completion_ci")
+            lines.append(
+                f"| {name} | {v['journeys']} | {_pct(v['conversion'])} [{_pct(ci[0])}, {_pct(ci[1])}] | "
+                f"{_num(v.get('completion_median_s'), ' s')}" + (f" [{_num(tci[0])}, {_num(tci[1])}]" if tci else "")
+                + f" | {_num(v.get('errors_shown_per_journey'))} | {v.get('errors_unnoticed', 0)} |"
+            )
+        lines.append("")
+        for c in journeys.get("comparisons", []):
+            lines.append(f"- {c['sentence']}")
+            if c.get("time_sentence"):
+                lines.append(f"- {c['time_sentence']}")
+        lines.append("")
+    integrity = summary.get("integrity")
+    if integrity is not None:
+        if integrity["ok"]:
+            lines.append(f"**Integrity**: {integrity['acknowledged']} acknowledged payments all in the ledger as told; "
+                         "nothing lost, duplicated or stuck.")
+        else:
+            lines.append(f"**Integrity**: {len(integrity['problems'])} problem(s):")
+            for p in integrity["problems"][:20]:
+                lines.append(f"- {p['kind']}: `{p.get('intent')}` {p['detail']}")
+        lines.append("")
+    if summary.get("gates"):
+        lines += ["### Gates", ""]
+        for g in summary["gates"]:
+            lines.append(f"- {'✅' if g['passed'] else '❌'} {g['message']}")
+        lines.append("")
+    regression = summary.get("regression")
+    if regression:
+        lines += [f"### Against baseline `{regression['baseline']}`", ""]
+        for c in regression["checks"]:
+            lines.append(f"- {'✅' if c['passed'] else '❌'} {c['message']}")
+        lines.append("")
+    return "\n".join(lines).rstrip() + "\n"

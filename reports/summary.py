@@ -1,0 +1,62 @@
+"""summary.json: the run's figures in stable, documented keys (docs/run-directory.md)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .gates import evaluate_gates, evaluate_regression
+from .journeys import summarise_journeys
+from .rundir import read_json, read_jsonl
+
+SCHEMA = "checkout-harness/summary/1"
+
+
+def build_summary(run_dir: Path, baseline_dir: Path | None = None) -> dict[str, Any]:
+    run = read_json(run_dir / "run.json", {}) or {}
+    plan = run.get("plan") or {}
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "run": {
+            "id": run_dir.name,
+            "name": run.get("name"),
+            "scenario_file": run.get("scenario_file"),
+            "seed": run.get("seed"),
+            "started_at": run.get("started_at"),
+            "ended_at": run.get("ended_at"),
+            "duration_s": run.get("duration_s"),
+            "complete": bool(run.get("complete")),
+            "incomplete_reason": run.get("incomplete_reason"),
+            "target": run.get("target"),
+        },
+        "load": _load(run_dir),
+        "journeys": summarise_journeys(
+            read_jsonl(run_dir / "journeys.jsonl"), (plan.get("journeys") or {}).get("variants"), seed=run.get("seed") or 0
+        ),
+        "integrity": read_json(run_dir / "reconciliation.json"),
+        "webhooks": read_json(run_dir / "webhooks" / "stats.json"),
+        "mail": read_json(run_dir / "mail" / "stats.json"),
+    }
+    summary["gates"] = evaluate_gates(plan.get("gates") or [], summary)
+    summary["regression"] = None
+    if baseline_dir is not None:
+        baseline = read_json(baseline_dir / "summary.json")
+        if baseline is None:
+            baseline = build_summary(baseline_dir)
+        summary["regression"] = evaluate_regression(summary, baseline, plan.get("regression") or {}, baseline_dir.name)
+    summary["passed"] = (
+        summary["run"]["complete"]
+        and all(g["passed"] for g in summary["gates"])
+        and (summary["regression"] is None or summary["regression"]["passed"])
+    )
+    return summary
+
+
+def _load(run_dir: Path) -> dict[str, Any] | None:
+    load = read_json(run_dir / "load" / "summary.json")
+    if load is None:
+        return None
+    requests = load.get("requests") or 0
+    load = dict(load)
+    load.setdefault("error_rate", (load.get("failures") or 0) / requests if requests else 0.0)
+    return load

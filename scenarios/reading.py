@@ -1,0 +1,114 @@
+"""Typed reads from a parsed TOML table that fail with ScenarioError naming file, key, expected, found."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+
+from .errors import ScenarioError
+
+_DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m(?!s))?\s*(?:(\d+(?:\.\d+)?)s)?\s*(?:(\d+(?:\.\d+)?)ms)?\s*$")
+
+
+def parse_duration(value: Any, file: str, key: str) -> float:
+    """Seconds from 90, 1.5, "90s", "2m", "1h30m", "250ms"."""
+    if isinstance(value, bool):
+        raise ScenarioError(file, key, "a duration such as 30, \"30s\", \"2m\" or \"1h30m\"", value)
+    if isinstance(value, (int, float)):
+        if value < 0:
+            raise ScenarioError(file, key, "a duration of zero or more seconds", value)
+        return float(value)
+    if isinstance(value, str):
+        m = _DURATION.match(value)
+        if m and any(m.groups()):
+            h, mi, s, ms = (float(g) if g else 0.0 for g in m.groups())
+            return h * 3600 + mi * 60 + s + ms / 1000
+    raise ScenarioError(file, key, "a duration such as 30, \"30s\", \"2m\" or \"1h30m\"", value)
+
+
+class Table:
+    """A TOML table being read: remembers its file and key path, and refuses keys nobody read."""
+
+    def __init__(self, data: Mapping[str, Any], file: str, path: str = "") -> None:
+        if not isinstance(data, Mapping):
+            raise ScenarioError(file, path or "(top level)", "a table", data)
+        self.data = data
+        self.file = file
+        self.path = path
+        self._seen: set[str] = set()
+
+    def key(self, name: str) -> str:
+        return f"{self.path}.{name}" if self.path else name
+
+    def has(self, name: str) -> bool:
+        return name in self.data
+
+    def get(self, name: str, default: Any = None) -> Any:
+        self._seen.add(name)
+        return self.data.get(name, default)
+
+    def str(self, name: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
+        value = self.get(name, default)
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise ScenarioError(self.file, self.key(name), "a string", value)
+        if choices and value not in choices:
+            raise ScenarioError(self.file, self.key(name), "one of " + ", ".join(repr(c) for c in choices), value)
+        return value
+
+    def int(self, name: str, default: int | None = None, min: int | None = None, max: int | None = None) -> int | None:
+        value = self.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ScenarioError(self.file, self.key(name), "a whole number", value)
+        if (min is not None and value < min) or (max is not None and value > max):
+            bounds = f"between {min} and {max}" if min is not None and max is not None else (f"at least {min}" if min is not None else f"at most {max}")
+            raise ScenarioError(self.file, self.key(name), f"a whole number {bounds}", value)
+        return value
+
+    def float(self, name: str, default: float | None = None, min: float | None = None, max: float | None = None) -> float | None:
+        value = self.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ScenarioError(self.file, self.key(name), "a number", value)
+        if (min is not None and value < min) or (max is not None and value > max):
+            raise ScenarioError(self.file, self.key(name), f"a number between {min} and {max}", value)
+        return float(value)
+
+    def bool(self, name: str, default: bool | None = None) -> bool | None:
+        value = self.get(name, default)
+        if value is not None and not isinstance(value, bool):
+            raise ScenarioError(self.file, self.key(name), "true or false", value)
+        return value
+
+    def duration(self, name: str, default: Any = None) -> float | None:
+        value = self.get(name, default)
+        return None if value is None else parse_duration(value, self.file, self.key(name))
+
+    def str_list(self, name: str, default: list[str] | None = None) -> list[str] | None:
+        value = self.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ScenarioError(self.file, self.key(name), "a list of strings", value)
+        return list(value)
+
+    def table(self, name: str, required: bool = False) -> "Table | None":
+        value = self.get(name)
+        if value is None:
+            if required:
+                raise ScenarioError(self.file, self.key(name), "a table", None)
+            return None
+        return Table(value, self.file, self.key(name))
+
+    def done(self, allowed_extra: tuple[str, ...] = ()) -> None:
+        """Refuse keys this reader did not ask for: a typo is an error, not a silent default."""
+        unknown = sorted(set(self.data) - self._seen - set(allowed_extra))
+        if unknown:
+            known = ", ".join(sorted(self._seen | set(allowed_extra)))
+            raise ScenarioError(self.file, self.key(unknown[0]), f"one of the known keys ({known})", unknown[0])
