@@ -1,0 +1,161 @@
+"""The subcommands a user runs: run, validate, report, compare."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from .cli import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, command
+
+
+def _bad_input(message: str) -> int:
+    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    return EXIT_BAD_INPUT
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, found {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, found {value}")
+    return value
+
+
+@command("run", "run a scenario: gateway, load and simulated shoppers together, then reports and gates")
+def _run_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", default=None,
+                   help="scenario file or shipped name (default: quickstart; see `checkout-harness validate --list`)")
+    p.add_argument("--out", type=Path, help="run directory to write (must not exist or be empty; default runs/<time>-<name>)")
+    p.add_argument("--baseline", type=Path, help="a previous run directory to check for regressions against")
+    p.add_argument("--workers", type=_positive_int, default=0, help="local Locust worker processes (0: load runs in one process)")
+    p.add_argument("--seed", type=_positive_int, help="override the scenario's seed")
+    p.add_argument("--quiet", action="store_true", help="no live progress display")
+
+
+@_run_args.runs
+def _run(args: argparse.Namespace) -> int:
+    from scenarios.errors import ScenarioError
+    from scenarios.scenario import load_scenario
+
+    from .run import RunOptions, execute
+
+    try:
+        scenario = load_scenario(args.scenario, seed=args.seed)
+    except ScenarioError as err:
+        return _bad_input(str(err))
+    if args.baseline is not None and not (args.baseline / "run.json").exists():
+        return _bad_input(f"--baseline {args.baseline}: expected a run directory with run.json, found none")
+    options = RunOptions(out=args.out, baseline=args.baseline, workers=args.workers, seed=args.seed, quiet=args.quiet)
+    try:
+        run_dir, summary = execute(scenario, options)
+    except FileExistsError as err:
+        return _bad_input(str(err))
+    print_summary(run_dir, summary)
+    return EXIT_OK if summary["passed"] else EXIT_GATE_FAILED
+
+
+def print_summary(run_dir: Path, summary: dict, console: Console | None = None) -> None:
+    console = console or Console()
+    run = summary["run"]
+    verdict = "[bold green]PASSED[/]" if summary["passed"] else "[bold red]FAILED[/]"
+    console.print(f"\n{run['name']}: {verdict}" + ("" if run["complete"] else f" (incomplete: {run['incomplete_reason']})"))
+    load = summary.get("load")
+    if load:
+        t = Table(title=f"load: {load.get('model')} model, {load.get('achieved_rate') or 0:.1f} req/s achieved of "
+                        f"{load.get('offered_rate') or 0:.1f} offered, error rate {100 * (load.get('error_rate') or 0):.2f}%",
+                  title_justify="left")
+        for col in ("endpoint", "count", "errors", "p50 ms", "p95 ms", "p99 ms"):
+            t.add_column(col, justify="left" if col == "endpoint" else "right")
+        for name, e in sorted((load.get("endpoints") or {}).items()):
+            t.add_row(name, f"{e.get('count', 0):,}", str(e.get("errors", 0)),
+                      *(f"{e[k]:.1f}" if e.get(k) is not None else "-" for k in ("p50_ms", "p95_ms", "p99_ms")))
+        console.print(t)
+    journeys = summary.get("journeys")
+    if journeys:
+        t = Table(title=f"journeys: {journeys['total']} shoppers ({journeys['failed']} failed technically)", title_justify="left")
+        for col in ("variant", "n", "conversion [95% CI]", "median completion", "errors shown/journey"):
+            t.add_column(col, justify="left" if col == "variant" else "right")
+        for name, v in journeys["variants"].items():
+            ci = v["conversion_ci"]
+            conv = "-" if v["conversion"] is None else f"{100 * v['conversion']:.1f}% [{100 * ci[0]:.1f}, {100 * ci[1]:.1f}]"
+            med = "-" if v.get("completion_median_s") is None else f"{v['completion_median_s']:.1f} s"
+            per = "-" if v.get("errors_shown_per_journey") is None else f"{v['errors_shown_per_journey']:.2f}"
+            t.add_row(name, str(v["journeys"]), conv, med, per)
+        console.print(t)
+        for c in journeys.get("comparisons", []):
+            console.print(f"  {c['sentence']}")
+    integrity = summary.get("integrity")
+    if integrity is not None:
+        console.print("integrity: " + ("[green]intact[/]" if integrity["ok"] else f"[red]{len(integrity['problems'])} problem(s)[/]")
+                      + f" ({integrity['acknowledged']} acknowledged payments checked)")
+    for g in summary.get("gates") or []:
+        console.print(("  [green]pass[/] " if g["passed"] else "  [red]FAIL[/] ") + g["message"], highlight=False)
+    for c in (summary.get("regression") or {}).get("checks", []):
+        console.print(("  [green]pass[/] " if c["passed"] else "  [red]FAIL[/] ") + c["message"], highlight=False)
+    console.print(f"\nreport: {run_dir / 'report.html'}\nsummary: {run_dir / 'summary.md'}  junit: {run_dir / 'junit.xml'}")
+
+
+@command("validate", "check a scenario file without running it (exit 2 with the file and key on bad input)")
+def _validate_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenario", nargs="?", help="scenario file or shipped name")
+    p.add_argument("--list", action="store_true", help="list the shipped scenarios")
+
+
+@_validate_args.runs
+def _validate(args: argparse.Namespace) -> int:
+    from scenarios.errors import ScenarioError
+    from scenarios.scenario import list_scenarios, load_scenario
+
+    if args.list or args.scenario is None:
+        for name in list_scenarios():
+            print(name)
+        return EXIT_OK if args.list else _bad_input("give a scenario file or name (or --list)")
+    try:
+        scenario = load_scenario(args.scenario)
+    except ScenarioError as err:
+        return _bad_input(str(err))
+    parts = [p for p, present in (("load", scenario.load), ("journeys", scenario.journeys), ("faults", scenario.faults)) if present]
+    print(f"{scenario.file}: valid ({', '.join(parts)}; {len(scenario.gates)} gates)")
+    return EXIT_OK
+
+
+@command("report", "rebuild the reports of a run directory (summary.json, summary.md, junit.xml, report.html)")
+def _report_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_dir", type=Path)
+    p.add_argument("--baseline", type=Path, help="a previous run directory to check for regressions against")
+
+
+@_report_args.runs
+def _report(args: argparse.Namespace) -> int:
+    from reports.build import build_reports
+
+    for path, flag in ((args.run_dir, "RUN_DIR"), (args.baseline, "--baseline")):
+        if path is not None and not (path / "run.json").exists():
+            return _bad_input(f"{flag} {path}: expected a run directory with run.json, found none")
+    summary = build_reports(args.run_dir, args.baseline)
+    print_summary(args.run_dir, summary)
+    return EXIT_OK if summary["passed"] else EXIT_GATE_FAILED
+
+
+@command("compare", "compare two runs side by side (A is the baseline)")
+def _compare_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("run_a", type=Path)
+    p.add_argument("run_b", type=Path)
+
+
+@_compare_args.runs
+def _compare(args: argparse.Namespace) -> int:
+    from reports.compare import compare_runs
+
+    for path in (args.run_a, args.run_b):
+        if not (path / "run.json").exists():
+            return _bad_input(f"{path}: expected a run directory with run.json, found none")
+    text, passed = compare_runs(args.run_a, args.run_b)
+    sys.stdout.write(text)
+    return EXIT_OK if passed else EXIT_GATE_FAILED
