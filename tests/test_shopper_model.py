@@ -175,6 +175,14 @@ def test_same_seed_same_person_and_same_keystrokes() -> None:
     assert c != sample_person(persona("desktop-typical"), 1234)
 
 
+def test_traits_are_json_ready() -> None:
+    import json
+
+    t = people("japan-mix", 1)[0].traits()
+    assert json.loads(json.dumps(t))["typing_wpm"] == t["typing_wpm"]
+    assert "data" not in t and t["device"] in ("desktop", "phone")
+
+
 # -- shopper data -------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ have the published spread, not only the published mean.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import random
 from dataclasses import dataclass
@@ -108,6 +109,17 @@ class Person:
     @property
     def abandonment_map(self) -> dict[str, float]:
         return dict(self.abandonment)
+
+    def traits(self) -> dict[str, object]:
+        """The person's sampled traits as JSON-ready data, for journey records (no shopper data)."""
+        out = dataclasses.asdict(self)
+        out["viewport"] = list(self.device.viewport)
+        out["device"] = self.device.kind
+        out["input"] = self.device.input
+        out["error_kinds"] = dict(self.error_kinds)
+        out["abandonment"] = dict(self.abandonment)
+        out["accepted_methods"] = list(self.accepted_methods)
+        return out
 
 
 @functools.lru_cache(maxsize=64)
