@@ -159,3 +159,39 @@ def _compare(args: argparse.Namespace) -> int:
     text, passed = compare_runs(args.run_a, args.run_b)
     sys.stdout.write(text)
     return EXIT_OK if passed else EXIT_GATE_FAILED
+
+
+@command("journeys", "run simulated shoppers alone (a gateway is started unless --target is given)")
+def _journeys_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--variant", action="append", required=True, help="checkout variant (repeat for several)")
+    p.add_argument("--persona", action="append", required=True, help="persona (repeat for several, equal weights)")
+    p.add_argument("--count", type=_positive_int, default=5, help="journeys per variant (default 5)")
+    p.add_argument("--seed", type=_positive_int, default=1)
+    p.add_argument("--out", type=Path, required=True, help="directory for journeys.jsonl and traces (must be new or empty)")
+    p.add_argument("--target", help="a running Stripe-compatible API with the hosted checkout (default: start one)")
+    p.add_argument("--pace", choices=("instant", "real"), default="instant")
+    p.add_argument("--concurrency", type=_positive_int, default=2, help="browser contexts at once per process")
+    p.add_argument("--processes", type=_positive_int, default=1)
+
+
+@_journeys_args.runs
+def _journeys(args: argparse.Namespace) -> int:
+    from scenarios.errors import ScenarioError
+    from scenarios.scenario import parse_scenario
+
+    table = {"journeys": {"variants": args.variant, "personas": args.persona, "count": max(1, args.count),
+                          "pace": args.pace, "concurrency": max(1, args.concurrency), "processes": max(1, args.processes)}}
+    if args.target:
+        table["target"] = args.target
+    try:
+        scenario = parse_scenario(table, "(command line)", default_name="journeys", seed=args.seed)
+    except ScenarioError as err:
+        return _bad_input(str(err).replace("journeys.variants", "--variant").replace("journeys.personas", "--persona"))
+    from .run import RunOptions, execute
+
+    try:
+        run_dir, summary = execute(scenario, RunOptions(out=args.out))
+    except FileExistsError as err:
+        return _bad_input(str(err))
+    print_summary(run_dir, summary)
+    return EXIT_OK if summary["run"]["complete"] else EXIT_GATE_FAILED

@@ -1,0 +1,85 @@
+"""The record of one journey, as written to journeys.jsonl (docs/run-directory.md)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from harness.shopper.model import Shopper
+
+from .plan import Assignment
+
+
+@dataclass
+class FieldRecord:
+    keystrokes: int = 0
+    errors_made: int = 0
+    errors_shown: int = 0
+    errors_noticed: int = 0
+    errors_unnoticed: int = 0
+    shown_at_ms: list[float] = field(default_factory=list)
+    time_to_fix_ms: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: (round(v, 1) if isinstance(v, float) else [round(x, 1) for x in v] if isinstance(v, list) else v)
+                for k, v in self.__dict__.items()}
+
+
+@dataclass
+class JourneyRecord:
+    assignment: Assignment
+    traits: dict[str, Any]
+    started_at: float = field(default_factory=time.time)
+    shopper: Shopper | None = None
+    outcome: str = "abandoned"
+    ended_step: str | None = None
+    ended_field: str | None = None
+    reason: str | None = None
+    system_ms: float = 0.0
+    fields: dict[str, FieldRecord] = field(default_factory=dict)
+    declines: list[dict[str, Any]] = field(default_factory=list)
+    payment_intent: str | None = None
+    checkout_session: str | None = None
+    payment_method: str | None = None
+    steps: list[str] = field(default_factory=list)
+    trace: str | None = None
+    error: str | None = None
+
+    @classmethod
+    def start(cls, a: Assignment, shopper: Shopper) -> "JourneyRecord":
+        p = shopper.person
+        traits = {
+            "device": "phone" if p.device.is_phone else "desktop",
+            "viewport": list(p.device.viewport),
+            "locale": p.locale,
+            "typing_wpm": round(p.typing_wpm, 1),
+            "reading_wpm": round(p.reading_wpm, 1),
+        }
+        for name in ("preferred_method", "card_outcome", "returning"):
+            if hasattr(p, name):
+                traits[name] = getattr(p, name)
+        return cls(a, traits, shopper=shopper)
+
+    def field(self, name: str) -> FieldRecord:
+        return self.fields.setdefault(name, FieldRecord())
+
+    def end(self, outcome: str, step: str | None = None, field_name: str | None = None, reason: str | None = None) -> None:
+        self.outcome, self.ended_step, self.ended_field, self.reason = outcome, step, field_name, reason
+
+    def fail(self, error: str) -> None:
+        self.outcome, self.error, self.reason = "failed", error, "technical failure"
+
+    def finish(self) -> dict[str, Any]:
+        a = self.assignment
+        human_ms = self.shopper.clock.total_ms if self.shopper else 0.0
+        return {
+            "journey_id": a.journey_id, "seed": a.seed, "variant": a.variant, "persona": a.persona, "traits": self.traits,
+            "outcome": self.outcome, "ended_step": self.ended_step, "ended_field": self.ended_field, "reason": self.reason,
+            "human_ms": round(human_ms, 1), "system_ms": round(self.system_ms, 1),
+            "human_ms_by_kind": {k: round(v, 1) for k, v in (self.shopper.clock.by_kind if self.shopper else {}).items()},
+            "fields": {k: v.as_dict() for k, v in self.fields.items()},
+            "declines": self.declines, "payment_intent": self.payment_intent, "checkout_session": self.checkout_session,
+            "payment_method": self.payment_method, "steps": self.steps, "trace": self.trace, "error": self.error,
+            "started_at": self.started_at, "ended_at": time.time(),
+        }

@@ -1,0 +1,71 @@
+"""Bad scenario files: exit code 2, a message naming the file and the key, nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from harness.cli import main
+
+GOOD_JOURNEYS = """
+[journeys]
+variants = ["baseline", "inline-best"]
+personas = ["desktop-typical"]
+count = 2
+"""
+
+MISTAKES = [
+    ("toml syntax", 'name = "x"\n[journeys\n', "(syntax)"),
+    ("unknown top-level key", 'lod = 3\n' + GOOD_JOURNEYS, "lod"),
+    ("seed not a number", 'seed = "abc"\n' + GOOD_JOURNEYS, "seed"),
+    ("target not a URL", 'target = "localhost:12111"\n' + GOOD_JOURNEYS, "target"),
+    ("duration not a duration", 'max_duration = "soon"\n' + GOOD_JOURNEYS, "max_duration"),
+    ("nothing to run", 'name = "empty"\n', "load"),
+    ("unknown variant", GOOD_JOURNEYS.replace('"inline-best"', '"inline-bset"'), "journeys.variants"),
+    ("unknown persona", GOOD_JOURNEYS.replace("desktop-typical", "robot"), "journeys.personas"),
+    ("negative count", GOOD_JOURNEYS.replace("count = 2", "count = -1"), "journeys.count"),
+    ("unknown pace", GOOD_JOURNEYS + 'pace = "fast"\n', "journeys.pace"),
+    ("unknown key in journeys", GOOD_JOURNEYS + "concurency = 3\n", "journeys.concurency"),
+    ("malformed gate", 'gates = ["p99 below 800"]\n' + GOOD_JOURNEYS, "gates[0]"),
+    ("gate on a variant not run", 'gates = [\'conversion["steps"] >= 0.5\']\n' + GOOD_JOURNEYS, "gates"),
+    ("gate with unknown metric name", 'gates = ["latency <= 3"]\n' + GOOD_JOURNEYS, "gates[0]"),
+]
+
+
+@pytest.mark.parametrize("label, text, key", [m for m in MISTAKES if m[2] is not None], ids=[m[0] for m in MISTAKES if m[2] is not None])
+def test_bad_scenario_exit_2_names_file_and_key(tmp_path: Path, capsys, label: str, text: str, key: str):
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    before = sorted(p.name for p in tmp_path.iterdir())
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and f": {key}:" in err and "expected" in err
+    runs = tmp_path / "runs"
+    assert main(["run", str(path), "--out", str(runs / "x"), "--quiet"]) == 2
+    assert not runs.exists()  # nothing written
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_good_scenario_validates(tmp_path: Path, capsys):
+    path = tmp_path / "good.toml"
+    path.write_text('gates = ["integrity == true", \'conversion["inline-best"] >= 0.5\']\n' + GOOD_JOURNEYS, encoding="utf-8")
+    assert main(["validate", str(path)]) == 0
+    assert "valid" in capsys.readouterr().out
+
+
+def test_missing_file_is_bad_input(tmp_path: Path, capsys):
+    assert main(["validate", str(tmp_path / "nope.toml")]) == 2
+    assert "nope.toml" in capsys.readouterr().err
+
+
+def test_bad_flags_exit_2(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "--workers", "many"])
+    assert exit_info.value.code == 2
+    assert "--workers" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("shipped", ["quickstart", "ab-validation", "flash-sale", "ci", "soak"])
+def test_shipped_scenarios_validate(shipped: str, capsys):
+    assert main(["validate", shipped]) == 0, capsys.readouterr().err
