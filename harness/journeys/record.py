@@ -18,6 +18,7 @@ class FieldRecord:
     errors_shown: int = 0
     errors_noticed: int = 0
     errors_unnoticed: int = 0
+    typos_corrected: int = 0
     shown_at_ms: list[float] = field(default_factory=list)
     time_to_fix_ms: list[float] = field(default_factory=list)
 
@@ -48,18 +49,7 @@ class JourneyRecord:
 
     @classmethod
     def start(cls, a: Assignment, shopper: Shopper) -> "JourneyRecord":
-        p = shopper.person
-        traits = {
-            "device": "phone" if p.device.is_phone else "desktop",
-            "viewport": list(p.device.viewport),
-            "locale": p.locale,
-            "typing_wpm": round(p.typing_wpm, 1),
-            "reading_wpm": round(p.reading_wpm, 1),
-        }
-        for name in ("preferred_method", "card_outcome", "returning"):
-            if hasattr(p, name):
-                traits[name] = getattr(p, name)
-        return cls(a, traits, shopper=shopper)
+        return cls(a, shopper.person.traits(), shopper=shopper)
 
     def field(self, name: str) -> FieldRecord:
         return self.fields.setdefault(name, FieldRecord())

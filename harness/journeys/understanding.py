@@ -1,0 +1,91 @@
+"""How a person understands a form's labels: which of their own details a label asks for.
+
+This is the shopper's reading of visible words, in English and Japanese, never the variant's
+configuration: a differently worded label is a different page, and a label nobody understands
+is left empty (and the page says so, or not).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Callable
+
+from harness.shopper.shopper_data import ShopperData
+
+# (data key, pattern over the lower-cased label); the first match wins, so specific before general.
+_PATTERNS: list[tuple[str, str]] = [
+    ("password_confirm", r"(confirm|repeat|again).*password|password.*(again|confirm)|パスワード.*(確認|再入力)"),
+    ("password", r"password|パスワード"),
+    ("email", r"e-?mail|メール"),
+    ("card_name", r"name on (the )?card|cardholder|card holder|名義"),
+    ("card_number", r"card number|カード番号"),
+    ("card_exp_month", r"expir\w*.*month|有効期限.*月"),
+    ("card_exp_year", r"expir\w*.*year|有効期限.*年"),
+    ("card_exp", r"expir|有効期限"),
+    ("card_cvc", r"cvc|cvv|security code|セキュリティ"),
+    ("family_name_kana", r"(last|family|sur)\s*name.*(kana|reading|furigana|フリガナ|ふりがな)|セイ|姓.*(カナ|かな|フリガナ|ふりがな)"),
+    ("given_name_kana", r"(first|given)\s*name.*(kana|reading|furigana|フリガナ|ふりがな)|メイ|名.*(カナ|かな|フリガナ|ふりがな)"),
+    ("full_name_kana", r"name.*(kana|reading|furigana)|(氏名|お名前|名前).*(カナ|かな|フリガナ|ふりがな)|^フリガナ|^ふりがな"),
+    ("family_name", r"last name|family name|surname|^姓"),
+    ("given_name", r"first name|given name|^名(?!義)"),
+    ("full_name", r"name|氏名|お名前|名前"),
+    ("company", r"company|organi[sz]ation|会社|法人"),
+    ("postal_code", r"postal|post code|postcode|zip|郵便番号"),
+    ("region", r"prefecture|state|province|region|都道府県"),
+    ("city", r"city|town|市区町村"),
+    ("address_line2", r"line ?2|apartment|suite|unit|building|建物|部屋|住所2|住所 2"),
+    ("address_line1", r"address|street|line ?1|番地|住所"),
+    ("phone", r"phone|tel|電話"),
+]
+_COMPILED = [(key, re.compile(p)) for key, p in _PATTERNS]
+
+
+def data_key(label: str) -> str | None:
+    text = unicodedata.normalize("NFKC", label).lower().replace("*", "").replace("(required)", "").replace("必須", "").strip()
+    for key, pattern in _COMPILED:
+        if pattern.search(text):
+            return key
+    return None
+
+
+def _value_getters(password: str) -> dict[str, Callable[[ShopperData], str | None]]:
+    return {
+        "password": lambda d: password,
+        "password_confirm": lambda d: password,
+        "email": lambda d: d.email,
+        "card_name": lambda d: d.card_name,
+        "card_number": lambda d: d.card_number,
+        "card_exp_month": lambda d: f"{d.card_exp_month:02d}",
+        "card_exp_year": lambda d: f"{d.card_exp_year % 100:02d}",
+        "card_exp": lambda d: d.card_exp.replace(" ", ""),
+        "card_cvc": lambda d: d.card_cvc,
+        "family_name_kana": lambda d: d.family_name_kana,
+        "given_name_kana": lambda d: d.given_name_kana,
+        "full_name_kana": lambda d: d.full_name_kana,
+        "family_name": lambda d: d.family_name,
+        "given_name": lambda d: d.given_name,
+        "full_name": lambda d: d.full_name,
+        "company": lambda d: None,  # people without a company leave it empty
+        "postal_code": lambda d: d.postal_code,
+        "region": lambda d: d.region,
+        "city": lambda d: d.city,
+        "address_line2": lambda d: d.address_line2 or None,
+        "address_line1": lambda d: d.address_line1,
+        "phone": lambda d: d.phone,
+    }
+
+
+def intended_value(key: str, data: ShopperData, *, card_number: str | None = None, password: str = "") -> str | None:
+    """What this person means to enter for a field of that kind (None: nothing)."""
+    if key == "card_number" and card_number:
+        return card_number
+    return _value_getters(password)[key](data)
+
+
+def normalise(value: str | None) -> str:
+    """Compare what is in a field with what was meant: formatting (spaces, hyphens, width) aside."""
+    if not value:
+        return ""
+    text = unicodedata.normalize("NFKC", value).lower()
+    return re.sub(r"[\s\-/]", "", text)
