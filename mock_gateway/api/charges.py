@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import refunds
+from ..core import channels, refunds
+from ..core.methods import PAYMENT_METHOD_TYPES
 from ..core.context import Ctx
 from .params import Enum, Integer, Metadata, String
 from .registry import page, route
@@ -15,9 +16,12 @@ def retrieve(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     return ctx.get(id, "charge")
 
 
-@route("GET", "/v1/charges", {"customer": String(), "payment_intent": String()}, listing=True)
+# channel and payment_method_type are harness extensions (metadata[channel], the method used).
+@route("GET", "/v1/charges", {"customer": String(), "payment_intent": String(), "channel": Enum(*channels.CHANNELS),
+                              "payment_method_type": Enum(*PAYMENT_METHOD_TYPES)}, listing=True)
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return page(ctx, "charge", "/v1/charges", p, customer=p.get("customer"), parent=p.get("payment_intent"))
+    return page(ctx, "charge", "/v1/charges", p, customer=p.get("customer"), parent=p.get("payment_intent"),
+                **{"metadata.channel": p.get("channel"), "payment_method_details.type": p.get("payment_method_type")})
 
 
 _REFUND = {

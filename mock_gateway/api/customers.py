@@ -23,7 +23,7 @@ _FIELDS = {
 }
 
 
-@route("POST", "/v1/customers", {**_FIELDS, "payment_method": String()})
+@route("POST", "/v1/customers", {**_FIELDS, "payment_method": String(), "test_clock": String()})
 def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return customers.create(ctx, p)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import payment_intents
+from ..core import channels, payment_intents
 from ..core.context import Ctx
 from ..core.methods import PAYMENT_METHOD_TYPES
 from .params import ADDRESS, AnyObj, Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String
@@ -65,6 +65,7 @@ def _off_session(p: dict[str, Any]) -> dict[str, Any]:
 
 @route("POST", "/v1/payment_intents", _CREATE)
 def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    channels.check(p.get("metadata"))
     return payment_intents.create(ctx, _off_session(p))
 
 
@@ -75,6 +76,7 @@ def retrieve(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
 
 @route("POST", "/v1/payment_intents/{id}", _UPDATE)
 def update(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    channels.check(p.get("metadata"))
     return payment_intents.update(ctx, ctx.get(id, "payment_intent"), p)
 
 
@@ -98,6 +100,9 @@ def cancel(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     return payment_intents.cancel(ctx, ctx.get(id, "payment_intent"), p)
 
 
-@route("GET", "/v1/payment_intents", {"customer": String()}, listing=True)
+# channel and payment_method_type are harness extensions (metadata[channel], the method used).
+@route("GET", "/v1/payment_intents", {"customer": String(), "channel": Enum(*channels.CHANNELS),
+                                      "payment_method_type": Enum(*PAYMENT_METHOD_TYPES)}, listing=True)
 def list_(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return page(ctx, "payment_intent", "/v1/payment_intents", p, customer=p.get("customer"))
+    return page(ctx, "payment_intent", "/v1/payment_intents", p, customer=p.get("customer"),
+                **{"metadata.channel": p.get("channel"), "_payment_method_type": p.get("payment_method_type")})

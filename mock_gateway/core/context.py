@@ -50,6 +50,7 @@ class Ctx:
             "pending_webhooks": 0,
             "request": {"id": self.request_id, "idempotency_key": self.idempotency_key},
             "type": type,
+            "_emitted_at": time.time(),  # sub-second emission time: webhook and mail latency start here
         }
         self.store.insert(event, parent=obj["id"], kind=type)
         return event

@@ -44,8 +44,10 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "preferred_locales": p.get("preferred_locales") or [],
         "shipping": p.get("shipping"),
         "tax_exempt": "none",
-        "test_clock": None,
+        "test_clock": p.get("test_clock"),
     }
+    if cus["test_clock"]:
+        ctx.get(cus["test_clock"], "test_helpers.test_clock", "test clock", param="test_clock")
     ctx.store.insert(cus)
     ctx.emit("customer.created", cus)
     if p.get("payment_method"):

@@ -45,9 +45,9 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("return_url") and not p.get("confirm"):
         raise invalid_request("return_url can only be passed when confirm=true.", param="return_url")
     pi_id = new_id("pi")
-    types = p.get("payment_method_types") or (
-        ["card"] if not p.get("automatic_payment_methods", {}).get("enabled") else ["card"]
-    )
+    from . import methods
+
+    types = methods.intent_types(p)
     pi: dict[str, Any] = {
         "id": pi_id,
         "object": "payment_intent",
@@ -111,6 +111,7 @@ def _set_payment_method(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> None
             param="payment_method",
         )
     pi["payment_method"] = pm["id"]
+    pi["_payment_method_type"] = pm["type"]  # for lists and the ledger export filtered by method
     if pi["status"] == "requires_payment_method":
         pi["status"] = "requires_confirmation"
 
@@ -293,8 +294,11 @@ def _authorise(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, An
     manual = pi["capture_method"] == "manual"
     charge = _new_charge(ctx, pi, pm, "succeeded", not manual, None)
     if manual:
+        from . import authorizations
+
         pi["status"] = "requires_capture"
         pi["amount_capturable"] = pi["amount"]
+        authorizations.hold(ctx, pi, charge)  # expires uncaptured after 7 days (by clock)
     else:
         pi["status"] = "succeeded"
         pi["amount_received"] = pi["amount"]

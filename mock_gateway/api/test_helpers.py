@@ -1,0 +1,98 @@
+"""/v1/test_helpers: test clocks, funding a cash balance, and acting for the shopper on pending payments.
+
+The payment-intent helpers are harness extensions (Stripe has no API for them; its dashboard
+and hosted pages do it): `pay` pays a konbini voucher, approves a QR or PayPal payment; `fail`
+rejects a QR or PayPal payment; `expire` lets a konbini voucher or a QR code expire now.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..core import bank_transfer, clock, konbini, methods, qr_codes, wallets
+from ..core.context import Ctx
+from ..core.errors import invalid_request
+from .params import Currency, Enum, Integer, String
+from .registry import page, route
+
+_CLOCKS = "/v1/test_helpers/test_clocks"
+
+
+@route("POST", _CLOCKS, {"frozen_time": Integer(min=0).req(), "name": String(300)})
+def create_clock(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    return clock.create(ctx, p)
+
+
+@route("GET", _CLOCKS + "/{id}")
+def retrieve_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    return ctx.get(id, "test_helpers.test_clock", "test clock")
+
+
+@route("POST", _CLOCKS + "/{id}/advance", {"frozen_time": Integer(min=0).req()})
+def advance_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    return clock.advance(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"), p["frozen_time"])
+
+
+@route("DELETE", _CLOCKS + "/{id}")
+def delete_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    return clock.delete(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"))
+
+
+@route("GET", _CLOCKS, listing=True)
+def list_clocks(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    return page(ctx, "test_helpers.test_clock", _CLOCKS, p)
+
+
+@route(
+    "POST",
+    "/v1/test_helpers/customers/{customer}/fund_cash_balance",
+    {"amount": Integer().req(), "currency": Currency().req(), "reference": String(140)},
+)
+def fund_cash_balance(ctx: Ctx, p: dict[str, Any], customer: str) -> dict[str, Any]:
+    cus = ctx.get(customer, "customer", param="customer")
+    return bank_transfer.fund(ctx, cus, p["amount"], p["currency"], p.get("reference"))
+
+
+_KONBINI = "konbini_display_details"
+_PAYPAL = "redirect_to_url"
+
+
+def _pending(ctx: Ctx, id: str) -> tuple[dict[str, Any], str]:
+    pi = methods.awaiting(ctx, id, (_KONBINI, _PAYPAL, *qr_codes.ACTIONS))
+    action = pi["next_action"]["type"]
+    if action == _PAYPAL and pi.get("_payment_method_type") != "paypal":
+        raise invalid_request("This PaymentIntent waits on a card authentication: use its redirect page instead.", param="id")
+    return pi, action
+
+
+@route("POST", "/v1/test_helpers/payment_intents/{id}/pay", {"chain": Enum(*konbini.CHAINS)})
+def pay(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    """Pay the konbini voucher now (at `chain`), or approve the QR / PayPal payment."""
+    pi, action = _pending(ctx, id)
+    if action == _KONBINI:
+        return konbini.pay(ctx, pi, p.get("chain", "familymart"))
+    if action == _PAYPAL:
+        return wallets.approve(ctx, pi, True)
+    return qr_codes.scan(ctx, pi, True)
+
+
+@route("POST", "/v1/test_helpers/payment_intents/{id}/fail")
+def fail(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    """The shopper rejects the QR payment in the app, or cancels on PayPal."""
+    pi, action = _pending(ctx, id)
+    if action == _KONBINI:
+        raise invalid_request("A konbini voucher cannot be rejected, only paid or left to expire (use expire).", param="id")
+    if action == _PAYPAL:
+        return wallets.approve(ctx, pi, False)
+    return qr_codes.scan(ctx, pi, False)
+
+
+@route("POST", "/v1/test_helpers/payment_intents/{id}/expire")
+def expire(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
+    """Let the konbini voucher or QR code expire now."""
+    pi, action = _pending(ctx, id)
+    if action == _KONBINI:
+        return konbini.expire(ctx, pi)
+    if action == _PAYPAL:
+        raise invalid_request("A PayPal approval does not expire; use fail to cancel it.", param="id")
+    return qr_codes.expire(ctx, pi)

@@ -1,0 +1,95 @@
+"""Work the gateway does outside requests, started and stopped with the app (Starlette lifespan):
+webhook delivery, mail to the SMTP sink (with --smtp) and the real-time sweep of due tasks
+(expiry of konbini vouchers, QR codes and uncaptured authorisations not on a test clock).
+
+Each server process runs its own loops; they share the database, and every piece of work is
+claimed in a transaction, so several processes never do the same piece twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from typing import Any, AsyncIterator
+
+from . import mail, webhooks
+from .core import authorizations, clock, methods  # noqa: F401  (register scheduled task handlers)
+
+log = logging.getLogger("mock_gateway.background")
+
+
+def sweep_interval() -> float:
+    """CHECKOUT_GATEWAY_SWEEP_INTERVAL seconds (server flag --sweep-interval, default 1)."""
+    return float(os.environ.get("CHECKOUT_GATEWAY_SWEEP_INTERVAL") or 1.0)
+
+
+async def sweep(gateway: Any, interval: float, stop: asyncio.Event) -> None:
+    """Run tasks on real time as they fall due: late by at most `interval` seconds."""
+    while not stop.is_set():
+        try:
+            clock.run_due(gateway.store, gateway.clock())
+        except Exception:
+            log.exception("sweep of due tasks")
+        try:
+            await asyncio.wait_for(stop.wait(), interval)
+        except asyncio.TimeoutError:
+            pass
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Any) -> AsyncIterator[None]:
+    gateway = app.state.gateway
+    stop = asyncio.Event()
+    loops = [
+        webhooks.run(gateway.store, webhooks.WebhookConfig.from_env(), stop, gateway.clock),
+        sweep(gateway, sweep_interval(), stop),
+    ]
+    mail_config = mail.MailConfig.from_env()
+    if mail_config is not None:
+        loops.append(mail.run(gateway.store, mail_config, stop, gateway.clock))
+    tasks = [asyncio.create_task(loop) for loop in loops]
+    try:
+        yield
+    finally:
+        stop.set()
+        done, pending = await asyncio.wait(tasks, timeout=15)
+        for task in pending:
+            task.cancel()
+
+
+# -- server flags (server.py adds these to its parser and applies them before workers start) --
+
+
+def add_arguments(parser: Any) -> None:
+    parser.add_argument("--smtp", metavar="HOST:PORT", default=None,
+                        help="send mail (receipts, konbini slips, ...) to this SMTP server, e.g. `checkout-harness "
+                             "mail-sink` (default: no mail)")
+    parser.add_argument("--webhook-retry-schedule", metavar="SECONDS", default=None,
+                        help="delays before each webhook retry, comma-separated, e.g. 1,2,4 (default: back-off from "
+                             "1 minute, capped at 6 hours, for 3 days, as Stripe does)")
+    parser.add_argument("--sweep-interval", metavar="SECONDS", type=float, default=1.0,
+                        help="how often expiries on real time (not on a test clock) are run (default %(default)s)")
+
+
+def apply_arguments(args: Any) -> None:
+    """Check the flags and hand them to the worker processes through the environment; ValueError if bad."""
+    env = os.environ
+    for name in ("CHECKOUT_GATEWAY_SMTP", "CHECKOUT_GATEWAY_WEBHOOK_RETRIES"):
+        env.pop(name, None)
+    if args.smtp:
+        try:
+            mail.parse_address(args.smtp)
+        except ValueError as err:
+            raise ValueError(f"--smtp: {err}") from None
+        env["CHECKOUT_GATEWAY_SMTP"] = args.smtp
+    if args.webhook_retry_schedule is not None:
+        try:
+            webhooks.parse_schedule(args.webhook_retry_schedule)
+        except ValueError as err:
+            raise ValueError(f"--webhook-retry-schedule: {err}") from None
+        env["CHECKOUT_GATEWAY_WEBHOOK_RETRIES"] = args.webhook_retry_schedule
+    if not 0.01 <= args.sweep_interval <= 3600:
+        raise ValueError(f"--sweep-interval must be between 0.01 and 3600 seconds, found {args.sweep_interval}")
+    env["CHECKOUT_GATEWAY_SWEEP_INTERVAL"] = repr(args.sweep_interval)

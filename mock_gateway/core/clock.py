@@ -1,0 +1,217 @@
+"""Time: test clocks, and a small scheduler of things due at time T.
+
+A customer created with `test_clock=clock_...` lives on that clock's frozen time, and so do its
+payments (konbini voucher expiry, QR code expiry, uncaptured authorisations); everything else
+lives on real time. A module registers a handler once and schedules work for an object:
+
+    @clock.task("konbini.expire")
+    def expire(ctx, ref, data): ...
+
+    clock.schedule(ctx, "konbini.expire", pi["id"], at=expires_at, clock=clock.clock_id_for(ctx, customer))
+
+Due work runs in one of two ways, in due order, each in its own savepoint:
+- on a test clock, inside the `advance` request, with `ctx.now` set to the task's due time;
+- on real time, from the server's periodic sweep (`run_due`, started in the app's lifespan,
+  every `--sweep-interval` seconds). Expiry without a clock is therefore late by at most one
+  sweep interval; nothing is checked on access.
+One (task, ref) pair is scheduled at most once: scheduling it again moves it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+import orjson
+
+from ..store.db import Store
+from . import tables
+from .context import Ctx
+from .errors import StripeError, invalid_request
+from .ids import new_id
+
+log = logging.getLogger("mock_gateway.clock")
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS scheduled_tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    due INTEGER NOT NULL,
+    clock TEXT,
+    task TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    data TEXT NOT NULL DEFAULT '{}',
+    UNIQUE (task, ref)
+);
+CREATE INDEX IF NOT EXISTS scheduled_tasks_due ON scheduled_tasks (clock, due, id);
+"""
+
+Handler = Callable[[Ctx, str, dict[str, Any]], None]
+TASKS: dict[str, Handler] = {}
+MAX_TASKS_PER_ADVANCE = 100_000
+DELETES_AFTER = 30 * 86400
+
+
+def task(name: str) -> Callable[[Handler], Handler]:
+    """Register the handler that runs when a task of this name falls due."""
+
+    def decorate(handler: Handler) -> Handler:
+        TASKS[name] = handler
+        return handler
+
+    return decorate
+
+
+def schedule(ctx: Ctx, name: str, ref: str, at: int, clock: str | None = None, data: dict[str, Any] | None = None) -> None:
+    """Run task `name` for object `ref` at `at` (on `clock`'s time, or real time when None)."""
+    if name not in TASKS:
+        raise KeyError(f"no handler registered for scheduled task {name!r}")
+    tables.ensure(ctx.store, _DDL)
+    ctx.store.conn.execute(
+        "INSERT INTO scheduled_tasks (due, clock, task, ref, data) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (task, ref) DO UPDATE SET due = excluded.due, clock = excluded.clock, data = excluded.data",
+        (int(at), clock, name, ref, orjson.dumps(data or {}).decode()),
+    )
+
+
+def unschedule(ctx: Ctx, name: str, ref: str) -> None:
+    tables.ensure(ctx.store, _DDL)
+    ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE task = ? AND ref = ?", (name, ref))
+
+
+def scheduled(store: Store, ref: str) -> list[dict[str, Any]]:
+    """What is due for one object (for tests and the harness's inspection)."""
+    tables.ensure(store, _DDL)
+    rows = store.conn.execute("SELECT task, due, clock FROM scheduled_tasks WHERE ref = ? ORDER BY due", (ref,)).fetchall()
+    return [{"task": t, "due": d, "clock": c} for t, d, c in rows]
+
+
+# -- which clock an object lives on -----------------------------------------------------------
+
+
+def clock_id_for(ctx: Ctx, customer_id: str | None) -> str | None:
+    if not customer_id:
+        return None
+    customer = ctx.store.get(customer_id)
+    return customer.get("test_clock") if customer else None
+
+
+def now_for(ctx: Ctx, customer_id: str | None) -> int:
+    """The current time for a customer's objects: its test clock's frozen time, or ctx.now."""
+    clock_id = clock_id_for(ctx, customer_id)
+    if clock_id:
+        clk = ctx.store.get(clock_id)
+        if clk is not None:
+            return int(clk["frozen_time"])
+    return ctx.now
+
+
+# -- running due work ---------------------------------------------------------------------
+
+
+def _run_one(ctx: Ctx, name: str, ref: str, data: str) -> None:
+    """One task in a savepoint: a failing handler is logged and undone, the others still run."""
+    handler = TASKS.get(name)
+    if handler is None:
+        log.error("scheduled task %s for %s has no handler; dropped", name, ref)
+        return
+    conn = ctx.store.conn
+    conn.execute("SAVEPOINT scheduled_task")
+    try:
+        handler(ctx, ref, orjson.loads(data))
+    except StripeError as err:
+        conn.execute("ROLLBACK TO scheduled_task")
+        log.warning("scheduled task %s for %s refused: %s", name, ref, err.message)
+    except Exception:
+        conn.execute("ROLLBACK TO scheduled_task")
+        log.exception("scheduled task %s for %s failed", name, ref)
+    conn.execute("RELEASE scheduled_task")
+
+
+def run_due(store: Store, now: float, limit: int = 200) -> int:
+    """The real-time sweep: run tasks on no clock that are due by `now`; returns how many ran.
+
+    Each task is claimed (deleted) and run in one transaction, so processes sharing the
+    database never run a task twice.
+    """
+    tables.ensure(store, _DDL)
+    if store.conn.execute("SELECT 1 FROM scheduled_tasks WHERE clock IS NULL AND due <= ? LIMIT 1", (int(now),)).fetchone() is None:
+        return 0
+    ran = 0
+    while ran < limit:
+        with store.transaction():
+            row = store.conn.execute(
+                "SELECT id, task, ref, data FROM scheduled_tasks WHERE clock IS NULL AND due <= ? ORDER BY due, id LIMIT 1",
+                (int(now),),
+            ).fetchone()
+            if row is None:
+                break
+            store.conn.execute("DELETE FROM scheduled_tasks WHERE id = ?", (row[0],))
+            _run_one(Ctx(store, now=int(now)), row[1], row[2], row[3])
+        ran += 1
+    return ran
+
+
+# -- test clocks ----------------------------------------------------------------------------
+
+
+def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+    clk = {
+        "id": new_id("clock"),
+        "object": "test_helpers.test_clock",
+        "created": ctx.now,
+        "deletes_after": ctx.now + DELETES_AFTER,
+        "frozen_time": p["frozen_time"],
+        "livemode": False,
+        "name": p.get("name"),
+        "status": "ready",
+        "status_details": {},
+    }
+    ctx.store.insert(clk)
+    ctx.emit("test_helpers.test_clock.created", clk)
+    return clk
+
+
+def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
+    """Move the clock forward, running everything due on it up to `frozen_time` in due order."""
+    if frozen_time <= clk["frozen_time"]:
+        raise invalid_request(
+            f"The frozen_time must be after the test clock's current frozen_time ({clk['frozen_time']}); found {frozen_time}.",
+            param="frozen_time",
+        )
+    tables.ensure(ctx.store, _DDL)
+    clk["status"] = "advancing"
+    clk["status_details"] = {"advancing": {"target_frozen_time": frozen_time}}
+    ctx.store.update(clk)
+    ctx.emit("test_helpers.test_clock.advancing", clk)
+    for _ in range(MAX_TASKS_PER_ADVANCE):
+        row = ctx.store.conn.execute(
+            "SELECT id, task, ref, data, due FROM scheduled_tasks WHERE clock = ? AND due <= ? ORDER BY due, id LIMIT 1",
+            (clk["id"], frozen_time),
+        ).fetchone()
+        if row is None:
+            break
+        ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE id = ?", (row[0],))
+        clk["frozen_time"] = max(clk["frozen_time"], row[4])
+        ctx.store.update(clk)
+        _run_one(Ctx(ctx.store, ctx.base_url, row[4], ctx.request_id, ctx.idempotency_key), row[1], row[2], row[3])
+    clk["frozen_time"] = frozen_time
+    clk["status"] = "ready"
+    clk["status_details"] = {}
+    ctx.store.update(clk)
+    ctx.emit("test_helpers.test_clock.ready", clk)
+    return clk
+
+
+def delete(ctx: Ctx, clk: dict[str, Any]) -> dict[str, Any]:
+    """Delete the clock, what is scheduled on it and its customers, as Stripe does."""
+    from . import customers
+
+    tables.ensure(ctx.store, _DDL)
+    ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE clock = ?", (clk["id"],))
+    for (data,) in ctx.store.conn.execute(
+        "SELECT data FROM objects WHERE type = 'customer' AND json_extract(data, '$.test_clock') = ?", (clk["id"],)
+    ).fetchall():
+        customers.delete(ctx, orjson.loads(data))
+    ctx.store.delete(clk["id"])
+    ctx.emit("test_helpers.test_clock.deleted", clk)
+    return {"id": clk["id"], "object": "test_helpers.test_clock", "deleted": True}

@@ -1,0 +1,310 @@
+"""Outgoing mail: what a merchant would send, over SMTP to a sink, queued in the database.
+
+Like webhooks, mail follows the event log. `dispatch` renders one message for each event that
+calls for one into `mail_outbox`:
+
+    payment_intent.succeeded with receipt_email          receipt
+    payment_intent.requires_action, konbini              konbini_voucher (to the billing email)
+    payment_intent.requires_action, bank transfer        bank_transfer_instructions
+    payment_method.attached, paypal                      wallet_saved
+    charge.refunded                                      refund
+
+and the loop sends due messages over SMTP in a worker thread, retrying while the sink is down.
+Nothing is sent from the request path. Templates are Jinja2, in Japanese and English
+(templates/mail/<kind>.<locale>.txt, first line `Subject: ...`); the locale is metadata[locale]
+if set, else the customer's preferred_locales, else ja for jpy payments and en otherwise.
+Each message carries X-Payment-Intent, X-Event-Id, X-Event-Type and X-Event-Emitted-At (the
+sub-second time the event was emitted) so that a sink can measure how late mail arrives.
+Off unless the server runs with --smtp HOST:PORT; it then starts with events emitted from then on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import smtplib
+import time
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from typing import Any
+
+import orjson
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from .core import tables
+from .core.currencies import format_amount
+from .store.db import Store
+
+log = logging.getLogger("mock_gateway.mail")
+
+_DDL = """
+CREATE TABLE IF NOT EXISTS mail_outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    event TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    payment_intent TEXT,
+    recipient TEXT NOT NULL,
+    message BLOB NOT NULL,
+    state TEXT NOT NULL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL,
+    lease_until REAL NOT NULL DEFAULT 0,
+    created REAL NOT NULL,
+    sent_at REAL,
+    error TEXT,
+    UNIQUE (event, kind)
+);
+CREATE INDEX IF NOT EXISTS mail_outbox_due ON mail_outbox (state, next_attempt_at);
+"""
+
+CURSOR = "mail.cursor"
+LOCALES = ("ja", "en")
+SENDER = "Checkout Harness Shop <shop@checkout-harness.test>"
+RETRY_SCHEDULE = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0)
+_templates = Environment(loader=PackageLoader("mock_gateway", "templates/mail"), undefined=StrictUndefined,
+                         autoescape=False, keep_trailing_newline=True)
+
+
+@dataclass(frozen=True)
+class MailConfig:
+    host: str
+    port: int
+    timeout: float = 10.0
+    batch: int = 50
+    poll_interval: float = 0.02
+
+    @classmethod
+    def from_env(cls) -> "MailConfig | None":
+        """CHECKOUT_GATEWAY_SMTP=HOST:PORT (server flag --smtp); None when mail is off."""
+        address = os.environ.get("CHECKOUT_GATEWAY_SMTP")
+        if not address:
+            return None
+        host, port = parse_address(address)
+        poll = float(os.environ.get("CHECKOUT_GATEWAY_POLL_INTERVAL") or 0.02)
+        return cls(host, port, poll_interval=poll)
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"expected HOST:PORT such as 127.0.0.1:2525; found {text!r}")
+    return host.strip("[]"), int(port)
+
+
+# -- what to send ---------------------------------------------------------------------------------
+
+
+def money(amount: int, currency: str) -> str:
+    """¥1,980 for yen (both locales read it), 10.99 USD otherwise."""
+    return f"¥{amount:,}" if currency == "jpy" else format_amount(amount, currency)
+
+
+def locale_for(store: Store, obj: dict[str, Any], customer_id: str | None, currency: str) -> str:
+    wanted = (obj.get("metadata") or {}).get("locale")
+    if wanted in LOCALES:
+        return wanted
+    customer = store.get(customer_id) if customer_id else None
+    for tag in (customer or {}).get("preferred_locales") or []:
+        if tag.split("-")[0].lower() in LOCALES:
+            return tag.split("-")[0].lower()
+    return "ja" if currency == "jpy" else "en"
+
+
+def _customer_email(store: Store, customer_id: str | None) -> str | None:
+    customer = store.get(customer_id) if customer_id else None
+    return (customer or {}).get("email")
+
+
+def plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None, str, dict[str, Any]] | None:
+    """(kind, recipient, payment intent, locale, template values) for an event that calls for mail."""
+    obj = event["data"]["object"]
+    etype = event["type"]
+    if etype == "payment_intent.succeeded" and obj.get("receipt_email"):
+        return ("receipt", obj["receipt_email"], obj["id"], locale_for(store, obj, obj.get("customer"), obj["currency"]),
+                {"pi": obj, "amount": money(obj["amount_received"] or obj["amount"], obj["currency"])})
+    if etype == "payment_intent.requires_action":
+        action = obj.get("next_action") or {}
+        locale = locale_for(store, obj, obj.get("customer"), obj["currency"])
+        if action.get("type") == "konbini_display_details":
+            pm = store.get(obj["payment_method"]) or {}
+            to = (pm.get("billing_details") or {}).get("email") or obj.get("receipt_email")
+            details = action["konbini_display_details"]
+            return ("konbini_voucher", to, obj["id"], locale,
+                    {"pi": obj, "amount": money(obj["amount"], obj["currency"]), "voucher": details,
+                     "expires": _local_time(details["expires_at"], locale)}) if to else None
+        if action.get("type") == "display_bank_transfer_instructions":
+            to = obj.get("receipt_email") or _customer_email(store, obj.get("customer"))
+            details = action["display_bank_transfer_instructions"]
+            return ("bank_transfer_instructions", to, obj["id"], locale,
+                    {"pi": obj, "amount": money(details["amount_remaining"], obj["currency"]), "instructions": details}) if to else None
+        return None
+    if etype == "payment_method.attached" and obj.get("type") == "paypal":
+        to = (obj.get("paypal") or {}).get("payer_email") or _customer_email(store, obj.get("customer"))
+        locale = locale_for(store, obj, obj.get("customer"), "jpy" if (obj.get("paypal") or {}).get("country") == "JP" else "usd")
+        return ("wallet_saved", to, None, locale, {"pm": obj}) if to else None
+    if etype == "charge.refunded":
+        to = obj.get("receipt_email") or _customer_email(store, obj.get("customer"))
+        before = (event["data"].get("previous_attributes") or {}).get("amount_refunded", 0)
+        refunded = obj["amount_refunded"] - before
+        locale = locale_for(store, obj, obj.get("customer"), obj["currency"])
+        return ("refund", to, obj.get("payment_intent"), locale,
+                {"charge": obj, "amount": money(refunded, obj["currency"])}) if to else None
+    return None
+
+
+def _local_time(timestamp: int, locale: str) -> str:
+    if locale == "ja":
+        return time.strftime("%Y年%m月%d日 %H:%M", time.gmtime(timestamp + 9 * 3600)) + " (JST)"
+    return time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(timestamp))
+
+
+def render(kind: str, locale: str, values: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) from templates/mail/<kind>.<locale>.txt."""
+    text = _templates.get_template(f"{kind}.{locale}.txt").render(**values)
+    first, _, body = text.partition("\n")
+    if not first.startswith("Subject: "):
+        raise ValueError(f"mail template {kind}.{locale}.txt must start with 'Subject: '")
+    return first[len("Subject: "):].strip(), body.lstrip("\n")
+
+
+def build(event: dict[str, Any], kind: str, to: str, payment_intent: str | None, locale: str, values: dict[str, Any]) -> bytes:
+    subject, body = render(kind, locale, values)
+    msg = EmailMessage()
+    msg["From"] = SENDER
+    msg["To"] = to
+    msg["Subject"] = subject
+    msg["Date"] = formatdate(localtime=False)
+    msg["Message-ID"] = make_msgid(domain="checkout-harness.test")
+    msg["Content-Language"] = locale
+    msg["X-Mail-Kind"] = kind
+    msg["X-Event-Id"] = event["id"]
+    msg["X-Event-Type"] = event["type"]
+    msg["X-Event-Emitted-At"] = repr(event.get("_emitted_at", event["created"]))
+    if payment_intent:
+        msg["X-Payment-Intent"] = payment_intent
+    msg.set_content(body, charset="utf-8")
+    return msg.as_bytes()
+
+
+# -- the outbox ---------------------------------------------------------------------------------
+
+
+def start_cursor(store: Store) -> None:
+    """Mail starts with the events emitted after it is first turned on (no backlog of old mail)."""
+    tables.ensure(store, _DDL)
+    with store.transaction():
+        if store.setting(CURSOR) is None:
+            row = store.conn.execute("SELECT MAX(seq) FROM objects WHERE type = 'event'").fetchone()
+            store.set_setting(CURSOR, str(row[0] or 0))
+
+
+def dispatch(store: Store, now: float, batch: int = 500) -> int:
+    tables.ensure(store, _DDL)
+    cursor = int(store.setting(CURSOR) or 0)
+    latest = store.conn.execute("SELECT MAX(seq) FROM objects WHERE type = 'event'").fetchone()[0] or 0
+    if latest <= cursor:
+        return 0
+    queued = 0
+    with store.transaction():
+        cursor = int(store.setting(CURSOR) or 0)
+        rows = store.conn.execute(
+            "SELECT seq, data FROM objects WHERE type = 'event' AND seq > ? ORDER BY seq LIMIT ?", (cursor, batch)
+        ).fetchall()
+        for seq, data in rows:
+            event = orjson.loads(data)
+            try:
+                planned = plan(store, event)
+                if planned is None:
+                    continue
+                kind, to, pi, locale, values = planned
+                message = build(event, kind, to, pi, locale, values)
+            except Exception:  # a template bug must not stop the queue
+                log.exception("mail for %s (%s) could not be rendered", event["id"], event["type"])
+                continue
+            cur = store.conn.execute(
+                "INSERT OR IGNORE INTO mail_outbox (event, kind, payment_intent, recipient, message, state, next_attempt_at, created) "
+                "VALUES (?, ?, ?, ?, ?, 'pending', ?, ?)",
+                (event["id"], kind, pi, to, message, now, now),
+            )
+            queued += cur.rowcount
+        if rows:
+            store.set_setting(CURSOR, str(rows[-1][0]))
+    return queued
+
+
+def claim(store: Store, now: float, limit: int, lease: float) -> list[tuple[int, str, bytes, int]]:
+    probe = store.conn.execute(
+        "SELECT 1 FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ? LIMIT 1", (now, now)
+    ).fetchone()
+    if probe is None:
+        return []
+    with store.transaction():
+        rows = store.conn.execute(
+            "SELECT id, recipient, message, attempts FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= ? "
+            "AND lease_until <= ? ORDER BY next_attempt_at, id LIMIT ?",
+            (now, now, limit),
+        ).fetchall()
+        for row in rows:
+            store.conn.execute("UPDATE mail_outbox SET lease_until = ? WHERE id = ?", (now + lease, row[0]))
+    return [(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
+
+
+def send_batch(config: MailConfig, batch: list[tuple[int, str, bytes, int]]) -> list[str | None]:
+    """Send over one SMTP connection (runs in a worker thread); one error or None per message."""
+    try:
+        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
+    except (OSError, smtplib.SMTPException) as err:
+        return [f"connect: {err}"[:500]] * len(batch)
+    results: list[str | None] = []
+    with smtp:
+        for _id, to, message, _attempts in batch:
+            try:
+                smtp.sendmail("shop@checkout-harness.test", [to], message)
+                results.append(None)
+            except (OSError, smtplib.SMTPException) as err:
+                results.append(f"{type(err).__name__}: {err}"[:500])
+    return results
+
+
+def record(store: Store, batch: list[tuple[int, str, bytes, int]], errors: list[str | None], now: float) -> None:
+    with store.transaction():
+        for (mail_id, _to, _msg, attempts), error in zip(batch, errors):
+            n = attempts + 1
+            if error is None:
+                state, next_at = "sent", now
+            elif n <= len(RETRY_SCHEDULE):
+                state, next_at = "pending", now + RETRY_SCHEDULE[n - 1]
+            else:
+                state, next_at = "failed", now
+            store.conn.execute(
+                "UPDATE mail_outbox SET state = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, sent_at = ?, error = ? "
+                "WHERE id = ?",
+                (state, n, next_at, now if error is None else None, error, mail_id),
+            )
+
+
+async def run(store: Store, config: MailConfig, stop: asyncio.Event, clock: Any = time.time) -> None:
+    """The mail loop of one server process."""
+    start_cursor(store)
+    while not stop.is_set():
+        try:
+            now = clock()
+            dispatch(store, now)
+            batch = claim(store, now, config.batch, config.timeout * 2 + 5)
+            if batch:
+                errors = await asyncio.to_thread(send_batch, config, batch)
+                record(store, batch, errors, clock())
+                continue
+        except Exception:
+            log.exception("mail loop")
+        try:
+            await asyncio.wait_for(stop.wait(), config.poll_interval)
+        except asyncio.TimeoutError:
+            pass
+
+
+def outbox_counts(store: Store) -> dict[str, int]:
+    tables.ensure(store, _DDL)
+    return dict(store.conn.execute("SELECT state, COUNT(*) FROM mail_outbox GROUP BY state").fetchall())
