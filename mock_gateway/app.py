@@ -44,4 +44,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
 
 def app_from_env() -> Starlette:
     """Factory for server processes: configuration comes from the environment (see server.py)."""
+    from .server import die_with_supervisor
+
+    die_with_supervisor()
     return create_app(Store(os.environ["CHECKOUT_GATEWAY_DB"]))

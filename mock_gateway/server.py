@@ -29,6 +29,65 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def listen(host: str, port: int) -> socket.socket:
+    """One listening socket, bound before any worker starts, so every worker shares it."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    # Accepted connections inherit TCP_NODELAY: without it a body written after its headers
+    # waits for the client's delayed ACK (~40 ms on Linux).
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def serve(factory: str, sock: socket.socket, *, workers: int = 1, log_level: str = "warning") -> None:
+    """Run an ASGI app factory (`module:function`) with uvicorn on `sock`, in `workers` processes.
+
+    With several workers, each worker dies with the supervisor (see `die_with_supervisor`), so a
+    crashed or killed gateway never leaves workers serving its socket.
+    """
+    import uvicorn
+
+    if workers > 1:
+        os.environ[_SUPERVISOR_ENV] = str(os.getpid())
+    else:
+        os.environ.pop(_SUPERVISOR_ENV, None)
+    uvicorn.run(
+        factory,
+        factory=True,
+        fd=sock.fileno(),
+        workers=workers,
+        log_level=log_level,
+        access_log=False,
+        server_header=False,
+        date_header=False,
+    )
+
+
+_SUPERVISOR_ENV = "CHECKOUT_GATEWAY_SUPERVISOR_PID"
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_supervisor() -> None:
+    """In a uvicorn worker process: ask Linux to SIGKILL this process when its supervisor dies.
+
+    uvicorn's supervisor does not take its workers down when it is itself killed (kill -9, OOM),
+    and orphaned workers would keep answering on the shared socket and writing to the database.
+    """
+    supervisor = os.environ.get(_SUPERVISOR_ENV)
+    if not supervisor or int(supervisor) == os.getpid() or not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != int(supervisor):  # the supervisor died before prctl took effect
+        os._exit(1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -53,32 +112,13 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:  # sqlite3 errors: a directory, a non-database file, no permission
         parser.error(f"--db {db}: cannot open as a SQLite database ({err})")
 
-    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    # Accepted connections inherit TCP_NODELAY: without it a body written after its headers
-    # waits for the client's delayed ACK (~40 ms on Linux).
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     try:
-        sock.bind((args.host, args.port))
+        sock = listen(args.host, args.port)
     except OSError as err:
         parser.error(f"cannot listen on {args.host}:{args.port}: {err.strerror}")
-    sock.listen(2048)
-    sock.set_inheritable(True)
     host, port = sock.getsockname()[:2]
     print(f"mock gateway listening on http://{host}:{port} (db {db}, {args.workers} process(es)); Ctrl-C stops it", flush=True)
-
-    import uvicorn
-
-    uvicorn.run(
-        "mock_gateway.app:app_from_env",
-        factory=True,
-        fd=sock.fileno(),
-        workers=args.workers,
-        log_level=args.log_level,
-        access_log=False,
-        server_header=False,
-        date_header=False,
-    )
+    serve("mock_gateway.app:app_from_env", sock, workers=args.workers, log_level=args.log_level)
     return 0
 
 

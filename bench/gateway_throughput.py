@@ -1,0 +1,247 @@
+"""Gateway throughput: create+confirm PaymentIntent pairs over 32 keep-alive loopback connections.
+
+For each worker count it starts the gateway on a fresh SQLite file (WAL) on a free loopback port,
+warms it up, then drives a fixed number of pairs with `wrk` (Debian's package; a Lua script does
+create, then confirm with the id the create answered, with an Idempotency-Key on every POST, as
+Stripe's SDKs send). The same load then runs against a minimal Starlette+uvicorn app on the same
+server stack (bench/minimal_server.py), and the ratio says how much of the floor the gateway keeps.
+
+Printed per target: pairs/s, requests/s, p50/p99 latency per request and per pair, the server's
+CPU time per pair (all its processes), and the machine's load (the cores are shared). Figures are
+printed, never asserted: this is not a test.
+
+    python bench/gateway_throughput.py                       # workers 1 and 2, 16,000 pairs each
+    python bench/gateway_throughput.py --workers 2 --pairs 32000 --json runs/bench.json
+
+Without wrk (`sudo apt-get install -y wrk`) it says so and falls back to bench/pairs_client.py,
+an asyncio raw-HTTP client that costs more CPU on the same cores (so it under-reports a little).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from harness.servers import GatewayProcess, ManagedProcess  # noqa: E402
+
+BENCH = Path(__file__).resolve().parent
+TARGET_PAIRS_PER_S = 1000
+
+
+@dataclass
+class Result:
+    target: str
+    workers: int
+    pairs: int
+    failures: int
+    requests: int
+    seconds: float
+    request_p50_ms: float
+    request_p99_ms: float
+    pair_p50_ms: float
+    pair_p99_ms: float
+    server_cpu_ms_per_pair: float
+    machine_busy: float  # share of all cores busy during the run, every process included
+    load_before: float
+    first_failure: str
+
+    @property
+    def pairs_per_s(self) -> float:
+        return self.pairs / self.seconds if self.seconds else 0.0
+
+    @property
+    def requests_per_s(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+# -- measuring the machine and the server --------------------------------------------------------
+
+
+def _cpu_times() -> tuple[int, int]:
+    """(busy, total) jiffies of all cores, from /proc/stat."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]
+    return sum(fields) - idle, sum(fields)
+
+
+def _group_cpu_seconds(pgid: int) -> float:
+    """User+system CPU time of every live process in a process group (the server and its workers)."""
+    ticks = 0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text.rsplit(")", 1)[1].split()
+        if int(fields[2]) == pgid:  # field 5 of stat: process group
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+# -- driving the load ----------------------------------------------------------------------------
+
+
+def _drive(url: str, connections: int, per_connection: int, tag: str, client: str, timeout: float) -> dict:
+    """Run one fixed-size load and return the RESULT dictionary the load generator printed."""
+    if client == "wrk":
+        argv = ["wrk", f"-t{connections}", f"-c{connections}", f"-d{int(timeout)}s", "--timeout", "10s",
+                "-s", str(BENCH / "wrk_pairs.lua"), url, "--", str(per_connection), tag]
+    else:
+        argv = [sys.executable, str(BENCH / "pairs_client.py"), url, "--connections", str(connections),
+                "--pairs-per-connection", str(per_connection), "--tag", tag]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finished, lines = 0, []
+    assert proc.stdout is not None
+    try:
+        for line in proc.stdout:
+            lines.append(line)
+            if line.startswith("finished "):
+                finished += 1
+                if finished == connections:  # wrk waits for -d otherwise: ask it to report now
+                    proc.send_signal(signal.SIGINT)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    for line in lines:
+        if line.startswith("RESULT "):
+            return json.loads(line[len("RESULT "):])
+    raise RuntimeError(f"{argv[0]} gave no result:\n{''.join(lines[-20:])}")
+
+
+def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Namespace) -> Result:
+    per_connection = max(1, args.pairs // args.connections)
+    _drive(url, args.connections, args.warmup, f"warm-{time.time_ns()}", args.client, 120)
+    load_before = os.getloadavg()[0]
+    busy0, total0 = _cpu_times()
+    cpu0 = _group_cpu_seconds(pgid)
+    raw = _drive(url, args.connections, per_connection, f"run-{time.time_ns()}", args.client, args.timeout)
+    cpu1 = _group_cpu_seconds(pgid)
+    busy1, total1 = _cpu_times()
+    pairs = raw["pairs"]
+    return Result(
+        target=target,
+        workers=workers,
+        pairs=pairs,
+        failures=raw["failures"] + raw["socket_errors"] + raw["timeouts"],
+        requests=raw["requests"],
+        seconds=raw["span_us"] / 1e6,
+        request_p50_ms=raw["request_p50_us"] / 1000,
+        request_p99_ms=raw["request_p99_us"] / 1000,
+        pair_p50_ms=raw["pair_p50_us"] / 1000,
+        pair_p99_ms=raw["pair_p99_us"] / 1000,
+        server_cpu_ms_per_pair=(cpu1 - cpu0) * 1000 / pairs if pairs else 0.0,
+        machine_busy=(busy1 - busy0) / max(1, total1 - total0),
+        load_before=load_before,
+        first_failure=raw["first_failure"],
+    )
+
+
+def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Result:
+    db = directory / f"gateway-{workers}w.sqlite3"
+    with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log") as gateway:
+        return measure("gateway", gateway.url, gateway.proc.pid, workers, args)
+
+
+def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Result:
+    server = ManagedProcess([sys.executable, str(BENCH / "minimal_server.py"), "--port", "0", "--workers", str(workers)],
+                            log_path=directory / f"minimal-{workers}w.log")
+    try:
+        url = server.wait_url()
+        return measure("minimal app", url, server.proc.pid, workers, args)
+    finally:
+        server.stop()
+
+
+# -- report ---------------------------------------------------------------------------------------
+
+
+def print_table(results: list[Result]) -> None:
+    header = (f"{'target':<12} {'workers':>7} {'pairs':>6} {'fail':>4} {'pairs/s':>8} {'req/s':>7} {'req p50':>8} "
+              f"{'req p99':>8} {'pair p50':>9} {'pair p99':>9} {'cpu/pair':>9} {'busy':>5} {'load':>5}")
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        print(f"{r.target:<12} {r.workers:>7} {r.pairs:>6} {r.failures:>4} {r.pairs_per_s:>8.0f} {r.requests_per_s:>7.0f} "
+              f"{r.request_p50_ms:>6.2f}ms {r.request_p99_ms:>6.2f}ms {r.pair_p50_ms:>7.2f}ms {r.pair_p99_ms:>7.2f}ms "
+              f"{r.server_cpu_ms_per_pair:>7.2f}ms {r.machine_busy:>5.0%} {r.load_before:>5.2f}")
+    for r in results:
+        if r.first_failure:
+            print(f"first failure ({r.target}, {r.workers} worker(s)): {r.first_failure}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Create+confirm throughput of the mock gateway against a minimal app.")
+    parser.add_argument("--pairs", type=int, default=16000, help="create+confirm pairs per measured run (default %(default)s)")
+    parser.add_argument("--connections", type=int, default=32, help="concurrent keep-alive connections (default %(default)s)")
+    parser.add_argument("--workers", default="1,2", help="comma-separated gateway worker counts to measure (default %(default)s)")
+    parser.add_argument("--warmup", type=int, default=20, help="pairs per connection before measuring (default %(default)s)")
+    parser.add_argument("--client", choices=["auto", "wrk", "python"], default="auto",
+                        help="load generator: wrk (preferred) or the asyncio fallback (default: wrk when installed)")
+    parser.add_argument("--no-minimal", action="store_true", help="skip the minimal-app comparison")
+    parser.add_argument("--timeout", type=float, default=600, help="upper bound of one measured run, seconds")
+    parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    args = parser.parse_args(argv)
+    try:
+        worker_counts = [int(w) for w in args.workers.split(",")]
+    except ValueError:
+        parser.error(f"--workers expects numbers such as 1,2; found {args.workers!r}")
+    if args.pairs < args.connections or args.connections < 1 or any(w < 1 for w in worker_counts):
+        parser.error("--pairs must be at least --connections, and --connections and --workers at least 1")
+    if args.client == "auto":
+        args.client = "wrk" if shutil.which("wrk") else "python"
+        if args.client == "python":
+            print("wrk is not installed (Debian: sudo apt-get install -y wrk); falling back to bench/pairs_client.py,"
+                  " which shares the cores with the server and so under-reports a little.", file=sys.stderr)
+    elif args.client == "wrk" and not shutil.which("wrk"):
+        parser.error("wrk is not installed: sudo apt-get install -y wrk (or --client python)")
+
+    print(f"{args.pairs} create+confirm pairs over {args.connections} keep-alive connections, client {args.client}, "
+          f"{os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}", flush=True)
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
+        for workers in worker_counts:
+            results.append(run_gateway(workers, Path(tmp), args))
+            print_progress(results[-1])
+            if not args.no_minimal:
+                results.append(run_minimal(workers, Path(tmp), args))
+                print_progress(results[-1])
+    print()
+    print_table(results)
+    print()
+    for workers in worker_counts:
+        gw = next(r for r in results if r.target == "gateway" and r.workers == workers)
+        floor = next((r for r in results if r.target == "minimal app" and r.workers == workers), None)
+        ratio = f", {gw.pairs_per_s / floor.pairs_per_s:.0%} of the minimal app's {floor.pairs_per_s:.0f}" if floor else ""
+        verdict = "meets" if gw.pairs_per_s >= TARGET_PAIRS_PER_S else "misses"
+        print(f"{workers} worker(s): gateway {gw.pairs_per_s:.0f} pairs/s{ratio}; {verdict} the target of "
+              f"{TARGET_PAIRS_PER_S} pairs/s")
+    print("busy = share of all cores busy during the run (every process on the machine, the load generator too); "
+          "cpu/pair = the server's own CPU time per pair, all its processes")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps([{**r.__dict__, "pairs_per_s": r.pairs_per_s, "requests_per_s": r.requests_per_s}
+                                         for r in results], indent=2))
+    return 0
+
+
+def print_progress(r: Result) -> None:
+    print(f"  {r.target}, {r.workers} worker(s): {r.pairs_per_s:.0f} pairs/s, request p50 {r.request_p50_ms:.2f} ms "
+          f"p99 {r.request_p99_ms:.2f} ms", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
