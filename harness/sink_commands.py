@@ -1,0 +1,84 @@
+"""`checkout-harness mail-sink` and `checkout-harness webhook-receiver`: the sinks, run by hand."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import threading
+from pathlib import Path
+
+from .cli import EXIT_BAD_INPUT, EXIT_OK, command
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a port number, found {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port between 0 and 65535, found {value}")
+    return value
+
+
+def _wait_for_interrupt() -> None:
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+
+
+@command("mail-sink", "run an SMTP sink that stores the gateway's mail (.eml files and index.jsonl) in a directory")
+def _mail_sink_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", type=Path, required=True, help="where to store messages (created if missing)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
+    p.add_argument("--port", type=_port, default=2525, help="port, 0 for a free one (default %(default)s)")
+
+
+@_mail_sink_args.runs
+def _mail_sink(args: argparse.Namespace) -> int:
+    from .mail_sink import MailSink
+
+    try:
+        sink = MailSink(args.dir, args.host, args.port)
+    except OSError as err:
+        print(f"error: cannot start the mail sink on {args.host}:{args.port} with --dir {args.dir}: {err}", flush=True)
+        return EXIT_BAD_INPUT
+    print(f"mail sink listening on smtp://{sink.address} (messages in {args.dir}); give the gateway --smtp {sink.address}",
+          flush=True)
+    try:
+        _wait_for_interrupt()
+    finally:
+        sink.stop()
+        print(json.dumps(sink.stats()), flush=True)
+    return EXIT_OK
+
+
+@command("webhook-receiver", "run a webhook endpoint that verifies signatures and records events and latency")
+def _receiver_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", type=Path, required=True, help="JSONL file to append received events to")
+    p.add_argument("--secret", default=None, help="the endpoint's signing secret (whsec_...)")
+    p.add_argument("--port", type=_port, default=0, help="port, 0 for a free one (default %(default)s)")
+
+
+@_receiver_args.runs
+def _receiver(args: argparse.Namespace) -> int:
+    from .webhook_receiver import WebhookReceiver
+
+    if args.secret is not None and not args.secret.startswith("whsec_"):
+        print(f"error: --secret must be an endpoint secret starting with whsec_; found {args.secret[:12]!r}", flush=True)
+        return EXIT_BAD_INPUT
+    try:
+        receiver = WebhookReceiver(args.out, args.secret, port=args.port)
+    except OSError as err:
+        print(f"error: cannot start the webhook receiver: {err}", flush=True)
+        return EXIT_BAD_INPUT
+    print(f"webhook receiver listening on {receiver.url} (events appended to {args.out})", flush=True)
+    try:
+        _wait_for_interrupt()
+    finally:
+        receiver.stop()
+        print(json.dumps(receiver.stats()), flush=True)
+    return EXIT_OK
