@@ -70,7 +70,7 @@ def _load_commands() -> None:
     """Import the modules that register subcommands (kept lazy so `--help` stays fast)."""
     import importlib
 
-    for module in ("harness.commands",):
+    for module in ("harness.commands", "harness.sink_commands"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
