@@ -90,11 +90,12 @@ def resolve_variant_path(name_or_path: str | Path) -> Path:
 def load_variant(name_or_path: str | Path) -> Variant:
     """Load and validate one variant; cached per file version, as the gateway asks on every page."""
     path = resolve_variant_path(name_or_path)
-    return _load(str(path), path.stat().st_mtime_ns)
+    stat = path.stat()
+    return _load(str(path), stat.st_mtime_ns, stat.st_size)
 
 
 @functools.lru_cache(maxsize=64)
-def _load(file: str, _mtime_ns: int) -> Variant:
+def _load(file: str, _mtime_ns: int, _size: int) -> Variant:
     try:
         raw = tomllib.loads(Path(file).read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:

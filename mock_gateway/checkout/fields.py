@@ -46,8 +46,8 @@ _KANA_HINT = {"en": "In katakana or hiragana", "ja": "カタカナまたはひ�
 NAME_KANA = _f("name_kana", "kana", "Name reading (kana)", "フリガナ", hint=_KANA_HINT)
 FAMILY_NAME_KANA = _f("family_name_kana", "kana", "Last name reading (kana)", "セイ", hint=_KANA_HINT)
 GIVEN_NAME_KANA = _f("given_name_kana", "kana", "First name reading (kana)", "メイ", hint=_KANA_HINT)
-COMPANY = _f("company", "text", "Company name", "会社名", autocomplete="organization")
-COUNTRY = _f("country", "choice", "Country or region", "国・地域", input_type="select", autocomplete="country")
+COMPANY = _f("company", "text", "Company", "会社名", autocomplete="organization")
+COUNTRY = _f("country", "choice", "Country", "国・地域", input_type="select", autocomplete="country")
 POSTAL_CODE = _f("postal_code", "postal_code", "Postal code", "郵便番号", autocomplete="postal-code", inputmode="numeric",
                  hint={"en": "7 digits in Japan, like 150-0001; 5-digit ZIP code in the US",
                        "ja": "7桁の数字（例: 150-0001）"})

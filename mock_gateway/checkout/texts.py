@@ -117,7 +117,7 @@ DECLINES: dict[str, dict[str, str]] = {
     "do_not_honor": _GENERIC,
     "insufficient_funds": {
         "en": "Your card has insufficient funds. Try another card or another payment method.",
-        "ja": "カードの利用可能額が不足しています。別のカードまたは別のお支払い方法をお試しください。",
+        "ja": "カードのご利用可能額が不足しているため、承認されませんでした。別のカードまたは別のお支払い方法をお試しください。",
     },
     "expired_card": {
         "en": "Your card has expired. Check the expiry date, or use another card.",
@@ -145,7 +145,7 @@ DECLINES: dict[str, dict[str, str]] = {
     },
     "authentication_abandoned": {
         "en": "The confirmation with your bank was not finished. Press Pay now to try again, or use another card.",
-        "ja": "カード発行会社での本人確認が完了していません。「支払う」を押してもう一度お試しいただくか、別のカードをご利用ください。",
+        "ja": "カード発行会社での本人確認が完了していないため、お支払いできませんでした。「支払う」を押してもう一度お試しいただくか、別のカードをご利用ください。",
     },
 }
 

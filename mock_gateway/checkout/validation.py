@@ -70,7 +70,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "required.family_name_kana": "Enter the reading of your last name",
         "required.given_name_kana": "Enter the reading of your first name",
         "required.company": "Enter your company name",
-        "required.country": "Choose your country or region",
+        "required.country": "Choose your country",
         "required.postal_code": "Enter your postal code",
         "required.state": "Choose your state or prefecture",
         "required.city": "Enter your city",
