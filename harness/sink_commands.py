@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import signal
+import sys
 import threading
 from pathlib import Path
 
@@ -21,13 +22,12 @@ def _port(text: str) -> int:
     return value
 
 
-def _wait_for_interrupt() -> None:
+def _stop_on_signal() -> threading.Event:
+    """Set on SIGTERM or Ctrl-C; installed before the ready line is printed, so no signal is missed."""
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    return stop
 
 
 @command("mail-sink", "run an SMTP sink that stores the gateway's mail (.eml files and index.jsonl) in a directory")
@@ -41,15 +41,16 @@ def _mail_sink_args(p: argparse.ArgumentParser) -> None:
 def _mail_sink(args: argparse.Namespace) -> int:
     from .mail_sink import MailSink
 
+    stop = _stop_on_signal()
     try:
         sink = MailSink(args.dir, args.host, args.port)
     except OSError as err:
-        print(f"error: cannot start the mail sink on {args.host}:{args.port} with --dir {args.dir}: {err}", flush=True)
+        print(f"error: cannot start the mail sink on {args.host}:{args.port} with --dir {args.dir}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"mail sink listening on smtp://{sink.address} (messages in {args.dir}); give the gateway --smtp {sink.address}",
           flush=True)
     try:
-        _wait_for_interrupt()
+        stop.wait()
     finally:
         sink.stop()
         print(json.dumps(sink.stats()), flush=True)
@@ -67,17 +68,18 @@ def _receiver_args(p: argparse.ArgumentParser) -> None:
 def _receiver(args: argparse.Namespace) -> int:
     from .webhook_receiver import WebhookReceiver
 
+    stop = _stop_on_signal()
     if args.secret is not None and not args.secret.startswith("whsec_"):
-        print(f"error: --secret must be an endpoint secret starting with whsec_; found {args.secret[:12]!r}", flush=True)
+        print(f"error: --secret must be an endpoint secret starting with whsec_; found {args.secret[:12]!r}", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         receiver = WebhookReceiver(args.out, args.secret, port=args.port)
     except OSError as err:
-        print(f"error: cannot start the webhook receiver: {err}", flush=True)
+        print(f"error: cannot start the webhook receiver on port {args.port}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     print(f"webhook receiver listening on {receiver.url} (events appended to {args.out})", flush=True)
     try:
-        _wait_for_interrupt()
+        stop.wait()
     finally:
         receiver.stop()
         print(json.dumps(receiver.stats()), flush=True)

@@ -55,8 +55,11 @@ class WebhookReceiver:
     """Receives webhooks on http://127.0.0.1:<free port>/webhooks until stopped."""
 
     def __init__(self, out: Path | str | None = None, secret: str | None = None, *, host: str = "127.0.0.1",
-                 port: int = 0, fail_first: int = 0, respond: Callable[[dict[str, Any], int], int] | None = None) -> None:
+                 port: int = 0, fail_first: int = 0, respond: Callable[[dict[str, Any], int], int] | None = None,
+                 keep_bodies: bool = False) -> None:
         self.secret = secret
+        self.keep_bodies = keep_bodies
+        self.bodies: list[tuple[bytes, str | None]] = []  # (raw body, Stripe-Signature) when keep_bodies
         self.fail_first = fail_first
         self.respond = respond  # (event, attempt number as seen here) -> HTTP status, overrides fail_first
         self._lock = threading.Lock()
@@ -133,6 +136,8 @@ class WebhookReceiver:
                 "latency_ms": round((arrived - emitted_at) * 1000, 3) if emitted_at is not None else None,
             }
             self._records.append(record)
+            if self.keep_bodies:
+                self.bodies.append((body, headers.get("Stripe-Signature")))
             if self._out is not None:
                 self._out.write(json.dumps(record) + "\n")
                 self._out.flush()

@@ -26,6 +26,7 @@ import os
 import smtplib
 import time
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
@@ -177,7 +178,6 @@ def build(event: dict[str, Any], kind: str, to: str, payment_intent: str | None,
     msg["Subject"] = subject
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="checkout-harness.test")
-    msg["Content-Language"] = locale
     msg["X-Mail-Kind"] = kind
     msg["X-Event-Id"] = event["id"]
     msg["X-Event-Type"] = event["type"]
@@ -185,7 +185,8 @@ def build(event: dict[str, Any], kind: str, to: str, payment_intent: str | None,
     if payment_intent:
         msg["X-Payment-Intent"] = payment_intent
     msg.set_content(body, charset="utf-8")
-    return msg.as_bytes()
+    msg["Content-Language"] = locale  # after set_content, which drops Content-* headers
+    return msg.as_bytes(policy=policy.SMTP)  # CRLF line ends: smtplib sends bytes as they are
 
 
 # -- the outbox ---------------------------------------------------------------------------------

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import urlencode
 
 import httpx
 import pytest
@@ -35,6 +35,9 @@ class Env:
         return self.gateway.url
 
     def post(self, path: str, data: dict[str, Any] | list[tuple[str, str]] | None = None) -> httpx.Response:
+        """A form POST; a list of pairs allows repeated keys such as enabled_events[]."""
+        if isinstance(data, list):
+            return self.http.post(path, content=urlencode(data), headers={"Content-Type": "application/x-www-form-urlencoded"})
         return self.http.post(path, data=data)
 
     def get(self, path: str, **params: Any) -> httpx.Response:
@@ -76,8 +79,3 @@ def event_types(sdk: Any, object_id: str) -> list[str]:
     """The types of the events recorded for one object, oldest first."""
     events = sdk.Event.list(object_id=object_id, limit=100)
     return [e.type for e in reversed(events.data)]
-
-
-def tmp(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
