@@ -1,0 +1,49 @@
+"""`checkout-harness worker --master HOST:PORT`: lend this machine's cores to a run elsewhere.
+
+The run's master (a `checkout-harness run` whose scenario has `[load.distributed] remote_workers`
+and a `bind` address other machines can reach) prints the address to join. Each worker process
+is one Locust worker; `--processes N` starts N of them (one per core is a good start).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+
+from ..cli import EXIT_BAD_INPUT, command
+
+
+@command("worker", "join a load run on another machine as Locust worker process(es): --master HOST:PORT")
+def _worker_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--master", required=True, metavar="HOST:PORT", help="the run's master, as it printed (e.g. 10.0.0.5:5557)")
+    p.add_argument("--processes", type=int, default=1, help="worker processes to start on this machine (default 1)")
+
+
+@_worker_args.runs
+def _worker(args: argparse.Namespace) -> int:
+    from .launch import parse_master
+
+    try:
+        parse_master(args.master)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if not 1 <= args.processes <= 256:
+        print(f"error: --processes must be between 1 and 256, found {args.processes}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    # Each worker is a fresh interpreter: Locust patches the standard library for gevent at import.
+    argv = [sys.executable, "-m", "harness.load.worker", "--master", args.master]
+    procs = [subprocess.Popen(argv) for _ in range(args.processes)]
+    try:
+        codes = [p.wait() for p in procs]
+    except KeyboardInterrupt:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        return 130
+    return max(codes)

@@ -1,0 +1,34 @@
+"""Starting the processes of a load run (no Locust here: runner.py uses this before importing it)."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+EXIT_OK, EXIT_CRASH, EXIT_BAD_SPEC, EXIT_NO_WORKERS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+
+def free_port(host: str) -> int:
+    """A port free right now on `host` (for the master's worker channel)."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        s.bind(("" if host in ("*", "0.0.0.0") else host, 0))
+        return s.getsockname()[1]
+
+
+def connect_host(bind_host: str) -> str:
+    """Where local workers reach a master bound to `bind_host`."""
+    return "127.0.0.1" if bind_host in ("0.0.0.0", "*", "") else bind_host
+
+
+def start_local_workers(count: int, master: str) -> list[subprocess.Popen[bytes]]:
+    """`count` worker processes on this machine, joining the master at `master` (HOST:PORT)."""
+    return [subprocess.Popen([sys.executable, "-m", "harness.load.worker", "--master", master, "--local"]) for _ in range(count)]
+
+
+def parse_master(text: str) -> tuple[str, int]:
+    """HOST:PORT of a run's master, or ValueError with what was expected."""
+    host, sep, port = text.rpartition(":")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ValueError(f"--master must be HOST:PORT (the run's master, e.g. 10.0.0.5:5557); found {text!r}")
+    return host.strip("[]"), int(port)

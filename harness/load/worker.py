@@ -1,0 +1,102 @@
+"""A Locust worker process: joins a run's master and places orders for it.
+
+    python -m harness.load.worker --master HOST:PORT      (what `checkout-harness worker` runs)
+
+The worker learns everything about the run from the master (channel.CONFIG), reports its
+measurements once a second (channel.BATCH) and a last time when the test stops, and exits when
+the master quits. Local workers (started by the run itself, `--local`) leave Ctrl-C to the
+master and die with it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import signal
+import sys
+import time
+
+from locust.env import Environment  # first: Locust patches the standard library for gevent
+
+import gevent
+
+from scenarios.load import parse_load
+
+from . import channel
+from .launch import parse_master
+from .recorder import Recorder
+from .users import ArrivalUser, RunContext, ShopperUser, configure
+
+REPORT_EVERY_S = 1.0
+
+
+def join(master_host: str, master_port: int) -> int:
+    env = Environment(user_classes=[ShopperUser, ArrivalUser])
+    runner = env.create_worker_runner(master_host, master_port)
+    state: dict[str, RunContext] = {}
+
+    def on_config(environment: Environment, msg: object) -> None:
+        data = msg.data  # type: ignore[attr-defined]
+        if "run" in state:
+            return  # one run per worker process
+        config = parse_load(data["load"], data["file"])
+        recorder = Recorder(data["source"], float(data["t0"]))
+        run = RunContext(config, data["target"], data["api_key"], int(data["seed"]), data["run_id"], float(data["t0"]),
+                         int(data["index"]), int(data["count"]), recorder)
+        configure(run)
+        environment.events.request.add_listener(recorder.request)
+        state["run"] = run
+        gevent.spawn(report)
+
+    def report() -> None:
+        while True:
+            gevent.sleep(REPORT_EVERY_S)
+            run = state["run"]
+            runner.send_message(channel.BATCH, run.recorder.take())
+
+    def on_test_stop(environment: Environment, **_: object) -> None:
+        run = state.get("run")
+        if run is not None:
+            runner.send_message(channel.BATCH, run.recorder.take(final=True))
+
+    runner.register_message(channel.CONFIG, on_config)
+    channel.install(runner, channel.WORKER_HANDLERS)
+    env.events.test_stop.add_listener(on_test_stop)
+    runner.greenlet.join()
+    return 0
+
+
+def _die_with_parent() -> None:
+    """A local worker must not outlive the run that started it (Linux: PR_SET_PDEATHSIG)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    parent = os.getppid()
+    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.load.worker", description="Join a checkout-harness load run.")
+    parser.add_argument("--master", required=True, help="HOST:PORT of the run's master")
+    parser.add_argument("--local", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    try:
+        host, port = parse_master(args.master)
+    except ValueError as err:
+        parser.error(str(err))
+    if args.local:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _die_with_parent()
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
+    started = time.time()
+    code = join(host, port)
+    print(f"worker done after {time.time() - started:.1f} s", file=sys.stderr)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())
