@@ -9,6 +9,8 @@ import pytest
 
 from harness.servers import GatewayProcess
 
+from browser_fixtures import browser  # noqa: E402,F401  (one Chromium per session, for Playwright tests)
+
 
 @pytest.fixture(scope="session")
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[GatewayProcess]:
