@@ -235,3 +235,36 @@ def test_security_code_length_follows_the_card_brand(gateway):
     html = _post(session, {**entries("en"), "card_number": "3782 822463 10005", "card_cvc": "123"}).text
     assert "Enter the 4-digit security code from the front of your card" in html
     assert _post(session, {**entries("en"), "card_number": "3782 822463 10005", "card_cvc": "1234"}).status_code == 303
+
+
+def test_konbini_places_the_order_and_the_session_is_paid_when_the_shopper_pays_at_the_store(gateway):
+    session = create_session(gateway.url, variant="inline-best", locale="ja")
+    page = _page(session["url"]).text
+    assert 'id="payment_method-konbini"' in page and 'id="payment_method-card" value="card" checked' in page
+    values = {k: v for k, v in entries("ja").items() if not k.startswith("card_")}
+    response = _post(session, {**values, "payment_method": "konbini"})
+    assert response.status_code == 303 and response.headers["location"].endswith(session["id"])
+    placed = retrieve(gateway.url, session["id"], **{"expand[]": "payment_intent"})
+    assert (placed["status"], placed["payment_status"]) == ("complete", "unpaid")
+    pi = placed["payment_intent"]
+    assert pi["status"] == "requires_action" and pi["next_action"]["type"] == "konbini_display_details"
+    confirmation = httpx.get(response.headers["location"], timeout=10).text
+    assert "ご注文を受け付けました" in confirmation
+    assert pi["next_action"]["konbini_display_details"]["hosted_voucher_url"] in unescape(confirmation)
+    paid = httpx.post(f"{gateway.url}/v1/test_helpers/payment_intents/{pi['id']}/pay", data={"chain": "lawson"}, auth=KEY, timeout=10)
+    assert paid.status_code == 200, paid.text
+    assert retrieve(gateway.url, session["id"])["payment_status"] == "paid"
+    events = httpx.get(f"{gateway.url}/v1/events", params={"type": "checkout.session.async_payment_succeeded", "limit": 100},
+                       auth=KEY, timeout=10).json()["data"]
+    assert session["id"] in [e["data"]["object"]["id"] for e in events]
+
+
+def test_no_preselected_method_asks_the_shopper_to_choose(gateway):
+    session = create_session(gateway.url, variant="forced-account", locale="en")
+    page = _page(session["url"]).text
+    assert 'checked' not in re.search(r'<fieldset class="methods.*?</fieldset>', page, re.S).group(0)
+    assert 'id="card_number"' in page  # every method's fields are drawn; CSS shows the chosen one's
+    values = {k: v for k, v in entries("en").items() if k != "payment_method"}
+    html = _post(session, values).text
+    assert "Choose a payment method" in html
+    assert re.search(r'id="payment_method-card" value="card"[^>]*aria-invalid="true"[^>]*autofocus', html)

@@ -84,6 +84,13 @@ class PageForm:
             return self.fields_of("details") + self.fields_of("payment")
         return []
 
+    def shown_fields(self, step: str) -> list[F.FieldDef]:
+        """What the page draws: every offered method's fields (only the chosen one's are checked)."""
+        if step not in ("payment", ONE_PAGE):
+            return self.fields_of(step)
+        payment = ([PAYMENT_METHOD] if len(self.offered) > 1 else []) + [f for m in self.offered for f in m.fields]
+        return (self.fields_of("details") if step == ONE_PAGE else []) + payment
+
     def all_names(self) -> list[str]:
         """Every value the page may carry, whichever step shows it."""
         names = [f.name for f in self.fields_of("details")] + [PAYMENT_METHOD.name]

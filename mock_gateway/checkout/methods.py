@@ -98,3 +98,29 @@ CARD = register(
         summary=_card_summary,
     )
 )
+
+
+# -- konbini (convenience-store payment, Japan): nothing to type, paid later at the store --------
+
+
+def _konbini_confirm(ctx: Ctx, pi: dict[str, Any], values: dict[str, str], return_url: str, billing: dict[str, Any]) -> dict[str, Any]:
+    return payment_intents.confirm(ctx, pi, {"payment_method_data": {"type": "konbini", "billing_details": billing}})
+
+
+def _konbini_summary(values: dict[str, str], locale: str) -> str:
+    from .texts import TEXTS
+
+    return TEXTS[locale]["konbini_summary"]
+
+
+KONBINI = register(
+    PageMethod(
+        name="konbini",
+        label={"en": "Konbini (convenience store)", "ja": "コンビニ払い"},
+        template="methods/konbini.html",
+        fields=(),
+        confirm=_konbini_confirm,
+        summary=_konbini_summary,
+        currencies=("jpy",),
+    )
+)

@@ -168,8 +168,12 @@ def _pay(request: Request, form: PageForm) -> Response:
             if decline is None and pi["status"] in ("succeeded", "requires_capture"):
                 sessions.complete(ctx, session, pi)
                 return RedirectResponse(sessions.success_redirect(session), status_code=303)
-            if decline is None and pi["status"] == "requires_action":
-                return RedirectResponse(pi["next_action"]["redirect_to_url"]["url"], status_code=303)
+            if decline is None and pi["status"] == "requires_action" and pi["next_action"]["type"] == "redirect_to_url":
+                return RedirectResponse(pi["next_action"]["redirect_to_url"]["url"], status_code=303)  # 3-D Secure, wallets
+            if decline is None and pi["status"] in ("requires_action", "processing"):
+                # Paid later (konbini, bank transfer, QR): the order is placed, the payment pending.
+                sessions.complete(ctx, session, pi)
+                return RedirectResponse(sessions.success_redirect(session), status_code=303)
     except StripeError as err:  # refused before anything was recorded (e.g. tokenising the card)
         field = _PARAM_FIELDS.get(err.param or "")
         if field is None:
@@ -233,7 +237,10 @@ async def confirmation(request: Request) -> Response:
     locale = _locale(session, request)
     if session["status"] != "complete":
         return RedirectResponse(f"/c/pay/{session['id']}", status_code=303)
-    return render_message(locale, "paid", session=session)
+    if session["payment_status"] == "paid":
+        return render_message(locale, "paid", session=session)
+    pi = _store(request).get(session["payment_intent"]) if session.get("payment_intent") else None
+    return render_message(locale, "pending", session=session, link=sessions.instructions_url(pi))
 
 
 async def address(request: Request) -> Response:

@@ -179,7 +179,7 @@ def render_page(
 ) -> HTMLResponse:
     problems = problems or {}
     t = TEXTS[form.locale]
-    shown = form.fields_of(step)
+    shown = form.shown_fields(step)
     first_problem = None if payment_error else next(iter(problems), None)
     views = {f.name: field_view(form, f, problems, f.name == first_problem) for f in shown}
     shown_names = {f.name for f in shown}
@@ -220,7 +220,8 @@ def render_page(
     return HTMLResponse(html, status_code=status, headers=HEADERS)
 
 
-def render_message(locale: str, kind: str, *, session: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
+def render_message(locale: str, kind: str, *, session: dict[str, Any] | None = None, status: int = 200,
+                   link: str | None = None) -> HTMLResponse:
     """The short pages: not found, expired, already paid, and the confirmation after paying."""
     t = TEXTS[locale if locale in TEXTS else "en"]
     details = session.get("customer_details") if session else None
@@ -234,5 +235,6 @@ def render_message(locale: str, kind: str, *, session: dict[str, Any] | None = N
         amount=money(session["amount_total"], session["currency"], locale) if session else "",
         email=(details or {}).get("email") or "",
         cancel_url=(session or {}).get("cancel_url"),
+        link=link,
     )
     return HTMLResponse(html, status_code=status, headers=HEADERS)

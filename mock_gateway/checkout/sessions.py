@@ -15,7 +15,7 @@ from typing import Any
 from scenarios.errors import ScenarioError
 from scenarios.variants import list_variants, load_variant
 
-from ..core import customers, payment_intents
+from ..core import customers, methods as core_methods, payment_intents
 from ..core.context import Ctx, public
 from ..core.errors import invalid_request, missing, not_found
 from ..core.ids import new_id
@@ -354,6 +354,31 @@ def line_items_page(session: dict[str, Any], p: dict[str, Any], url: str) -> dic
         items = items[:ids.index(before)]
         return {"object": "list", "data": items[-limit:], "has_more": len(items) > limit, "url": url}
     return {"object": "list", "data": items[:limit], "has_more": len(items) > limit, "url": url}
+
+
+def settle_async(ctx: Ctx, pi: dict[str, Any]) -> None:
+    """A payment that settles later (konbini, bank transfer, ...) succeeded or failed after the
+    session completed: the session becomes paid, and the merchant hears of it, as Stripe does."""
+    found, _ = ctx.store.list("checkout.session", json_filters={"payment_intent": pi["id"]}, limit=1)
+    if not found or found[0]["status"] != "complete" or found[0]["payment_status"] == "paid":
+        return
+    session = found[0]
+    if pi["status"] in ("succeeded", "requires_capture"):
+        session["payment_status"] = "paid"
+        _save(ctx, session)
+        ctx.emit("checkout.session.async_payment_succeeded", session)
+    elif pi["status"] in ("requires_payment_method", "canceled"):
+        ctx.emit("checkout.session.async_payment_failed", session)
+
+
+core_methods.SETTLED_HOOKS.append(settle_async)
+
+
+def instructions_url(pi: dict[str, Any] | None) -> str | None:
+    """Where a shopper finishes a payment that settles later (a konbini slip, transfer details)."""
+    action = (pi or {}).get("next_action") or {}
+    details = action.get(action.get("type", "")) or {}
+    return next((v for k, v in details.items() if k.startswith("hosted_") and k.endswith("_url") and isinstance(v, str)), None)
 
 
 def success_redirect(session: dict[str, Any]) -> str:

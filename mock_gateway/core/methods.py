@@ -8,7 +8,7 @@ transitions every method that settles later shares (wait for the shopper, succee
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from .context import Ctx, public
 from .errors import invalid_request, unexpected_state
@@ -136,6 +136,11 @@ def save_intent(ctx: Ctx, pi: dict[str, Any]) -> None:
     ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
 
 
+# Called when a payment that settles later succeeds or fails (`succeed`, `fail`): the hosted
+# checkout registers one to mark its session paid (checkout/sessions.py settle_async).
+SETTLED_HOOKS: list[Callable[[Ctx, dict[str, Any]], None]] = []
+
+
 def require_action(ctx: Ctx, pi: dict[str, Any], next_action: dict[str, Any]) -> dict[str, Any]:
     """The shopper has something to do (pay at a store, transfer, approve, scan)."""
     pi["status"] = "requires_action"
@@ -151,7 +156,10 @@ def succeed(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], details: dict[str,
 
     if details is not None:
         pm = {**pm, pm["type"]: details}
-    return payment_intents.succeed_async(ctx, pi, pm)
+    pi = payment_intents.succeed_async(ctx, pi, pm)
+    for hook in SETTLED_HOOKS:
+        hook(ctx, pi)
+    return pi
 
 
 def fail(ctx: Ctx, pi: dict[str, Any], code: str, message: str) -> dict[str, Any]:
@@ -168,6 +176,8 @@ def fail(ctx: Ctx, pi: dict[str, Any], code: str, message: str) -> dict[str, Any
     }
     save_intent(ctx, pi)
     ctx.emit("payment_intent.payment_failed", pi)
+    for hook in SETTLED_HOOKS:
+        hook(ctx, pi)
     return pi
 
 
