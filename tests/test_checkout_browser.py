@@ -49,8 +49,8 @@ CARD = ("card_number", "card_expiry", "card_cvc", "card_name")
 def open_page(browser, gateway) -> Iterator:
     contexts = []
 
-    def open_(variant: str, locale: str = "en", device: str = "desktop"):
-        context = browser.new_context(**context_options(device))
+    def open_(variant: str, locale: str = "en", device: str = "desktop", javascript: bool = True):
+        context = browser.new_context(**context_options(device), java_script_enabled=javascript)
         contexts.append(context)
         page = context.new_page()
         page.set_default_timeout(10_000)
@@ -116,6 +116,17 @@ def test_a_scripted_purchase_by_label_succeeds(open_page, gateway, variant, loca
 
 def test_every_shipped_variant_is_covered():
     assert set(list_variants()) == {"baseline", "inline-best", "steps", "forced-account"}
+
+
+def test_with_javascript_off_the_server_validates_and_the_purchase_succeeds(open_page):
+    page, _ = open_page("inline-best", "en", "phone", javascript=False)
+    press(page, "en", "pay")
+    email = field(page, "en", "email")
+    expect(email).to_have_attribute("aria-invalid", "true")
+    expect(email).to_be_focused()
+    expect(page.locator("#email-error")).to_have_text("Enter your email address")
+    pay(page, "en")
+    expect(page.get_by_role("heading", name="Payment complete")).to_be_visible()
 
 
 # -- when a typo shows its error ----------------------------------------------------------------

@@ -7,10 +7,12 @@ Content-Security-Policy allows scripts from this origin's static files only.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup, escape
 from starlette.responses import HTMLResponse
 
 from ..core.currencies import ZERO_DECIMAL
@@ -66,20 +68,31 @@ class FieldView:
     inputmode: str | None
     max_length: int | None
     autofocus: bool
-    groups: list[dict[str, Any]]  # selects: [{label, country, options: [(value, text)]}]
+    options_html: Markup | None  # selects: the <option>s, the current value selected
     brand: str | None = None
 
 
-def _groups(form: PageForm, f: F.FieldDef) -> list[dict[str, Any]]:
-    if f.name == "country":
-        return [{"label": "", "country": "", "options": [(c, COUNTRY_NAMES[c][form.locale]) for c in form.countries]}]
-    if f.name == "state":
-        return [
-            {"label": COUNTRY_NAMES[c][form.locale], "country": c,
-             "options": [(value, ja if form.locale == "ja" else en) for value, en, ja in REGIONS[c]]}
-            for c in form.countries
-        ]
-    return []
+@functools.lru_cache(maxsize=64)
+def _options(name: str, countries: tuple[str, ...], locale: str) -> str:
+    """A select's options, escaped once per (field, countries, locale): ~100 regions per page."""
+    if name == "country":
+        return "".join(f'<option value="{escape(c)}">{escape(COUNTRY_NAMES[c][locale])}</option>' for c in countries)
+    parts = [f'<option value="">{escape(TEXTS[locale]["choose"])}</option>']
+    for c in countries:
+        parts.append(f'<optgroup label="{escape(COUNTRY_NAMES[c][locale])}" data-country="{escape(c)}">')
+        parts += [f'<option value="{escape(v)}">{escape(ja if locale == "ja" else en)}</option>' for v, en, ja in REGIONS[c]]
+        parts.append("</optgroup>")
+    return "".join(parts)
+
+
+def _options_html(form: PageForm, f: F.FieldDef, value: str) -> Markup | None:
+    if f.input_type != "select":
+        return None
+    html = _options(f.name, form.countries, form.locale)
+    if value:
+        plain = f'<option value="{escape(value)}">'
+        html = html.replace(plain, plain[:-1] + " selected>", 1)
+    return Markup(html)
 
 
 def field_view(form: PageForm, f: F.FieldDef, problems: dict[str, str], autofocus: bool) -> FieldView:
@@ -116,7 +129,7 @@ def field_view(form: PageForm, f: F.FieldDef, problems: dict[str, str], autofocu
         inputmode=f.inputmode,
         max_length=f.max_length,
         autofocus=autofocus,
-        groups=_groups(form, f),
+        options_html=_options_html(form, f, value),
         brand=brand,
     )
 
@@ -135,12 +148,10 @@ def _config(form: PageForm, shown: list[F.FieldDef]) -> dict[str, Any]:
         "min_length": v.password_min_length,
         "fields": [{"name": f.name, "kind": f.kind, "required": f.required, "method": f.method} for f in shown],
         "methods": [m.name for m in form.offered],
-        "regions": {c: [value for value, _en, _ja in REGIONS[c]] for c in form.countries},
         "countries": list(form.countries),
         "address_url": "/c/address",
         "rules": validation.page_rules(form.locale),
         "texts": {k: TEXTS[form.locale][k] for k in ("summary_title", "address_found", "address_not_found", "card_brand")},
-        "region_names": {c: {value: (ja if form.locale == "ja" else en) for value, en, ja in REGIONS[c]} for c in form.countries},
     }
 
 

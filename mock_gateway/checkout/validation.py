@@ -14,6 +14,7 @@ Patterns use only syntax that Python's `re` and JavaScript's `RegExp(…, "u")` 
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -302,12 +303,25 @@ def message(problem: Problem, locale: str, field_name: str) -> str:
     return texts[problem.code].format(**params)
 
 
+def prefix_ranges(prefixes: Iterable[str]) -> list[list[str]]:
+    """Card prefixes as [low, high] runs of same-length numbers (Mastercard's 2221-2720 is one run)."""
+    runs: list[list[str]] = []
+    for p in prefixes:
+        last = runs[-1] if runs else None
+        if last and len(last[1]) == len(p) and int(p) == int(last[1]) + 1:
+            last[1] = p
+        else:
+            runs.append([p, p])
+    return runs
+
+
+@functools.lru_cache(maxsize=4)
 def page_rules(locale: str) -> dict[str, Any]:
-    """Everything the page's script needs to apply these rules, as JSON-ready data."""
+    """Everything the page's script needs to apply these rules, as JSON-ready data (do not mutate)."""
     return {
         "patterns": PATTERNS,
         "brands": [
-            {"brand": brand, "prefixes": list(prefixes), "lengths": list(lengths), "cvc": cvc}
+            {"brand": brand, "ranges": prefix_ranges(prefixes), "lengths": list(lengths), "cvc": cvc}
             for brand, prefixes, lengths, cvc in _BRANDS
         ],
         "any_lengths": list(brand_lengths("unknown")),

@@ -33,10 +33,13 @@
   }
 
   function brandOf(digits) {
+    // validation.py brand_of: the first brand with a prefix the number starts with; prefixes come
+    // as [low, high] runs of same-length numbers, compared as equal-length digit strings.
     for (var i = 0; i < R.brands.length; i++) {
       var b = R.brands[i];
-      for (var j = 0; j < b.prefixes.length; j++) {
-        if (digits.indexOf(b.prefixes[j]) === 0) return b;
+      for (var j = 0; j < b.ranges.length; j++) {
+        var lo = b.ranges[j][0], hi = b.ranges[j][1], head = digits.slice(0, lo.length);
+        if (head.length === lo.length && head >= lo && head <= hi) return b;
       }
     }
     return null;
@@ -159,6 +162,14 @@
     var el = form.elements.namedItem(name);
     return el && "value" in el ? el.value : "";
   }
+  function regionsOf(c) {
+    return Array.prototype.map.call(document.querySelectorAll('#state optgroup[data-country="' + c + '"] option'),
+      function (o) { return o.value; });
+  }
+  function regionName(c, value) {
+    var o = document.querySelector('#state optgroup[data-country="' + c + '"] option[value="' + CSS.escape(value) + '"]');
+    return o ? o.textContent : value;
+  }
   function country() {
     var v = valueOf("country");
     return C.countries.indexOf(v) >= 0 ? v : C.countries[0];
@@ -168,7 +179,7 @@
     var choices = [];
     if (f.name === "payment_method") choices = C.methods;
     else if (f.name === "country") choices = C.countries;
-    else if (f.name === "state") choices = C.regions[country()] || [];
+    else if (f.name === "state") choices = regionsOf(country());
     return {
       country: country(),
       brand: f.name === "card_cvc" ? cardBrand(valueOf("card_number")) : null,
@@ -394,7 +405,7 @@
       g.hidden = other;
       g.disabled = other;
     });
-    if (select.value && (C.regions[c] || []).indexOf(select.value) < 0) select.value = "";
+    if (select.value && regionsOf(c).indexOf(select.value) < 0) select.value = "";
   }
   filterRegions();
 
@@ -418,7 +429,7 @@
         fill("state", found.state);
         fill("city", found.city);
         if (found.line1) fill("line1", found.line1);
-        var region = (C.region_names[c] || {})[found.state] || found.state;
+        var region = regionName(c, found.state);
         if (status) status.textContent = C.texts.address_found.replace("{address}", (region + " " + found.city + " " + found.line1).trim());
       })
       .catch(function () { if (status) status.textContent = C.texts.address_not_found; });
