@@ -22,6 +22,14 @@ def _port(text: str) -> int:
     return value
 
 
+def _print_quietly(text: str) -> None:
+    """The closing figures; whoever started us may have stopped reading."""
+    try:
+        print(text, flush=True)
+    except (BrokenPipeError, ValueError):
+        pass
+
+
 def _stop_on_signal() -> threading.Event:
     """Set on SIGTERM or Ctrl-C; installed before the ready line is printed, so no signal is missed."""
     stop = threading.Event()
@@ -53,7 +61,7 @@ def _mail_sink(args: argparse.Namespace) -> int:
         stop.wait()
     finally:
         sink.stop()
-        print(json.dumps(sink.stats()), flush=True)
+        _print_quietly(json.dumps(sink.stats()))
     return EXIT_OK
 
 
@@ -82,5 +90,5 @@ def _receiver(args: argparse.Namespace) -> int:
         stop.wait()
     finally:
         receiver.stop()
-        print(json.dumps(receiver.stats()), flush=True)
+        _print_quietly(json.dumps(receiver.stats()))
     return EXIT_OK

@@ -252,21 +252,35 @@ def claim(store: Store, now: float, limit: int, lease: float) -> list[tuple[int,
     return [(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
 
 
-def send_batch(config: MailConfig, batch: list[tuple[int, str, bytes, int]]) -> list[str | None]:
-    """Send over one SMTP connection (runs in a worker thread); one error or None per message."""
-    try:
-        smtp = smtplib.SMTP(config.host, config.port, timeout=config.timeout)
-    except (OSError, smtplib.SMTPException) as err:
-        return [f"connect: {err}"[:500]] * len(batch)
-    results: list[str | None] = []
-    with smtp:
+class SmtpSender:
+    """One SMTP connection kept open between batches (a new one per batch costs several round
+    trips per receipt), reopened after any error. Used by one batch at a time, in a worker thread."""
+
+    def __init__(self, config: MailConfig) -> None:
+        self.config = config
+        self.smtp: smtplib.SMTP | None = None
+
+    def send_batch(self, batch: list[tuple[int, str, bytes, int]]) -> list[str | None]:
+        """One error (or None) per message."""
+        results: list[str | None] = []
         for _id, to, message, _attempts in batch:
             try:
-                smtp.sendmail("shop@checkout-harness.test", [to], message)
+                if self.smtp is None:
+                    self.smtp = smtplib.SMTP(self.config.host, self.config.port, timeout=self.config.timeout)
+                self.smtp.sendmail("shop@checkout-harness.test", [to], message)
                 results.append(None)
             except (OSError, smtplib.SMTPException) as err:
                 results.append(f"{type(err).__name__}: {err}"[:500])
-    return results
+                self.close()
+        return results
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                self.smtp.close()
+            self.smtp = None
 
 
 def record(store: Store, batch: list[tuple[int, str, bytes, int]], errors: list[str | None], now: float) -> None:
@@ -289,21 +303,25 @@ def record(store: Store, batch: list[tuple[int, str, bytes, int]], errors: list[
 async def run(store: Store, config: MailConfig, stop: asyncio.Event, clock: Any = time.time) -> None:
     """The mail loop of one server process."""
     start_cursor(store)
-    while not stop.is_set():
-        try:
-            now = clock()
-            dispatch(store, now)
-            batch = claim(store, now, config.batch, config.timeout * 2 + 5)
-            if batch:
-                errors = await asyncio.to_thread(send_batch, config, batch)
-                record(store, batch, errors, clock())
-                continue
-        except Exception:
-            log.exception("mail loop")
-        try:
-            await asyncio.wait_for(stop.wait(), config.poll_interval)
-        except asyncio.TimeoutError:
-            pass
+    sender = SmtpSender(config)
+    try:
+        while not stop.is_set():
+            try:
+                now = clock()
+                dispatch(store, now)
+                batch = claim(store, now, config.batch, config.timeout * 2 + 5)
+                if batch:
+                    errors = await asyncio.to_thread(sender.send_batch, batch)
+                    record(store, batch, errors, clock())
+                    continue
+            except Exception:
+                log.exception("mail loop")
+            try:
+                await asyncio.wait_for(stop.wait(), config.poll_interval)
+            except asyncio.TimeoutError:
+                pass
+    finally:
+        await asyncio.to_thread(sender.close)
 
 
 def outbox_counts(store: Store) -> dict[str, int]:

