@@ -11,8 +11,9 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
-from . import three_d_secure
+from . import background, ledger_export, outbox_status, pages, three_d_secure
 from .api import charges, customers, events, payment_intents, payment_methods  # noqa: F401  (register routes)
+from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
 from .api.gateway import Gateway
 from .api.registry import ROUTES, Route
 from .store.db import Store
@@ -37,7 +38,12 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     routes = [StarletteRoute(r.path, _endpoint(r), methods=[r.method]) for r in ROUTES]
     routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
-    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found})
+    routes += pages.ROUTES  # konbini voucher, PayPal approval, QR code, bank transfer pages
+    routes.append(StarletteRoute("/_harness/ledger", ledger_export.export, methods=["GET"]))
+    routes.append(StarletteRoute("/_harness/webhook_attempts", outbox_status.webhook_attempts, methods=["GET"]))
+    routes.append(StarletteRoute("/_harness/outbox", outbox_status.outbox, methods=["GET"]))
+    # lifespan: webhook delivery, mail (--smtp) and the sweep of due expiries run beside the requests
+    app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found}, lifespan=background.lifespan)
     app.state.gateway = gateway or Gateway(store)
     return app
 

@@ -25,6 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=None, help=f"SQLite database path, or :memory: (default {default_db_path()})")
     parser.add_argument("--workers", type=int, default=1, help="server processes sharing the database (default 1)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    from .background import add_arguments
+
+    add_arguments(parser)  # --smtp, --webhook-retry-schedule, --sweep-interval
     parser.add_argument("--version", action="version", version=f"mock_gateway {__version__}")
     return parser
 
@@ -104,6 +107,12 @@ def main(argv: list[str] | None = None) -> int:
         except OSError as err:
             parser.error(f"--db {db}: cannot create its directory ({err.strerror})")
     os.environ["CHECKOUT_GATEWAY_DB"] = db
+    from .background import apply_arguments
+
+    try:
+        apply_arguments(args)
+    except ValueError as err:
+        parser.error(str(err))
     # The database schema is created once here, before the server processes share it.
     from .store.db import Store
 
