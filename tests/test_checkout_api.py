@@ -123,6 +123,8 @@ def test_a_purchase_with_javascript_off(gateway, variant, locale):
     paid = retrieve(gateway.url, session["id"], **{"expand[]": "payment_intent"})
     assert (paid["status"], paid["payment_status"]) == ("complete", "paid")
     assert paid["payment_intent"]["status"] == "succeeded" and paid["payment_intent"]["amount_received"] == 1980
+    assert paid["payment_intent"]["receipt_email"] == "hanako@example.jp"
+    assert paid["payment_intent"]["shipping"]["address"]["city"] == ("渋谷区" if locale == "ja" else "San Francisco")
     details = paid["customer_details"]
     assert details["email"] == "hanako@example.jp"
     assert details["address"]["postal_code"] == ("150-0001" if locale == "ja" else "94103")

@@ -158,7 +158,7 @@ def _pay(request: Request, form: PageForm) -> Response:
             if session["status"] != "open":
                 return RedirectResponse(f"/c/pay/{session['id']}", status_code=303)
             sessions.save_draft(ctx, session, form.draft(), form.receipt())
-            pi = sessions.intent_for_payment(ctx, session, [m.name for m in form.offered])
+            pi = sessions.intent_for_payment(ctx, session, [m.name for m in form.offered], form.receipt())
             try:
                 pi = method.confirm(ctx, pi, form.values, return_url, form.billing_details())
             except StripeError as err:

@@ -271,11 +271,19 @@ def expire(ctx: Ctx, session: dict[str, Any]) -> dict[str, Any]:
     return session
 
 
-def intent_for_payment(ctx: Ctx, session: dict[str, Any], method_types: list[str]) -> dict[str, Any]:
-    """The session's PaymentIntent, created at the first attempt and reused for retries."""
+def _shipping(receipt: dict[str, Any]) -> dict[str, Any]:
+    return {"address": receipt.get("address"), "name": receipt.get("name"), "phone": receipt.get("phone"),
+            "carrier": None, "tracking_number": None}
+
+
+def intent_for_payment(ctx: Ctx, session: dict[str, Any], method_types: list[str], receipt: dict[str, Any]) -> dict[str, Any]:
+    """The session's PaymentIntent, created at the first attempt and reused for retries; the
+    receipt goes to the email just entered (the mail sink sends it on success)."""
     if session.get("payment_intent"):
         pi = ctx.get(session["payment_intent"], "payment_intent")
         if pi["status"] in payment_intents.CONFIRMABLE:
+            pi["receipt_email"] = receipt.get("email")  # saved by the confirmation that follows
+            pi["shipping"] = _shipping(receipt)
             return pi
     data = session["_payment_intent_data"]
     params: dict[str, Any] = {
@@ -288,6 +296,8 @@ def intent_for_payment(ctx: Ctx, session: dict[str, Any], method_types: list[str
         "capture_method": data.get("capture_method"),
         "statement_descriptor": data.get("statement_descriptor"),
         "statement_descriptor_suffix": data.get("statement_descriptor_suffix"),
+        "receipt_email": receipt.get("email"),
+        "shipping": _shipping(receipt),
     }
     pi = payment_intents.create(ctx, {k: v for k, v in params.items() if v is not None})
     session["payment_intent"] = pi["id"]
