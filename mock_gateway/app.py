@@ -14,6 +14,8 @@ from starlette.routing import Route as StarletteRoute
 from . import background, ledger_export, outbox_status, pages, three_d_secure
 from .api import charges, customers, events, payment_intents, payment_methods  # noqa: F401  (register routes)
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
+from .api import checkout_sessions  # noqa: F401  (register routes)
+from . import checkout
 from .api.gateway import Gateway
 from .api.registry import ROUTES, Route
 from .store.db import Store
@@ -39,6 +41,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     routes = [StarletteRoute(r.path, _endpoint(r), methods=[r.method]) for r in ROUTES]
     routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
     routes += pages.ROUTES  # konbini voucher, PayPal approval, QR code, bank transfer pages
+    routes += checkout.routes()  # the hosted checkout page: /c/pay/{id}, its static files, autofill
     routes.append(StarletteRoute("/_harness/ledger", ledger_export.export, methods=["GET"]))
     routes.append(StarletteRoute("/_harness/webhook_attempts", outbox_status.webhook_attempts, methods=["GET"]))
     routes.append(StarletteRoute("/_harness/outbox", outbox_status.outbox, methods=["GET"]))
