@@ -270,3 +270,19 @@ def test_no_preselected_method_asks_the_shopper_to_choose(gateway):
     html = _post(session, values).text
     assert "Choose a payment method" in html
     assert re.search(r'id="payment_method-card" value="card"[^>]*aria-invalid="true"[^>]*autofocus', html)
+
+
+@pytest.mark.parametrize("locale", ["en", "ja"])
+def test_a_field_has_the_same_label_in_every_variant_of_a_locale(gateway, locale):
+    from scenarios.variants import list_variants
+
+    seen: dict[str, str] = {}
+    for variant in list_variants():
+        session = create_session(gateway.url, variant=variant, locale=locale)
+        pages = [_page(session["url"]).text]
+        if 'data-step="details"' in pages[0]:
+            pages.append(_post(session, entries(locale), step="details", action="next").text)
+        for html in pages:
+            for field_id, text in re.findall(r'<label for="([\w-]+)">([^<]+)</label>', html):
+                assert seen.setdefault(field_id, text) == text, (variant, field_id, text, seen[field_id])
+    assert {"email", "card_number", "card_expiry", "card_cvc", "postal_code", "state"} <= set(seen)
