@@ -86,9 +86,16 @@ class ManagedProcess:
         self._reader.join(timeout=2)
 
     def kill(self) -> None:
-        """kill -9 of the leader alone, as a crash would."""
+        """kill -9, as a crash would: the leader first, then anything left in its process group.
+
+        The gateway's worker processes die with their supervisor on their own (PR_SET_PDEATHSIG);
+        the SIGKILL to the group makes sure of it for any other server, so that a killed server
+        never leaves a process answering on its port or writing to its files.
+        """
         self.proc.kill()
         self.proc.wait(10)
+        _signal_group(self.proc.pid, signal.SIGKILL)
+        self._reader.join(timeout=2)
 
 
 def _signal_group(pid: int, sig: int) -> None:

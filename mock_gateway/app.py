@@ -47,6 +47,8 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     routes.append(StarletteRoute("/_harness/outbox", outbox_status.outbox, methods=["GET"]))
     # lifespan: webhook delivery, mail (--smtp) and the sweep of due expiries run beside the requests
     app = Starlette(routes=routes, exception_handlers={HTTPException: _not_found}, lifespan=background.lifespan)
+    # `/v1/charges/` is an unknown URL (a 404 envelope), as on Stripe, not a redirect without a body.
+    app.router.redirect_slashes = False
     app.state.gateway = gateway or Gateway(store)
     return app
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
 
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -11,6 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from .api.forms import parse_form
 from .core import payment_intents
 from .core.context import Ctx
+from .core.errors import StripeError
 from .core.currencies import format_amount
 
 _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), autoescape=select_autoescape())
@@ -26,8 +28,13 @@ def _intent(request: Request, secret: str | None) -> dict | None:
 
 async def challenge(request: Request) -> Response:
     """GET shows the challenge; POST completes or fails it and redirects to the return_url."""
-    form = parse_form(await request.body()) if request.method == "POST" else {}
+    try:
+        form = parse_form(await request.body()) if request.method == "POST" else {}
+    except StripeError as err:
+        return HTMLResponse(f"<h1>Malformed form</h1><p>{escape(err.message)}</p>", status_code=400)
     secret = form.get("client_secret") or request.query_params.get("client_secret")
+    if not isinstance(secret, str):
+        secret = None
     pi = _intent(request, secret)
     if pi is None:
         return HTMLResponse("<h1>Unknown or expired authentication request</h1>", status_code=404)

@@ -263,3 +263,81 @@ def test_events_one_per_state_change(stripe_sdk):
     refund = stripe_sdk.Refund.create(payment_intent=pi.id)
     assert stripe_sdk.Event.list(type="refund.created", limit=1).data[0].data.object.id == refund.id
     assert stripe_sdk.Event.list(type="charge.*", limit=1).data[0].type == "charge.refunded"
+
+
+# -- more of what the official SDK does ---------------------------------------------------------
+
+
+def test_stripe_version_accepted_and_request_id_returned(stripe_sdk):
+    pi = stripe_sdk.PaymentIntent.create(amount=1200, currency="jpy", stripe_version="2020-08-27")
+    headers = pi.last_response.headers
+    assert headers["Stripe-Version"] == "2020-08-27"
+    assert headers["Request-Id"].startswith("req_") and pi.last_response.request_id == headers["Request-Id"]
+    again = stripe_sdk.PaymentIntent.retrieve(pi.id)
+    assert again.last_response.request_id != pi.last_response.request_id  # one id per request
+
+
+def test_payment_intent_update(stripe_sdk):
+    pi = stripe_sdk.PaymentIntent.create(amount=1000, currency="jpy", metadata={"order": "1", "gift": "no"})
+    updated = stripe_sdk.PaymentIntent.modify(pi.id, amount=1500, description="two mugs", metadata={"gift": "", "wrap": "yes"},
+                                              payment_method="pm_card_visa")
+    assert updated.amount == 1500 and updated.description == "two mugs"
+    assert updated.metadata.to_dict() == {"order": "1", "wrap": "yes"}
+    assert updated.status == "requires_confirmation" and updated.payment_method.startswith("pm_")
+    event = stripe_sdk.Event.list(type="payment_intent.updated", limit=1).data[0]
+    assert event.data.object.id == pi.id and event.data.previous_attributes.amount == 1000
+    paid = stripe_sdk.PaymentIntent.confirm(pi.id)
+    assert paid.status == "succeeded" and paid.amount_received == 1500
+    with pytest.raises(stripe_sdk.InvalidRequestError) as err:
+        stripe_sdk.PaymentIntent.modify(pi.id, amount=2000)
+    assert err.value.code == "payment_intent_unexpected_state"
+    assert stripe_sdk.PaymentIntent.modify(pi.id, metadata={"note": "after"}).metadata.note == "after"
+
+
+def test_expand_on_a_list(stripe_sdk):
+    cus = stripe_sdk.Customer.create(email="expand@example.com")
+    paid = stripe_sdk.PaymentIntent.create(amount=800, currency="jpy", customer=cus.id, payment_method="pm_card_visa", confirm=True)
+    stripe_sdk.PaymentIntent.create(amount=900, currency="jpy", customer=cus.id)  # no charge yet: stays null
+    listed = stripe_sdk.PaymentIntent.list(customer=cus.id, expand=["data.latest_charge"])
+    by_id = {pi.id: pi for pi in listed.data}
+    assert by_id[paid.id].latest_charge.object == "charge" and by_id[paid.id].latest_charge.amount == 800
+    assert [pi.latest_charge for pi in listed.data if pi.id != paid.id] == [None]
+    with pytest.raises(stripe_sdk.InvalidRequestError) as err:
+        stripe_sdk.PaymentIntent.list(customer=cus.id, expand=["data.nothing_here"])
+    assert err.value.param == "expand"
+
+
+def test_payment_method_data_inline(stripe_sdk):
+    pi = stripe_sdk.PaymentIntent.create(
+        amount=3300, currency="jpy", confirm=True,
+        payment_method_data={"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"},
+                             "billing_details": {"name": "Hanako Yamada", "email": "hanako@example.jp"}},
+    )
+    assert pi.status == "succeeded"
+    pm = stripe_sdk.PaymentMethod.retrieve(pi.payment_method)
+    assert pm.card.last4 == "4242" and pm.billing_details.name == "Hanako Yamada"
+    with pytest.raises(stripe_sdk.CardError) as err:
+        stripe_sdk.PaymentIntent.create(
+            amount=3300, currency="jpy", confirm=True,
+            payment_method_data={"type": "card", "card": {"number": "4000000000009995", "exp_month": 12, "exp_year": 2034}},
+        )
+    assert err.value.error.decline_code == "insufficient_funds"
+
+
+def test_sdk_sees_401_and_404(stripe_sdk):
+    with pytest.raises(stripe_sdk.InvalidRequestError) as missing:
+        stripe_sdk.PaymentIntent.retrieve("pi_doesnotexist")
+    assert missing.value.http_status == 404 and missing.value.code == "resource_missing" and missing.value.param == "id"
+    with pytest.raises(stripe_sdk.AuthenticationError) as denied:
+        stripe_sdk.Customer.list(api_key="sk_live_notatestkey123")
+    assert denied.value.http_status == 401
+
+
+def test_basic_auth_with_the_key_as_user(gateway):
+    ok = httpx.post(f"{gateway.url}/v1/customers", auth=("sk_test_basic", ""), data={"name": "Basic"})
+    assert ok.status_code == 200 and ok.json()["name"] == "Basic"
+    for auth in [("sk_live_abcdefghijkl", ""), ("", "sk_test_abc"), ("pk_test_abc", "")]:
+        refused = httpx.get(f"{gateway.url}/v1/customers", auth=auth)
+        assert refused.status_code == 401 and refused.json()["error"]["type"] == "invalid_request_error"
+    garbled = httpx.get(f"{gateway.url}/v1/customers", headers={"Authorization": "Basic !!!notbase64"})
+    assert garbled.status_code == 401

@@ -15,6 +15,7 @@ from ..core.errors import invalid_request
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _PART = re.compile(r"\[([^\[\]]*)\]")
+MAX_DEPTH = 16  # Stripe's deepest parameters are 4-5 levels; deeper input is refused, not recursed into
 
 
 def parse_form(raw: str | bytes) -> dict[str, Any]:
@@ -31,7 +32,8 @@ def parse_form(raw: str | bytes) -> dict[str, Any]:
         raise invalid_request("The request body could not be decoded as form data (expected UTF-8 percent-encoding).") from None
     for key, value in pairs:
         _assign(root, key, value)
-    return _listify(root)
+    # The top level is always an object: `0=a` is a parameter named "0", not a list.
+    return {name: _listify(value) for name, value in root.items()}
 
 
 def _assign(root: dict[str, Any], key: str, value: str) -> None:
@@ -43,6 +45,10 @@ def _assign(root: dict[str, Any], key: str, value: str) -> None:
             param=key,
         )
     parts = [match.group(1)] + _PART.findall(match.group(2))
+    if len(parts) > MAX_DEPTH:
+        raise invalid_request(
+            f"Invalid parameter name {key[:80]!r}: nested more than {MAX_DEPTH} levels deep.", param=key[:200]
+        )
     node: Any = root
     for i, part in enumerate(parts):
         last = i == len(parts) - 1
@@ -85,7 +91,7 @@ def _listify(node: Any) -> Any:
     if isinstance(node, list):
         return [_listify(v) for v in node]
     if isinstance(node, dict):
-        if node and all(k.isdigit() for k in node):
+        if node and all(k.isascii() and k.isdigit() for k in node):  # ASCII: int("²") fails
             return [_listify(node[k]) for k in sorted(node, key=int)]
         return {k: _listify(v) for k, v in node.items()}
     return node
