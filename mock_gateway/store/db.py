@@ -48,7 +48,7 @@ CREATE TABLE IF NOT EXISTS idempotency (
     body BLOB NOT NULL,
     created INTEGER NOT NULL,
     PRIMARY KEY (api_key, key)
-) WITHOUT ROWID;
+);
 CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
