@@ -38,6 +38,7 @@ def test_instructions_show_a_zengin_account_and_an_exact_transfer_pays(sdk, env)
     assert len(zengin.account_number) == 7 and zengin.bank_code and zengin.account_type == "futsu"
     page = env.http.get(instructions.hosted_instructions_url)
     assert page.status_code == 200 and "¥3,000" in page.text and zengin.account_number in page.text
+    assert env.http.get(instructions.hosted_instructions_url + "x").status_code == 404
     txn = fund(sdk, cus.id, 3000)
     assert txn.object == "customer_cash_balance_transaction" and txn.type == "funded" and txn.net_amount == 3000
     assert sdk.PaymentIntent.retrieve(pi.id).status == "succeeded"

@@ -141,6 +141,7 @@ class CustomerBalance(methods.MethodType):
         pi["_amount_remaining"] = pi["amount"]
         pi["_transfer_type"] = transfer_type
         pi["_reference"] = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(10))
+        pi["_instructions_token"] = secrets.token_urlsafe(18)  # the hosted page's link: mailed, so not the client secret
         if record["available"].get(pi["currency"], 0) > 0:
             if _apply(ctx, record, pi, pm):
                 return pi
@@ -157,7 +158,7 @@ def _instructions(ctx: Ctx, record: dict[str, Any], pi: dict[str, Any]) -> dict[
             "amount_remaining": pi["_amount_remaining"],
             "currency": pi["currency"],
             "financial_addresses": _account(ctx, record, pi["_transfer_type"]),
-            "hosted_instructions_url": f"{ctx.base_url}/bank_transfer/{pi['id']}?client_secret={pi['client_secret']}",
+            "hosted_instructions_url": f"{ctx.base_url}/bank_transfer/{pi['id']}/{pi['_instructions_token']}",
             "reference": pi["_reference"],
             "type": pi["_transfer_type"],
         },

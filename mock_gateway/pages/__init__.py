@@ -15,5 +15,5 @@ ROUTES = [
     Route("/qr/{id}/{token}/scan", qr.scan, methods=["GET", "POST"]),
     Route("/qr/{id}/{token}/status", qr.status, methods=["GET"]),
     Route("/qr/{id}/{token}", qr.instructions, methods=["GET"]),
-    Route("/bank_transfer/{id}", bank_transfer.instructions, methods=["GET"]),
+    Route("/bank_transfer/{id}/{token}", bank_transfer.instructions, methods=["GET"]),
 ]

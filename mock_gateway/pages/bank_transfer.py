@@ -11,7 +11,7 @@ from .common import intent, not_found, render
 
 async def instructions(request: Request) -> Response:
     pi = intent(request)
-    if pi is None or request.query_params.get("client_secret") != pi.get("client_secret"):
+    if pi is None or request.path_params["token"] != pi.get("_instructions_token"):
         return not_found("bank transfer")
     action = pi.get("next_action") or {}
     details = action.get("display_bank_transfer_instructions") if action.get("type") == "display_bank_transfer_instructions" else None
