@@ -11,7 +11,8 @@ beside Locust or Playwright). Each POST is checked as `stripe.Webhook.construct_
 (Stripe-Signature `t=`, `v1=` HMAC-SHA256 of "t.payload", 5 minutes' tolerance) and answered
 200, or 400 when the signature is wrong. Latency is arrival time minus the event's emission time
 (the gateway's X-Checkout-Harness-Emitted-At header, sub-second; for another gateway, the
-event's `created`, whole seconds). Every POST is appended to the JSONL file. `fail_first=n`
+event's `created`, whole seconds). Every POST is appended to the JSONL file (its record and the
+event as received). `fail_first=n`
 answers 500 to the first n attempts of each event, to exercise the gateway's retries.
 """
 
@@ -145,8 +146,8 @@ class WebhookReceiver:
             self._records.append(record)
             if self.keep_bodies:
                 self.bodies.append((body, headers.get("Stripe-Signature")))
-            if self._out is not None:
-                self._out.write(json.dumps(record) + "\n")
+            if self._out is not None:  # the file also keeps the event itself, for reconciliation
+                self._out.write(json.dumps({**record, "event": event}, ensure_ascii=False) + "\n")
                 self._out.flush()
         return status
 

@@ -17,8 +17,8 @@ from methods_support import KEY, env, eventually, gateway_args, sdk  # noqa: F40
 
 
 @pytest.fixture()
-def receiver():
-    with WebhookReceiver(keep_bodies=True) as r:
+def receiver(tmp_path):
+    with WebhookReceiver(tmp_path / "webhooks.jsonl", keep_bodies=True) as r:
         yield r
 
 
@@ -62,7 +62,7 @@ def test_bad_endpoint_input_names_the_param(env, params, param):
     assert response.status_code == 400 and response.json()["error"]["param"] == param
 
 
-def test_events_arrive_signed_and_the_sdk_verifies_them(sdk, receiver):
+def test_events_arrive_signed_and_the_sdk_verifies_them(sdk, receiver, tmp_path):
     endpoint_for(sdk, receiver, ["payment_intent.succeeded", "charge.succeeded"])
     pi = sdk.PaymentIntent.create(amount=1980, currency="jpy", payment_method="pm_card_visa", confirm=True)
     receiver.wait_for(lambda r: len(r.accepted()) >= 2)
@@ -77,6 +77,8 @@ def test_events_arrive_signed_and_the_sdk_verifies_them(sdk, receiver):
         sdk.Webhook.construct_event(body, header, "whsec_" + "0" * 48)
     stats = receiver.stats()
     assert stats["verified"] == stats["received"] == 2 and stats["failed_signature"] == 0
+    lines = [json.loads(line) for line in (tmp_path / "webhooks.jsonl").read_text().splitlines()]
+    assert {line["event"]["data"]["object"]["id"] for line in lines if line["type"] == "payment_intent.succeeded"} == {pi.id}
     assert stats["latency_ms"]["count"] == 2 and 0 <= stats["latency_ms"]["p50"] < 5000
 
 
