@@ -172,6 +172,7 @@ def _journeys_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--pace", choices=("instant", "real"), default="instant")
     p.add_argument("--concurrency", type=_positive_int, default=2, help="browser contexts at once per process")
     p.add_argument("--processes", type=_positive_int, default=1)
+    p.add_argument("--quiet", action="store_true", help="no live progress display")
 
 
 @_journeys_args.runs
@@ -190,7 +191,7 @@ def _journeys(args: argparse.Namespace) -> int:
     from .run import RunOptions, execute
 
     try:
-        run_dir, summary = execute(scenario, RunOptions(out=args.out))
+        run_dir, summary = execute(scenario, RunOptions(out=args.out, quiet=args.quiet))
     except FileExistsError as err:
         return _bad_input(str(err))
     print_summary(run_dir, summary)

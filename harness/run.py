@@ -229,7 +229,8 @@ def _accepted(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 def _watch(scenario: Scenario, state: RunState, parts: dict[str, Part], console: Console, quiet: bool,
            gateway: GatewayProcess | None) -> None:
     deadline = state.started + scenario.max_duration_s
-    with Live(_progress_table(state), console=console, refresh_per_second=2, transient=False, disable=quiet) as live:
+    live_console = Console(quiet=True) if quiet else console
+    with Live(_progress_table(state), console=live_console, refresh_per_second=2, transient=False) as live:
         running = dict(parts)
         while running:
             for name, part in list(running.items()):

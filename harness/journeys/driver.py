@@ -10,6 +10,7 @@ measured here.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import time
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ import httpx
 from playwright.async_api import Page, Request
 
 from harness.shopper.model import Shopper
+from harness.shopper.keystrokes import apply_keystrokes
 from harness.shopper.noticing import ErrorSignal
 from harness.stripe_api import encode
 
@@ -168,7 +170,10 @@ async def _timed_navigation(ctx: JourneyContext, action: Any, *, wait_for_reques
 
 
 def _step_name(view: PageView) -> str:
-    return (view.headings[0] if view.headings else view.title or "checkout")[:60]
+    """The step the page says the person is on (steps layout), else the page's main heading."""
+    if view.current_step:
+        return view.current_step[:60]
+    return (view.title.split(" – ")[0] or (view.headings[0] if view.headings else "checkout"))[:60]
 
 
 def _offered_methods(view: PageView) -> dict[str, Control]:
@@ -216,8 +221,8 @@ async def _fill(ctx: JourneyContext, view: PageView, step: str) -> None:
         intended = intended_value(key, data, card_number=ctx.card_number, password=PASSWORD)
         if intended is None:
             continue
-        if normalise(c.value) == normalise(intended) and not c.invalid:
-            continue  # filled already: autofill, or data kept after an error
+        if normalise(c.value) == normalise(intended):
+            continue  # filled already (autofill, data kept after an error); errors shown are read after submit
         await _enter(ctx, c, occurrence, key, intended, previous_field, step)
         previous_field = c
 
@@ -242,12 +247,14 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
     if c.tag == "select":
         await _select(ctx, locator, c, intended, f)
     else:
-        await locator.click()
+        # Focus is what the click (or the Tab key) achieves; Playwright's click adds actionability
+        # waits that cost more than the page does.
+        await locator.focus()
         if c.value:
             await locator.fill("")
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         plan = shopper.type_plan(intended)
-        await _type(ctx, plan.keys, f)
+        await _type(ctx, plan.keys, f, locator)
         f.errors_made += plan.left
         f.typos_corrected += plan.corrected
     await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
@@ -256,25 +263,67 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
 
 async def _select(ctx: JourneyContext, locator: Any, c: Control, intended: str, f: Any) -> None:
     wanted = normalise(intended)
-    for option in c.options:
-        if wanted and (normalise(option["label"]) == wanted or normalise(option["value"]) == wanted
-                       or wanted in normalise(option["label"])):
-            await ctx.clock.aspend(ctx.shopper.read_ms(" ".join(o["label"] for o in c.options[:10])), "reading")
-            await locator.select_option(value=option["value"])
-            f.keystrokes += 1
-            return
+    exact = [o for o in c.options if wanted and wanted in (normalise(o["label"]), normalise(o["value"]))]
+    loose = [o for o in c.options if wanted and len(wanted) > 2 and wanted in normalise(o["label"])]
+    for option in exact or loose:
+        # finding one's own option in a long list: reading down to it
+        position = c.options.index(option)
+        await ctx.clock.aspend(ctx.shopper.read_ms(" ".join(o["label"] for o in c.options[: position + 1][-15:])), "reading")
+        await locator.select_option(value=option["value"])
+        f.keystrokes += 1
+        return
     # the person's option is not offered: they leave it as it is
 
 
-async def _type(ctx: JourneyContext, keys: Any, f: Any) -> None:
+async def _type(ctx: JourneyContext, keys: Any, f: Any, locator: Any) -> None:
+    """Key by key. At pace "real" each key waits its modelled delay; at pace "instant" runs of
+    characters go to the browser in one call (the page still gets every key event).
+
+    A correction in the plan (a run of Backspaces) is carried out against what the field really
+    shows: a page that refused a slipped key (a card field that drops letters) or reformatted the
+    value leaves the person deleting only what is wrong and retyping only what is missing."""
     keyboard = ctx.page.keyboard
-    for k in keys:
+    real = ctx.clock.pace == "real"
+    keys = list(keys)
+    run: list[str] = []
+    i = 0
+    while i < len(keys):
+        k = keys[i]
         await ctx.clock.aspend(k.delay_ms, "typing")
-        if k.key == "Backspace":
-            await keyboard.press("Backspace")
-        else:
-            await keyboard.type(k.key)
         f.keystrokes += 1
+        if k.key != "Backspace":
+            run.append(k.key)
+            if real:
+                await keyboard.type("".join(run))
+                run = []
+            i += 1
+            continue
+        if run:
+            await keyboard.type("".join(run))
+            run = []
+        j = i
+        while j + 1 < len(keys) and keys[j + 1].key == "Backspace":
+            j += 1
+            await ctx.clock.aspend(keys[j].delay_ms, "typing")
+            f.keystrokes += 1
+        await _correct_to(ctx, locator, apply_keystrokes(keys[: j + 1]))
+        i = j + 1
+    if run:
+        await keyboard.type("".join(run))
+
+
+async def _correct_to(ctx: JourneyContext, locator: Any, meant: str) -> None:
+    """Backspace until the field holds a beginning of what the person meant, then type the rest."""
+    keyboard = ctx.page.keyboard
+    meant_norm = normalise(meant)
+    for _ in range(64):
+        actual = normalise(await locator.input_value())
+        if meant_norm.startswith(actual):
+            break
+        await keyboard.press("Backspace")
+    cut = next((n for n in range(len(meant) + 1) if normalise(meant[:n]) == actual), len(meant))
+    if meant[cut:]:
+        await keyboard.type(meant[cut:])
 
 
 def _error_text(c: Control) -> str:
@@ -298,13 +347,16 @@ def _signal_for(ctx: JourneyContext, view: PageView, c: Control) -> ErrorSignal:
     return ErrorSignal("none")
 
 
-async def _check_field(ctx: JourneyContext, c: Control, occurrence: int, key: str, intended: str, step: str) -> None:
+async def _check_field(ctx: JourneyContext, c: Control, occurrence: int, key: str, intended: str, step: str,
+                       just_fixed: bool = False) -> None:
     """After leaving a field: is an error shown for it? Noticed? Fixed?"""
     for attempt in range(MAX_FIX_ATTEMPTS + 1):
         view = await read_page(ctx.page)
         now = _find(view, c.label, occurrence)
         if now is None:
             return
+        if (attempt or just_fixed) and normalise(now.value) == normalise(intended):
+            return  # fixed as far as the person can tell; a message left from the last submit is not news
         signal = _signal_for(ctx, view, now)
         if signal.kind == "none":
             return
@@ -317,6 +369,10 @@ async def _handle_error(ctx: JourneyContext, c: Control, occurrence: int, key: s
     """One error the page shows. Returns True if the person fixed it (and the field should be re-checked)."""
     shopper, f = ctx.shopper, ctx.record.field(key)
     f.errors_shown += 1
+    if os.environ.get("HARNESS_DEBUG_JOURNEYS"):
+        print(f"{ctx.record.assignment.journey_id} {key}: shown {signal.kind} {signal.text[:80]!r} value={c.value!r} intended={intended!r}", flush=True)
+    if signal.text and signal.text not in f.messages and len(f.messages) < 5:
+        f.messages.append(signal.text[:200])
     shown_at = ctx.clock.total_ms
     f.shown_at_ms.append(shown_at)
     notice = shopper.notice(signal)
@@ -338,11 +394,19 @@ async def _handle_error(ctx: JourneyContext, c: Control, occurrence: int, key: s
     if c.tag == "select":
         await _select(ctx, locator, c, intended, f)
     else:
-        await locator.click()
-        await ctx.page.keyboard.press("End")
-        plan = shopper.fix_plan(c.value, intended) if normalise(c.value) != normalise(intended) else shopper.fix_plan(c.value, c.value)
+        await locator.focus()
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
-        await _type(ctx, plan.keys, f)
+        if c.value and c.value != intended and normalise(c.value) == c.value.replace(" ", "").lower():
+            # The page reformatted what was typed (groups of four, "MM / YY"): finding the slip among
+            # the separators is harder than starting again, so the person clears the field and retypes.
+            await ctx.page.keyboard.press("ControlOrMeta+a")
+            await ctx.page.keyboard.press("Backspace")
+            await ctx.clock.aspend(2 * shopper.tab_ms(), "typing")
+            plan = shopper.type_plan(intended)
+        else:
+            await ctx.page.keyboard.press("End")
+            plan = shopper.fix_plan(c.value, intended if normalise(c.value) != normalise(intended) else c.value)
+        await _type(ctx, plan.keys, f, locator)
         f.errors_made += plan.left
     await ctx.page.keyboard.press("Tab")
     f.time_to_fix_ms.append(ctx.clock.total_ms - shown_at)
@@ -389,7 +453,7 @@ async def _after_submit(ctx: JourneyContext, step: str) -> None:
             if signal.kind != "none":
                 fixed = await _handle_error(ctx, c, occurrence, key, intended, signal, step)
                 if fixed:
-                    await _check_field(ctx, c, occurrence, key, intended, step)
+                    await _check_field(ctx, c, occurrence, key, intended, step, just_fixed=True)
         return
     shopper = ctx.shopper
     await ctx.clock.aspend(shopper.read_ms(decline["text"]), "reading")

@@ -41,7 +41,7 @@ _SCAN = r"""
       label: labelOf(el), tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '',
       value: el.value || '', checked: !!el.checked, required: el.required || el.getAttribute('aria-required') === 'true',
       invalid: el.getAttribute('aria-invalid') === 'true', described, group: group ? text(group.querySelector('legend')) : '',
-      options: el.tagName === 'SELECT' ? Array.from(el.options).map((o) => ({label: o.label, value: o.value})) : [],
+      options: el.tagName === 'SELECT' ? Array.from(el.options).filter((o) => !o.disabled && !(o.parentElement && o.parentElement.disabled) && !o.hidden).map((o) => ({label: o.label, value: o.value})) : [],
       rect: rect(el), focused: document.activeElement === el,
     });
   }
@@ -57,7 +57,8 @@ _SCAN = r"""
   const buttons = Array.from(document.querySelectorAll('button, input[type=submit], a[role=button]'))
     .filter(visible).map((b) => ({text: text(b) || b.value || b.getAttribute('aria-label') || '', type: (b.type || '').toLowerCase(), rect: rect(b)}));
   const headings = Array.from(document.querySelectorAll('h1, h2')).filter(visible).map(text);
-  return {url: location.href, title: document.title, controls, alerts, buttons, headings,
+  const current = document.querySelector('[aria-current=step]');
+  return {url: location.href, title: document.title, controls, alerts, buttons, headings, current_step: current ? text(current) : '',
           viewport: {w: window.innerWidth, h: window.innerHeight, scroll: window.scrollY},
           body_words: text(document.body).split(' ').length};
 }
@@ -99,6 +100,7 @@ class PageView:
     buttons: list[dict[str, Any]]
     headings: list[str]
     viewport: dict[str, float]
+    current_step: str = ""
     body_words: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
 
@@ -117,5 +119,6 @@ async def read_page(page: Page) -> PageView:
     raw = await page.evaluate(_SCAN)
     return PageView(
         url=raw["url"], title=raw["title"], controls=[Control(**c) for c in raw["controls"]], alerts=raw["alerts"],
-        buttons=raw["buttons"], headings=raw["headings"], viewport=raw["viewport"], body_words=raw["body_words"],
+        buttons=raw["buttons"], headings=raw["headings"], viewport=raw["viewport"], current_step=raw["current_step"],
+        body_words=raw["body_words"],
     )

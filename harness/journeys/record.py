@@ -19,12 +19,15 @@ class FieldRecord:
     errors_noticed: int = 0
     errors_unnoticed: int = 0
     typos_corrected: int = 0
+    messages: list[str] = field(default_factory=list)
     shown_at_ms: list[float] = field(default_factory=list)
     time_to_fix_ms: list[float] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: (round(v, 1) if isinstance(v, float) else [round(x, 1) for x in v] if isinstance(v, list) else v)
-                for k, v in self.__dict__.items()}
+        out = dict(self.__dict__)
+        out["shown_at_ms"] = [round(x, 1) for x in self.shown_at_ms]
+        out["time_to_fix_ms"] = [round(x, 1) for x in self.time_to_fix_ms]
+        return out
 
 
 @dataclass

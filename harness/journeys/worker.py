@@ -36,7 +36,8 @@ async def run_one(browser: Browser, a: Assignment, spec: dict[str, Any]) -> dict
         has_touch=device.is_phone,
         locale="ja-JP" if shopper.person.locale.startswith("ja") else "en-US",
     )
-    await context.tracing.start(snapshots=True, screenshots=False)
+    context.set_default_timeout(10_000)
+    await context.tracing.start(snapshots=False, screenshots=False)
     page = await context.new_page()
     ctx = JourneyContext(page=page, shopper=shopper, record=record, target=spec["target"], api_key=spec["api_key"],
                          currency=spec["currency"], amount=spec["amount"])
@@ -72,6 +73,7 @@ async def main(spec: dict[str, Any]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     sem = asyncio.Semaphore(spec["concurrency"])
+    crashed = 0
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
 
@@ -79,11 +81,15 @@ async def main(spec: dict[str, Any]) -> int:
             async with sem:
                 if stop.is_set():
                     return
+                nonlocal crashed
                 try:
                     row = await run_one(browser, a, spec)
-                except Exception:
+                except Exception as err:  # a bug in the harness, not the shopper: recorded as a failed journey
                     traceback.print_exc()
-                    return
+                    crashed += 1
+                    row = {**a.as_dict(), "outcome": "failed", "reason": "technical failure",
+                           "error": f"harness error: {type(err).__name__}: {err}"[:500], "human_ms": 0, "system_ms": 0,
+                           "fields": {}, "declines": []}
                 out.write(json.dumps(row, ensure_ascii=False) + "\n")
                 out.flush()
 
@@ -96,7 +102,7 @@ async def main(spec: dict[str, Any]) -> int:
         waiter.cancel()
         await browser.close()
     out.close()
-    return 0
+    return 1 if crashed else 0
 
 
 if __name__ == "__main__":
