@@ -16,6 +16,7 @@ from .api import charges, customers, events, payment_intents, payment_methods  #
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
 from .api import checkout_sessions  # noqa: F401  (register routes)
 from . import checkout
+from .api.fast_path import ApiFastPath
 from .api.gateway import Gateway
 from .api.registry import ROUTES, Route
 from .store.db import Store
@@ -50,6 +51,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     # `/v1/charges/` is an unknown URL (a 404 envelope), as on Stripe, not a redirect without a body.
     app.router.redirect_slashes = False
     app.state.gateway = gateway or Gateway(store)
+    app.add_middleware(ApiFastPath, routes=ROUTES)  # /v1/ by table lookup, before Starlette's router
     return app
 
 

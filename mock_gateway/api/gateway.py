@@ -146,7 +146,7 @@ def _path(route: Route, path_params: dict[str, str]) -> str:
 def _base_url(request: Request) -> str:
     host = request.headers.get("host")
     if host:
-        return f"{request.url.scheme}://{host}"
+        return f"{request.scope.get('scheme', 'http')}://{host}"  # not request.url: it parses the whole URL
     return str(request.base_url).rstrip("/")
 
 
