@@ -15,13 +15,15 @@ import subprocess
 import sys
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scenarios.faults import FaultPlan
 from scenarios.load import LoadConfig
 
-from ..servers import ManagedProcess
 from .aggregate import write_json_atomic
+
+if TYPE_CHECKING:
+    from ..servers import ManagedProcess
 
 __all__ = ["LoadRun", "start_load"]
 
@@ -107,8 +109,11 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
     }
     spec_path = out_dir / "spec.json"
     write_json_atomic(spec_path, spec)
-    env = {"CHECKOUT_HARNESS_API_KEY": api_key, "PYTHONUNBUFFERED": "1"}
+    # One BLAS thread: numpy (percentiles) must not start threads that spin on the cores the load needs.
+    env = {"CHECKOUT_HARNESS_API_KEY": api_key, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     if admin_token:
         env["CHECKOUT_HARNESS_ADMIN_TOKEN"] = admin_token
+    from ..servers import ManagedProcess  # not at import: the load process imports this package too
+
     process = ManagedProcess([sys.executable, "-m", "harness.load.runner", str(spec_path)], out_dir / "locust.log", env)
     return LoadRun(process, out_dir, config.duration_s, config.drain_s)

@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import orjson
 from hdrh.histogram import HdrHistogram
 
 from .hdr import new_histogram, stats
@@ -110,7 +111,7 @@ class Aggregator:
         if batch.get("lag"):
             self.lag.add(HdrHistogram.decode(batch["lag"]))
         for line in batch["acks"]:
-            self._acks.write(json.dumps(line, ensure_ascii=False) + "\n")
+            self._acks.write(orjson.dumps(line).decode() + "\n")
         self.ack_count += len(batch["acks"])
         if batch["acks"]:
             self._acks.flush()
@@ -241,7 +242,8 @@ class Aggregator:
             "start_lag_ms": {"p50_ms": lag["p50_ms"], "p99_ms": lag["p99_ms"], "max_ms": lag["max_ms"]} if open_model else None,
             "acks": self.ack_count,
             "workers": {s: {"requests": v["requests"], "errors": v["errors"], "started": v["started"],
-                            "endpoints": dict(sorted(v["endpoints"].items())), "final": s in self.finals}
+                            "endpoints": dict(sorted(v["endpoints"].items())), "final": s in self.finals,
+                            "cpu_s": self.states.get(s, {}).get("cpu_s")}
                         for s, v in sorted(self.per_source.items())},
         }
         if self.users_by_second:

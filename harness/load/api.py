@@ -9,13 +9,15 @@ the caller learns the final answer and how many attempts it took.
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 import orjson
 
-from harness.stripe_api import encode
+from harness.stripe_api import _scalar
 from scenarios.load import ClientConfig
 
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
@@ -46,16 +48,16 @@ class Api:
         self.sleep = sleep
 
     def post(self, path: str, name: str, params: dict[str, Any], idempotency_key: str) -> Reply:
-        body = urlencode(encode(params))
+        body = form_body(params)
         return self._send("POST", path, name, body, {**_FORM, "Idempotency-Key": idempotency_key}, idempotency_key)
 
     def get(self, path: str, name: str, params: dict[str, Any] | None = None) -> Reply:
-        query = urlencode(encode(params or {}))
+        query = form_body(params or {})
         return self._send("GET", f"{path}?{query}" if query else path, name, None, None, None)
 
     def form(self, url: str, name: str, fields: dict[str, str]) -> Reply:
         """A page's form post (3-D Secure, wallet approval), as the shopper's browser sends it."""
-        return self._send("POST", url, name, urlencode(fields), dict(_FORM), None)
+        return self._send("POST", url, name, form_body(fields), dict(_FORM), None)
 
     def _send(self, method: str, path: str, name: str, data: str | None, headers: dict[str, str] | None,
               key: str | None) -> Reply:
@@ -80,6 +82,44 @@ class Api:
             return min(self.client.max_backoff_s, retry_after)
         base = min(self.client.max_backoff_s, self.client.backoff_s * 2 ** (attempt - 1))
         return base * (0.5 + self.rng.random() / 2)  # jitter, so retries do not arrive in lockstep
+
+
+@lru_cache(maxsize=4096)
+def _quoted_name(name: str) -> str:
+    return quote_plus(name)
+
+
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*")
+
+
+def _quoted(value: str) -> str:
+    return value if _UNRESERVED.fullmatch(value) else quote_plus(value)
+
+
+def _pairs(params: dict[str, Any], prefix: str, out: list[str]) -> None:
+    for key, value in params.items():
+        name = f"{prefix}[{key}]" if prefix else str(key)
+        if value is None:
+            continue
+        if isinstance(value, dict):
+            _pairs(value, name, out)
+        elif isinstance(value, (list, tuple)):
+            for i, item in enumerate(value):
+                if isinstance(item, dict):
+                    _pairs(item, f"{name}[{i}]", out)
+                else:
+                    out.append(f"{_quoted_name(f'{name}[{i}]')}={_quoted(_scalar(item))}")
+        else:
+            out.append(f"{_quoted_name(name)}={_quoted(_scalar(value))}")
+
+
+def form_body(params: dict[str, Any]) -> str:
+    """Stripe's form encoding (bracket notation), byte for byte what
+    `urlencode(harness.stripe_api.encode(params))` writes, at a fraction of the cost: names repeat
+    from order to order (their quoting is cached) and most values need no quoting."""
+    out: list[str] = []
+    _pairs(params, "", out)
+    return "&".join(out)
 
 
 def _seconds(value: str | None) -> float | None:

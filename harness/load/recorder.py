@@ -15,7 +15,7 @@ from typing import Any
 
 from hdrh.histogram import HdrHistogram
 
-from .hdr import new_histogram, record
+from .hdr import HIGHEST_US, new_histogram, record
 
 DELAY_HEADER = "harness-injected-delay-ms"
 # Not errors: the API answered correctly that the card was declined. Counted apart.
@@ -62,7 +62,7 @@ class Recorder:
     def __init__(self, source: str, t0: float) -> None:
         self.source = source
         self.t0 = t0
-        self.seconds: dict[int, dict[str, _Second]] = {}
+        self.seconds: dict[int, dict[tuple[str, str], _Second]] = {}
         self.arrival_counts: dict[int, list[int]] = {}  # second -> [offered, started, not_started]
         self.lag = new_histogram()
         self.acks: list[dict[str, Any]] = []
@@ -71,29 +71,32 @@ class Recorder:
         self.requests = 0
         self.failures = 0
         self.state: dict[str, Any] = {}
+        self._t = -1  # the second being recorded, and its slots by (method, name)
+        self._current: dict[tuple[str, str], _Second] = {}
+        self.cpu0 = time.process_time()  # the process's CPU use tells whether the generator was saturated
 
     # -- recording (called from Locust greenlets) ---------------------------------------------
 
     def request(self, request_type: str, name: str, response_time: float, response: Any = None,
                 exception: BaseException | None = None, **_: Any) -> None:
         t = int(time.time() - self.t0)
-        endpoint = f"{request_type} {name}"
-        by_endpoint = self.seconds.get(t)
-        if by_endpoint is None:
-            by_endpoint = self.seconds[t] = {}
-        slot = by_endpoint.get(endpoint)
+        if t != self._t:
+            self._t = t
+            self._current = self.seconds.setdefault(t, {})
+        slot = self._current.get((request_type, name))
         if slot is None:
-            slot = by_endpoint[endpoint] = _Second()
-        record(slot.hist, response_time * 1000.0)
+            slot = self._current[(request_type, name)] = _Second()
+        slot.hist.record_value(min(HIGHEST_US, max(1, int(response_time * 1000.0))))
         slot.count += 1
         self.requests += 1
-        status = getattr(response, "status_code", None)
-        kind = error_kind(status, exception)
-        if kind is not None:
-            slot.kinds[kind] += 1
-            if kind not in OUTCOME_KINDS:
-                slot.errors += 1
-                self.failures += 1
+        status = response.status_code if response is not None else 0
+        if not status or status >= 400:
+            kind = error_kind(status, exception)
+            if kind is not None:
+                slot.kinds[kind] += 1
+                if kind not in OUTCOME_KINDS:
+                    slot.errors += 1
+                    self.failures += 1
         if status:
             injected = response.headers.get(DELAY_HEADER)
             if injected is not None:
@@ -132,8 +135,10 @@ class Recorder:
         watermark = (max([now, *self.seconds, *self.arrival_counts]) + 1) if final else now
         endpoints = []
         for t in sorted(s for s in self.seconds if s < watermark):
-            for endpoint, slot in self.seconds.pop(t).items():
-                endpoints.append([t, endpoint, slot.count, slot.errors, slot.hist.encode().decode("ascii"), dict(slot.kinds),
+            if t == self._t:
+                self._t = -1
+            for (method, name), slot in self.seconds.pop(t).items():
+                endpoints.append([t, f"{method} {name}", slot.count, slot.errors, slot.hist.encode().decode("ascii"), dict(slot.kinds),
                                   slot.injected.encode().decode("ascii") if slot.injected is not None else None])
         arrivals = [[t, *self.arrival_counts.pop(t)] for t in sorted(s for s in self.arrival_counts if s < watermark)]
         lag = self.lag.encode().decode("ascii") if self.lag.get_total_count() else None
@@ -151,5 +156,6 @@ class Recorder:
             "acks": acks,
             "outcomes": outcomes,
             "declines": declines,
-            "state": {**self.state, "requests": self.requests, "failures": self.failures},
+            "state": {**self.state, "requests": self.requests, "failures": self.failures,
+                      "cpu_s": round(time.process_time() - self.cpu0, 3)},
         }

@@ -1,0 +1,228 @@
+"""What the harness's load machinery costs, against plain Locust, on the same minimal endpoint.
+
+    .venv/bin/python bench/load_overhead.py [--seconds 8] [--users 20] [--rate 100] [--rounds 2]
+
+A minimal Stripe-shaped API (asyncio + httptools, precomputed answers: far cheaper per request
+than either client) serves POST /v1/payment_intents and POST /v1/payment_intents/{id}/confirm.
+Against it, in the same run, alternately:
+
+- harness: `start_load` with the closed model (N users, no think time) placing card orders
+  (create + confirm): the harness's Api (form encoding, Idempotency-Key, retry logic, JSON),
+  Journey, per-second HDR recording, batches and the aggregator writing the load/ files;
+- plain: Locust's FastHttpUser, N users, doing the same two POSTs and parsing the JSON id.
+
+Throughput (closed, saturated): requests/s of each, and the ratio (target >= 0.8).
+Latency (open, not saturated): the harness's open model at --rate orders/s against plain Locust
+users paced to the same rate; the p50 the harness adds (target < 1 ms).
+
+Figures are printed, never asserted. Each load generator is one process (one core); the server
+is another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+CREATE = "/v1/payment_intents"
+CONFIRM = "/v1/payment_intents/{id}/confirm"
+
+
+# --------------------------------------------------------------------------------------------
+# Role 1: the minimal API (its own process)
+
+
+def serve() -> None:
+    import asyncio
+
+    import httptools
+
+    created = b'{"id":"pi_bench","object":"payment_intent","amount":1000,"currency":"jpy","status":"requires_payment_method"}'
+    confirmed = b'{"id":"pi_bench","object":"payment_intent","amount":1000,"currency":"jpy","status":"succeeded"}'
+
+    def answer(body: bytes) -> bytes:
+        return b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+
+    answers = {False: answer(created), True: answer(confirmed)}
+
+    class Http(asyncio.Protocol):
+        def connection_made(self, transport: asyncio.BaseTransport) -> None:
+            self.transport = transport
+            self.parser = httptools.HttpRequestParser(self)
+            self.url = b""
+
+        def on_url(self, url: bytes) -> None:
+            self.url = url
+
+        def on_message_complete(self) -> None:
+            self.transport.write(answers[self.url.endswith(b"/confirm")])  # type: ignore[attr-defined]
+
+        def data_received(self, data: bytes) -> None:
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserError:
+                self.transport.close()
+
+    async def main() -> None:
+        import socket
+
+        server = await asyncio.get_running_loop().create_server(Http, "127.0.0.1", 0)
+        sock = server.sockets[0]
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        print(f"listening on http://127.0.0.1:{sock.getsockname()[1]}", flush=True)
+        await server.serve_forever()
+
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    asyncio.run(main())
+
+
+# --------------------------------------------------------------------------------------------
+# Role 2: plain Locust (its own process)
+
+
+def plain(url: str, users: int, seconds: float, pace: float, out: Path) -> None:
+    """N users; with `pace`, each places one order every `pace` seconds and they start 1/N of a
+    pace apart, so that orders are evenly spread in time like the harness's uniform arrivals."""
+    import gevent
+    import orjson
+    from locust import FastHttpUser, constant, constant_pacing, task
+    from locust.env import Environment
+
+    times: dict[str, list[float]] = {CREATE: [], CONFIRM: []}
+
+    class Plain(FastHttpUser):
+        host = url
+        wait_time = constant_pacing(pace) if pace > 0 else constant(0)
+
+        @task
+        def order(self) -> None:
+            form = {"Content-Type": "application/x-www-form-urlencoded"}
+            r = self.client.post(CREATE, data="amount=1000&currency=jpy&payment_method_types%5B0%5D=card", headers=form)
+            pid = orjson.loads(r.content)["id"]
+            self.client.post(f"/v1/payment_intents/{pid}/confirm", name=CONFIRM, data="payment_method=pm_card_visa", headers=form)
+
+    env = Environment(user_classes=[Plain], host=url)
+    env.events.request.add_listener(lambda name, response_time, **_: times[name].append(response_time))
+    runner = env.create_local_runner()
+    started, cpu0 = time.time(), time.process_time()
+    runner.start(users, spawn_rate=users / pace if pace > 0 else 100)
+    gevent.sleep(seconds)
+    runner.stop()
+    elapsed, cpu = time.time() - started, time.process_time() - cpu0
+    requests = sum(len(v) for v in times.values())
+    p50 = {k: statistics.median(v) for k, v in times.items() if v}
+    out.write_text(json.dumps({"requests": requests, "elapsed_s": elapsed, "rps": requests / seconds, "p50_ms": p50,
+                               "failures": env.stats.total.num_failures, "cpu_us_per_request": cpu / max(1, requests) * 1e6}))
+
+
+# --------------------------------------------------------------------------------------------
+# Role 3: the bench (orchestrates, never imports Locust)
+
+
+def run_plain(url: str, users: int, seconds: float, pace: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "plain.json"
+        subprocess.run([sys.executable, __file__, "--plain", url, "--users", str(users), "--seconds", str(seconds),
+                        "--pace", str(pace), "--out", str(out)], check=True, timeout=seconds + 120)
+        return json.loads(out.read_text())
+
+
+def run_harness(url: str, table: dict, seconds: float) -> dict:
+    from harness.load import start_load
+    from scenarios.load import parse_load
+
+    with tempfile.TemporaryDirectory() as tmp:
+        run = start_load(parse_load(table, "(bench)"), url, Path(tmp) / "load", seed=1)
+        code = run.wait(seconds + 120)
+        run.stop()
+        summary = json.loads((Path(tmp) / "load" / "summary.json").read_text())
+        if code != 0:
+            raise SystemExit(f"harness load exited with {code}: {(Path(tmp) / 'load' / 'locust.log').read_text()[-2000:]}")
+    requests = summary["requests"]
+    cpu = sum(w.get("cpu_s") or 0.0 for w in summary["workers"].values())
+    return {"requests": requests, "rps": requests / summary["duration_s"], "failures": summary["failures"],
+            "cpu_us_per_request": cpu / max(1, requests) * 1e6,
+            "p50_ms": {k.split(" ", 1)[1]: v["p50_ms"] for k, v in summary["endpoints"].items()},
+            "start_lag_ms": summary.get("start_lag_ms")}
+
+
+def bench(args: argparse.Namespace) -> None:
+    from harness.servers import ManagedProcess
+
+    cards = {"card_success": 1.0, "refund_share": 0, "retrieve_share": 0, "list_share": 0}
+    server = ManagedProcess([sys.executable, __file__, "--serve"])
+    try:
+        url = server.wait_url()
+        print(f"minimal API at {url}; {os.cpu_count()} CPUs; {args.rounds} round(s) of {args.seconds:g} s each\n")
+        closed = {"model": "closed", "shape": "soak", "duration": args.seconds, "soak": {"users": args.users},
+                  "think_time": 0, "mix": cards, "drain": 2}
+        rows = []
+        for i in range(args.rounds):
+            p = run_plain(url, args.users, args.seconds, 0.0)
+            h = run_harness(url, closed, args.seconds)
+            rows.append((p, h))
+            print(f"round {i + 1}: plain {p['rps']:7.0f} req/s {p['cpu_us_per_request']:5.0f} us CPU/req | harness {h['rps']:7.0f} "
+                  f"req/s {h['cpu_us_per_request']:5.0f} us CPU/req | ratio {h['rps'] / p['rps']:.2f} (failures {p['failures']}/{h['failures']})")
+        plain_rps = statistics.median(p["rps"] for p, _ in rows)
+        harness_rps = statistics.median(h["rps"] for _, h in rows)
+        plain_cpu = statistics.median(p["cpu_us_per_request"] for p, _ in rows)
+        harness_cpu = statistics.median(h["cpu_us_per_request"] for _, h in rows)
+        print(f"\nthroughput, closed model, {args.users} users, no think time: plain {plain_rps:.0f} req/s, "
+              f"harness {harness_rps:.0f} req/s, ratio {harness_rps / plain_rps:.2f} (target >= 0.8)")
+        print(f"CPU per request of the load process: plain {plain_cpu:.0f} us, harness {harness_cpu:.0f} us: "
+              f"a CPU-bound generator sustains {plain_cpu / harness_cpu:.2f} of plain Locust's rate\n")
+
+        open_ = {"model": "open", "shape": "soak", "duration": args.seconds, "soak": {"rate": args.rate}, "mix": cards, "drain": 2}
+        users = max(1, args.rate // 20)
+        lat = []
+        for i in range(args.rounds):
+            p = run_plain(url, users, args.seconds, users / args.rate)
+            h = run_harness(url, open_, args.seconds)
+            lat.append((p, h))
+            print(f"round {i + 1}: plain {p['rps']:6.0f} req/s p50 create {p['p50_ms'][CREATE]:.3f} confirm {p['p50_ms'][CONFIRM]:.3f} ms"
+                  f" | harness {h['rps']:6.0f} req/s p50 create {h['p50_ms'][CREATE]:.3f} confirm {h['p50_ms'][CONFIRM]:.3f} ms"
+                  f" (start lag p50 {h['start_lag_ms']['p50_ms']} p99 {h['start_lag_ms']['p99_ms']} ms)")
+        for endpoint in (CREATE, CONFIRM):
+            pm = statistics.median(p["p50_ms"][endpoint] for p, _ in lat)
+            hm = statistics.median(h["p50_ms"][endpoint] for _, h in lat)
+            print(f"latency at {args.rate} orders/s ({2 * args.rate} req/s), p50 {endpoint}: plain {pm:.3f} ms, harness {hm:.3f} ms, "
+                  f"added {hm - pm:+.3f} ms (target < 1 ms)")
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    parser.add_argument("--users", type=int, default=20)
+    parser.add_argument("--rate", type=int, default=100, help="orders/s for the latency comparison (2 requests each)")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--plain", metavar="URL", help=argparse.SUPPRESS)
+    parser.add_argument("--pace", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.serve:
+        serve()
+    elif args.plain:
+        plain(args.plain, args.users, args.seconds, args.pace, args.out)
+    else:
+        bench(args)
+
+
+if __name__ == "__main__":
+    main()
