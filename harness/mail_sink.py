@@ -19,6 +19,7 @@ import socket
 import threading
 import time
 from email import policy
+from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from pathlib import Path
 from typing import Any, Iterable
@@ -71,7 +72,7 @@ class MailSink:
         self.address = f"{host}:{self.port}"
 
     def _store(self, raw: bytes, sender: str, recipients: list[str], arrived: float) -> None:
-        headers = BytesHeaderParser(policy=policy.default).parsebytes(raw)
+        headers = BytesHeaderParser(policy=policy.compat32).parsebytes(raw)  # the fast parser; Subject decoded below
         kind = str(headers.get("X-Mail-Kind") or "mail")
         emitted = headers.get("X-Event-Emitted-At")
         try:
@@ -87,7 +88,7 @@ class MailSink:
                 "received_at": arrived,
                 "from": sender,
                 "to": recipients,
-                "subject": str(headers.get("Subject") or ""),
+                "subject": str(make_header(decode_header(headers.get("Subject") or ""))),
                 "kind": kind,
                 "locale": str(headers.get("Content-Language") or "") or None,
                 "payment_intent": str(headers.get("X-Payment-Intent") or "") or None,

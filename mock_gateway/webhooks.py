@@ -85,7 +85,7 @@ def default_retry_schedule() -> tuple[float, ...]:
 class WebhookConfig:
     retry_schedule: tuple[float, ...] = field(default_factory=default_retry_schedule)  # delay before retry n
     timeout: float = 10.0
-    concurrency: int = 16
+    concurrency: int = 32
     poll_interval: float = 0.02
 
     @property
@@ -270,26 +270,42 @@ def claim(store: Store, now: float, limit: int, lease: float) -> list[Delivery]:
     return claimed
 
 
-def record(store: Store, delivery: Delivery, started: float, duration_ms: float, status: int | None,
-           error: str | None, schedule: tuple[float, ...]) -> str:
-    """Store the attempt; returns the delivery's new state (delivered, pending or failed)."""
-    ok = status is not None and 200 <= status < 300
-    retries_left = delivery.attempt <= len(schedule)
-    state = "delivered" if ok else ("pending" if retries_left else "failed")
-    end = started + duration_ms / 1000
-    next_at = end + schedule[delivery.attempt - 1] if not ok and retries_left else end
+@dataclass
+class Outcome:
+    delivery: Delivery
+    started: float
+    duration_ms: float
+    status: int | None
+    error: str | None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+
+def record(store: Store, outcomes: list[Outcome], schedule: tuple[float, ...]) -> list[str]:
+    """Store attempts (one transaction for the lot); returns each delivery's new state
+    (delivered, pending for a retry after schedule[attempt - 1], or failed when none is left)."""
+    states = []
     with store.transaction():
-        store.conn.execute(
-            "INSERT INTO webhook_attempts (delivery, endpoint, event, attempt, started, duration_ms, status, error) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (delivery.id, delivery.endpoint["id"], delivery.event["id"], delivery.attempt, started, duration_ms, status, error),
-        )
-        store.conn.execute(
-            "UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, delivered_at = ? "
-            "WHERE id = ?",
-            (state, delivery.attempt, next_at, end if ok else None, delivery.id),
-        )
-    return state
+        for o in outcomes:
+            retries_left = o.delivery.attempt <= len(schedule)
+            state = "delivered" if o.ok else ("pending" if retries_left else "failed")
+            end = o.started + o.duration_ms / 1000
+            next_at = end + schedule[o.delivery.attempt - 1] if not o.ok and retries_left else end
+            store.conn.execute(
+                "INSERT INTO webhook_attempts (delivery, endpoint, event, attempt, started, duration_ms, status, error) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (o.delivery.id, o.delivery.endpoint["id"], o.delivery.event["id"], o.delivery.attempt, o.started,
+                 o.duration_ms, o.status, o.error),
+            )
+            store.conn.execute(
+                "UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, delivered_at = ? "
+                "WHERE id = ?",
+                (state, o.delivery.attempt, next_at, end if o.ok else None, o.delivery.id),
+            )
+            states.append(state)
+    return states
 
 
 def payload_of(event: dict[str, Any]) -> bytes:
@@ -329,36 +345,58 @@ def send(pool: urllib3.PoolManager, delivery: Delivery) -> tuple[float, float, i
 
 
 async def run(store: Store, config: WebhookConfig, stop: asyncio.Event, clock: Any = time.time) -> None:
-    """The delivery loop of one server process: dispatch, claim, send concurrently, record."""
-    inflight: set[asyncio.Future[None]] = set()
+    """The delivery loop of one server process: record what finished, dispatch, claim, send.
+
+    POSTs run in worker threads; the database is touched only here, in the event loop's thread
+    (the store's connection is shared with the requests), a batch at a time."""
     loop = asyncio.get_running_loop()
     pool = new_pool(config)
     executor = ThreadPoolExecutor(max_workers=config.concurrency, thread_name_prefix="webhook")
+    inflight: set[asyncio.Future[Any]] = set()
+    finished: list[Outcome] = []
 
-    async def deliver(delivery: Delivery) -> None:
-        started, duration_ms, status, error = await loop.run_in_executor(executor, send, pool, delivery)
-        state = record(store, delivery, started, duration_ms, status, error, config.retry_schedule)
-        if state != "delivered":
-            log.info("webhook %s to %s attempt %d: %s (%s)", delivery.event["id"], delivery.endpoint["url"],
-                     delivery.attempt, error, state)
+    def start(delivery: Delivery) -> None:
+        future = loop.run_in_executor(executor, send, pool, delivery)
+        inflight.add(future)
+
+        def done(f: asyncio.Future[Any]) -> None:
+            inflight.discard(f)
+            if not f.cancelled():  # cancelled at shutdown: the lease expires and it is sent again
+                finished.append(Outcome(delivery, *f.result()))
+
+        future.add_done_callback(done)
+
+    def flush() -> None:
+        if not finished:
+            return
+        batch = finished[:]
+        finished.clear()
+        for outcome, state in zip(batch, record(store, batch, config.retry_schedule)):
+            if state != "delivered":
+                log.info("webhook %s to %s attempt %d: %s (%s)", outcome.delivery.event["id"], outcome.delivery.endpoint["url"],
+                         outcome.delivery.attempt, outcome.error, state)
 
     try:
         while not stop.is_set():
+            busy = False
             try:
+                flush()
                 now = clock()
                 dispatch(store, now)
-                for delivery in claim(store, now, config.concurrency - len(inflight), config.lease):
-                    task = asyncio.ensure_future(deliver(delivery))
-                    inflight.add(task)
-                    task.add_done_callback(inflight.discard)
+                free = config.concurrency - len(inflight)
+                claimed = claim(store, now, free, config.lease)
+                for delivery in claimed:
+                    start(delivery)
+                busy = bool(claimed) and len(claimed) == free  # a backlog: come back at once
             except Exception:  # never let one bad row stop deliveries for good
                 log.exception("webhook delivery loop")
             try:
-                await asyncio.wait_for(stop.wait(), config.poll_interval)
+                await asyncio.wait_for(stop.wait(), 0 if busy else config.poll_interval)
             except asyncio.TimeoutError:
                 pass
         if inflight:
             await asyncio.wait(inflight, timeout=config.timeout)
+        flush()
     finally:
         executor.shutdown(wait=False, cancel_futures=True)
         pool.clear()
