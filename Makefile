@@ -19,7 +19,7 @@ browser:
 	@bash scripts/ensure-browser.sh
 
 demo: setup
-	$(VENV)/bin/checkout-harness demo
+	$(VENV)/bin/checkout-harness run
 
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \

@@ -70,7 +70,7 @@ def _load_commands() -> None:
     """Import the modules that register subcommands (kept lazy so `--help` stays fast)."""
     import importlib
 
-    for module in ("harness.commands", "harness.sink_commands"):
+    for module in ("harness.commands", "harness.sink_commands", "harness.load.cli"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as err:
@@ -95,5 +95,7 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-if __name__ == "__main__":
-    sys.exit(main())
+if __name__ == "__main__":  # the registry lives in harness.cli, not in a second copy named __main__
+    from harness.cli import main as registered_main
+
+    sys.exit(registered_main())

@@ -24,7 +24,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
     load = summary.get("load")
     if load:
         lines += [
-            f"### Load ({load.get('model')} model, shape {(load.get('shape') or {}).get('name', load.get('shape')) if isinstance(load.get('shape'), dict) else load.get('shape')})",
+            f"### Load ({load.get('model')} model, shape {load.get('shape_name')})",
             "",
             f"Offered {_num(load.get('offered_rate'))} req/s, achieved {_num(load.get('achieved_rate'))} req/s, "
             f"{load.get('requests', 0):,} requests, error rate {_pct(load.get('error_rate'))}, "

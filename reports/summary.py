@@ -59,4 +59,6 @@ def _load(run_dir: Path) -> dict[str, Any] | None:
     requests = load.get("requests") or 0
     load = dict(load)
     load.setdefault("error_rate", (load.get("failures") or 0) / requests if requests else 0.0)
+    shape = load.get("shape")
+    load["shape_name"] = (shape.get("kind") or shape.get("name")) if isinstance(shape, dict) else shape
     return load

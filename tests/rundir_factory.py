@@ -55,7 +55,7 @@ def make_run_dir(
     _jsonl(run_dir / "load" / "timeseries.jsonl", rows)
     _jsonl(run_dir / "load" / "faults.jsonl", [{"t": 10, "profile": "slow-confirm"}, {"t": 15, "profile": "none"}])
     (run_dir / "load" / "summary.json").write_text(json.dumps({
-        "model": "open", "shape": {"name": "ramp"}, "duration_s": 20, "offered_rate": 20.0, "achieved_rate": 19.8,
+        "model": "open", "shape": {"kind": "ramp"}, "duration_s": 20, "offered_rate": 20.0, "achieved_rate": 19.8,
         "not_started": 0, "requests": 400, "failures": 2,
         "endpoints": {e: {"count": 200, "errors": 1, "p50_ms": p / 3, "p90_ms": p / 2, "p95_ms": p * 0.8, "p99_ms": p,
                           "p999_ms": p * 1.2, "max_ms": p * 1.5, "mean_ms": p / 3} for e, p in endpoints.items()},

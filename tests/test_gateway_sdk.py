@@ -9,12 +9,13 @@ import pytest
 
 
 def test_customer_crud_and_list(stripe_sdk):
-    cus = stripe_sdk.Customer.create(email="hanako@example.jp", name="山田 花子", metadata={"tier": "gold"})
+    email = f"hanako-{uuid.uuid4().hex[:8]}@example.jp"  # the session gateway is shared with other tests
+    cus = stripe_sdk.Customer.create(email=email, name="山田 花子", metadata={"tier": "gold"})
     assert cus.id.startswith("cus_") and cus.livemode is False
-    assert stripe_sdk.Customer.retrieve(cus.id).email == "hanako@example.jp"
+    assert stripe_sdk.Customer.retrieve(cus.id).email == email
     updated = stripe_sdk.Customer.modify(cus.id, metadata={"tier": "", "seen": "1"})
     assert updated.metadata.to_dict() == {"seen": "1"}
-    found = stripe_sdk.Customer.list(email="hanako@example.jp")
+    found = stripe_sdk.Customer.list(email=email)
     assert [c.id for c in found.data] == [cus.id]
     deleted = stripe_sdk.Customer.delete(cus.id)
     assert deleted.deleted is True

@@ -59,6 +59,8 @@ class JourneyContext:
     account_seen: bool = False
     here: dict[str, float] = field(default_factory=lambda: {"x": 0.0, "y": 0.0})
     fix_attempts: dict[str, int] = field(default_factory=dict)
+    typed: set[str] = field(default_factory=set)  # fields this person has typed into
+    in_flight: set[Any] = field(default_factory=set)  # the page's own fetches (postal-code lookup, ...)
 
     @property
     def clock(self):  # noqa: ANN201
@@ -73,7 +75,39 @@ class Leave(Exception):
         self.reason, self.step, self.field_name = reason, step, field_name
 
 
+async def settle(ctx: JourneyContext, limit_s: float = 10.0) -> None:
+    """Wait for the page's own requests (e.g. an address lookup) to finish before looking at it:
+    the person sees the page as it ends up, whatever the timing, so the same seed gives the same
+    person the same experience. The wait is system time."""
+    if not ctx.in_flight:
+        return
+    started = time.perf_counter()
+    while ctx.in_flight and time.perf_counter() - started < limit_s:
+        await asyncio.sleep(0.005)
+    await ctx.page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => resolve(null)))")
+    ctx.record.system_ms += (time.perf_counter() - started) * 1000
+
+
+async def look(ctx: JourneyContext) -> PageView:
+    await settle(ctx)
+    return await read_page(ctx.page)
+
+
+def _track_requests(ctx: JourneyContext) -> None:
+    def started(request: Request) -> None:
+        if not request.is_navigation_request() and request.resource_type in ("fetch", "xhr"):
+            ctx.in_flight.add(request)
+
+    def ended(request: Request) -> None:
+        ctx.in_flight.discard(request)
+
+    ctx.page.on("request", started)
+    ctx.page.on("requestfinished", ended)
+    ctx.page.on("requestfailed", ended)
+
+
 async def drive(ctx: JourneyContext) -> None:
+    _track_requests(ctx)
     data = ctx.shopper.person.data
     ctx.card_number = data.card_number
     await _create_session(ctx)
@@ -82,7 +116,7 @@ async def drive(ctx: JourneyContext) -> None:
     step = "start"
     try:
         while True:
-            view = await read_page(ctx.page)
+            view = await look(ctx)
             if view.url.startswith(ctx.success_prefix):
                 await _confirm_success(ctx)
                 return
@@ -95,9 +129,9 @@ async def drive(ctx: JourneyContext) -> None:
             ctx.record.steps.append(step)
             await ctx.clock.aspend(ctx.shopper.think_ms(), "orienting")
             await _choose_method(ctx, view, step)
-            view = await read_page(ctx.page)
+            view = await look(ctx)
             await _fill(ctx, view, step)
-            await _submit(ctx, await read_page(ctx.page), step)
+            await _submit(ctx, await look(ctx), step)
             submits += 1
             await _after_submit(ctx, step)
     except Leave as leave:
@@ -221,9 +255,12 @@ async def _fill(ctx: JourneyContext, view: PageView, step: str) -> None:
         intended = intended_value(key, data, card_number=ctx.card_number, password=PASSWORD)
         if intended is None:
             continue
-        if normalise(c.value) == normalise(intended):
-            continue  # filled already (autofill, data kept after an error); errors shown are read after submit
+        if c.value and (key in ctx.typed or normalise(c.value) == normalise(intended)):
+            # Typed already (a slip the page accepts stays: the person does not know of it), or
+            # filled by the page (autofill, data kept after an error) and right as far as they see.
+            continue
         await _enter(ctx, c, occurrence, key, intended, previous_field, step)
+        ctx.typed.add(key)
         previous_field = c
 
 
@@ -250,9 +287,11 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
         # Focus is what the click (or the Tab key) achieves; Playwright's click adds actionability
         # waits that cost more than the page does.
         await locator.focus()
-        if c.value:
-            await locator.fill("")
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
+        if c.value:  # replacing what is there: select all, delete
+            await ctx.page.keyboard.press("ControlOrMeta+a")
+            await ctx.page.keyboard.press("Backspace")
+            await ctx.clock.aspend(2 * shopper.tab_ms(), "typing")
         plan = shopper.type_plan(intended)
         await _type(ctx, plan.keys, f, locator)
         f.errors_made += plan.left
@@ -351,7 +390,7 @@ async def _check_field(ctx: JourneyContext, c: Control, occurrence: int, key: st
                        just_fixed: bool = False) -> None:
     """After leaving a field: is an error shown for it? Noticed? Fixed?"""
     for attempt in range(MAX_FIX_ATTEMPTS + 1):
-        view = await read_page(ctx.page)
+        view = await look(ctx)
         now = _find(view, c.label, occurrence)
         if now is None:
             return
@@ -436,7 +475,7 @@ async def _submit(ctx: JourneyContext, view: PageView, step: str) -> None:
 
 async def _after_submit(ctx: JourneyContext, step: str) -> None:
     """Read what the page says after submitting: field errors (handled by the next fill), or a decline."""
-    view = await read_page(ctx.page)
+    view = await look(ctx)
     if view.url.startswith(ctx.success_prefix) or view.has_heading("confirm your payment", "3d secure", "本人認証"):
         return
     decline = next((a for a in view.alerts if _DECLINE.search(a["text"]) and not a["links"]), None)
@@ -466,6 +505,7 @@ async def _after_submit(ctx: JourneyContext, step: str) -> None:
         raise Leave("declined", step, "card_number")
     if choice.action == "another_card":
         ctx.card_number = choice.card_number or ctx.shopper.person.data.backup_card_number
+        ctx.typed -= {"card_number", "card_exp", "card_cvc"}  # the other card's details go in
     elif choice.action == "switch_method":
         ctx.method = choice.method
         ctx.record.payment_method = ctx.method
