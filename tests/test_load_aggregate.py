@@ -37,7 +37,7 @@ requests = st.lists(
 
 
 @given(requests)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 def test_merged_workers_equal_one_process(tmp_path_factory, reqs):
     t0 = time.time() - 5
     parts = [Recorder("w0", t0), Recorder("w1", t0)]

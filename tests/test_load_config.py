@@ -120,7 +120,7 @@ def _config(shape, duration):
 
 
 @given(open_shapes, durations)
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 def test_uniform_arrivals_match_the_integral_and_split_across_workers(shape, duration):
     config = _config(shape, duration)
     schedule = ArrivalSchedule(config.shape, duration)
