@@ -29,6 +29,7 @@ from scenarios.scenario import Scenario
 
 from . import __version__
 from .ledger import export_ledger
+from .notifications import Notifications
 from .reconcile import reconcile
 from .runfiles import write_json
 from .servers import GatewayProcess
@@ -134,6 +135,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
     (run_dir / "logs").mkdir(exist_ok=True)
 
     gateway: GatewayProcess | None = None
+    notifications: Notifications | None = None
     parts: dict[str, Part] = {}
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
 
@@ -147,12 +149,17 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
         admin_token = secrets.token_hex(16)
         if target is None:
             state.phase = "starting gateway"
-            extra = ["--admin-token", admin_token] if _gateway_supports("--admin-token") else []
-            if scenario.faults is not None and getattr(scenario.faults, "start_profile", None) and _gateway_supports("--faults"):
+            extra = ["--admin-token", admin_token]
+            if scenario.faults is not None and scenario.faults.start_profile:
                 extra += ["--faults", str(scenario.faults.start_profile)]
+            notifications = Notifications(run_dir)
+            extra += ["--smtp", notifications.smtp_address]
             gateway = GatewayProcess(run_dir / "gateway.sqlite3", workers=scenario.gateway_workers, extra_args=extra,
                                      log_path=run_dir / "logs" / "gateway.log")
             target = gateway.url
+            api = StripeApi(target, scenario.api_key)
+            notifications.subscribe(api)
+            api.close()
         run_json["target_url"] = target
         write_json(run_dir / "run.json", run_json)
         parts = _start_parts(scenario, target, run_dir, seed, options, admin_token)
@@ -173,6 +180,10 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
             state.phase = "stopping"
             for name, part in parts.items():
                 part.stop()
+            if notifications is not None:
+                state.phase = "waiting for webhooks and mail"
+                outbox = notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}
+                notifications.finish(outbox)
             if gateway is not None or scenario.target:
                 _collect_ledger(scenario.target or (gateway.url if gateway else None), scenario.api_key, run_dir, state, console)
             if gateway is not None:
@@ -187,19 +198,6 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
 
     summary = build_reports(run_dir, options.baseline)
     return run_dir, summary
-
-
-_GATEWAY_HELP: str | None = None
-
-
-def _gateway_supports(flag: str) -> bool:
-    """The gateway program's own --help says which flags it has (it is not imported)."""
-    global _GATEWAY_HELP
-    if _GATEWAY_HELP is None:
-        import subprocess
-
-        _GATEWAY_HELP = subprocess.run([sys.executable, "-m", "mock_gateway", "--help"], capture_output=True, text=True).stdout
-    return flag in _GATEWAY_HELP
 
 
 def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str) -> dict[str, Part]:
