@@ -7,13 +7,14 @@ import sys
 from pathlib import Path
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .cli import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, command
 
 
 def _bad_input(message: str) -> int:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}", highlight=False)
+    Console(stderr=True, soft_wrap=True).print(f"[bold red]error:[/] {escape(message)}", highlight=False)
     return EXIT_BAD_INPUT
 
 
