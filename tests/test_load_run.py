@@ -184,6 +184,15 @@ def test_stop_keeps_what_was_measured(tmp_path):
     assert summary["requests"] > 0 and sum(line["count"] for line in lines if line["endpoint"] == "ALL") == summary["requests"]
 
 
+def test_stop_while_starting_leaves_an_incomplete_summary(tmp_path):
+    run = start_load(_config("60s", 5), "http://127.0.0.1:9", tmp_path / "load", seed=9)
+    time.sleep(0.3)  # Locust is still being imported
+    code = run.stop(grace=15)
+    assert code == 130 and _group_gone(run.pid)
+    summary = json.loads((tmp_path / "load" / "summary.json").read_text())
+    assert summary["incomplete"] is True and summary["requests"] == 0 and summary["incomplete_reason"]
+
+
 def test_bad_spec_exits_2_naming_the_key(tmp_path):
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"load": {"shape": "soak", "duration": "5s"}, "file": "s.toml", "target": "http://127.0.0.1:9",

@@ -109,6 +109,12 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
     }
     spec_path = out_dir / "spec.json"
     write_json_atomic(spec_path, spec)
+    # Until the load process writes its own: whatever happens to it, the run finds a summary.
+    write_json_atomic(out_dir / "summary.json", {
+        "model": config.model, "shape": dict(config.shape.configured), "duration_s": config.duration_s,
+        "offered_rate": None, "achieved_rate": 0.0, "not_started": 0, "requests": 0, "failures": 0,
+        "incomplete": True, "incomplete_reason": "the load process did not start", "endpoints": {},
+        "errors_by_kind": {}, "injected_delay_ms": {}})
     # One BLAS thread: numpy (percentiles) must not start threads that spin on the cores the load needs.
     env = {"CHECKOUT_HARNESS_API_KEY": api_key, "PYTHONUNBUFFERED": "1", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
     if admin_token:

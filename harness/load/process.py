@@ -185,10 +185,12 @@ class LoadProcess:
         recorder = None
         runner = None
         try:
+            if self.interrupted.is_set():
+                return self._nothing_ran()
             if self.distributed:
                 runner = self.start_master()
                 if runner is None:
-                    return self._no_workers()
+                    return self._nothing_ran()
             else:
                 runner, recorder = self.start_local()
             self._loop(runner, recorder)
@@ -203,6 +205,10 @@ class LoadProcess:
         finally:
             self.faults_stop.set()
             self._end_processes(runner)
+
+    def interrupt_now(self, sig: int) -> None:
+        """A stop that arrived before the run began: start nothing, write an incomplete summary."""
+        self._interrupt(sig)
 
     def _interrupt(self, sig: int) -> None:
         if not self.interrupted.is_set():
@@ -254,7 +260,8 @@ class LoadProcess:
             return EXIT_INTERRUPTED
         return EXIT_OK if not incomplete else EXIT_CRASH
 
-    def _no_workers(self) -> int:
+    def _nothing_ran(self) -> int:
+        """Stopped before the test began, or workers missing: an incomplete summary says why."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         message = (f"only {len(self.procs)} local worker process(es) started and fewer than {self.expected} worker(s) "
                    f"connected within {self.config.distributed.wait_workers_s:g} s")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -35,6 +36,9 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as err:
         print(f"{args[0]}: not a load spec ({err})", file=sys.stderr)
         return EXIT_BAD_SPEC
+    early: list[int] = []  # a stop asked for while Locust is still being imported
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: early.append(signum))
     workers = []
     if int(spec.get("workers", 0)) > 0:
         d = config.distributed
@@ -45,6 +49,8 @@ def main(argv: list[str] | None = None) -> int:
 
     process = LoadProcess(spec, config)
     process.procs = workers
+    if early:
+        process.interrupt_now(early[0])
     return process.run()
 
 
