@@ -66,6 +66,7 @@ def serve(factory: str, sock: socket.socket, *, workers: int = 1, log_level: str
         access_log=False,
         server_header=False,
         date_header=False,
+        proxy_headers=False,  # loopback clients, no proxy: skip parsing X-Forwarded-* on every request
     )
 
 

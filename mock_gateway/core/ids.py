@@ -9,13 +9,16 @@ characters, ~88 bits) keeps them unique across processes. Shorter ids are all ra
 from __future__ import annotations
 
 import os
+import random
 import string
 import time
 
 _ALPHABET = string.digits + string.ascii_uppercase + string.ascii_lowercase  # in ASCII order, so ids sort by time
-_RANDOM = bytes((_ALPHABET.encode() * 5)[:256])  # os.urandom byte -> alphanumeric character
+_RANDOM = bytes((_ALPHABET.encode() * 5)[:256])  # random byte -> alphanumeric character
 _TIME_CHARS = 9  # 62**9 microseconds: until the year 2398
 _TIMED_FROM = 24
+_random = random.Random()  # seeded from os.urandom (no system call per id); reseeded in a forked child
+os.register_at_fork(after_in_child=_random.seed)
 
 
 _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # two base62 digits per lookup
@@ -33,5 +36,5 @@ def _time_part(microseconds: int) -> str:
 def new_id(prefix: str, length: int = 24) -> str:
     if length >= _TIMED_FROM:
         timed = _time_part(time.time_ns() // 1000)
-        return f"{prefix}_{timed}{os.urandom(length - _TIME_CHARS).translate(_RANDOM).decode()}"
-    return f"{prefix}_{os.urandom(length).translate(_RANDOM).decode()}"
+        return f"{prefix}_{timed}{_random.randbytes(length - _TIME_CHARS).translate(_RANDOM).decode()}"
+    return f"{prefix}_{_random.randbytes(length).translate(_RANDOM).decode()}"
