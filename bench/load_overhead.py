@@ -187,7 +187,7 @@ def bench(args: argparse.Namespace) -> None:
               f"a CPU-bound generator sustains {plain_cpu / harness_cpu:.2f} of plain Locust's rate\n")
 
         open_ = {"model": "open", "shape": "soak", "duration": args.seconds, "soak": {"rate": args.rate}, "mix": cards, "drain": 2}
-        users = max(1, args.rate // 20)
+        users = max(1, args.rate // 10)
         lat = []
         for i in range(args.rounds):
             p = run_plain(url, users, args.seconds, users / args.rate)
@@ -201,8 +201,47 @@ def bench(args: argparse.Namespace) -> None:
             hm = statistics.median(h["p50_ms"][endpoint] for _, h in lat)
             print(f"latency at {args.rate} orders/s ({2 * args.rate} req/s), p50 {endpoint}: plain {pm:.3f} ms, harness {hm:.3f} ms, "
                   f"added {hm - pm:+.3f} ms (target < 1 ms)")
+        code = harness_code_time(args.orders)
+        print(f"\nthe harness's own code on each request's path (Api, Journey, acks, HDR recording; a stub instead of the "
+              f"network, {args.orders} orders): {code:.1f} us per request")
     finally:
         server.stop()
+
+
+def harness_code_time(orders: int) -> float:
+    """Microseconds of harness code per request: what it adds to each request's latency when the
+    generator is not saturated (the HTTP exchange itself is Locust's, in both cases)."""
+    import random
+    from types import SimpleNamespace
+
+    from geventhttpclient.header import Headers
+
+    from harness.load.api import Api
+    from harness.load.journey import Journey
+    from harness.load.recorder import Recorder
+    from scenarios.load import parse_load
+
+    config = parse_load({"shape": "soak", "duration": 1, "soak": {"rate": 1},
+                         "mix": {"card_success": 1.0, "refund_share": 0, "retrieve_share": 0, "list_share": 0}}, "(bench)")
+    headers = Headers()
+    headers.add("Content-Type", "application/json")
+    bodies = {False: b'{"id":"pi_bench","object":"payment_intent","amount":1000,"currency":"jpy","status":"requires_payment_method"}',
+              True: b'{"id":"pi_bench","object":"payment_intent","amount":1000,"currency":"jpy","status":"succeeded"}'}
+    recorder = Recorder("w0", time.time())
+
+    class Stub:  # answers at once, and reports the request as Locust's session would
+        def request(self, method, path, name=None, data=None, headers_=None, allow_redirects=True, **_):
+            response = SimpleNamespace(status_code=200, content=bodies[path.endswith("/confirm")], headers=headers)
+            recorder.request(method, name, 1.0, response, None)
+            return response
+
+    api = Api(Stub(), config.client, random.Random(1), time.sleep)
+    started = time.perf_counter()
+    for i in range(orders):
+        Journey(api, recorder, config, random.Random(i), "bench", f"a{i}").run()
+        if i % 1000 == 999:
+            recorder.take()
+    return (time.perf_counter() - started) / (2 * orders) * 1e6
 
 
 def main() -> None:
@@ -211,6 +250,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=20)
     parser.add_argument("--rate", type=int, default=100, help="orders/s for the latency comparison (2 requests each)")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--orders", type=int, default=20000, help="orders for the harness-code timing (no network)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--plain", metavar="URL", help=argparse.SUPPRESS)
     parser.add_argument("--pace", type=float, default=0.0, help=argparse.SUPPRESS)

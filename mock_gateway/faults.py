@@ -4,7 +4,8 @@ The profile (scenarios/faults.py) says what; this module does it to live request
 checks one attribute (`gateway.faults`, None when no profile is set) and otherwise hands the
 request here, so a gateway without faults pays nothing.
 
-Every faulted answer carries `Harness-Injected-Delay-Ms`: the delay added on purpose, so a report
+Only the API (the routes Gateway.handle serves) is faulted; the hosted pages (3-D Secure, checkout)
+and the admin endpoint are not. Every faulted answer carries `Harness-Injected-Delay-Ms`: the delay added on purpose, so a report
 can tell the gateway's own time from the injected time.
 
 With several server processes (`--workers N`), the active profile lives in a small JSON state
@@ -16,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import fnmatch
 import json
-import logging
 import os
 import random
 import socket
@@ -31,8 +31,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from scenarios.faults import FaultError, FaultProfile, FaultRule, load_profile, parse_profile
-
-log = logging.getLogger("mock_gateway.faults")
 
 DELAY_HEADER = "Harness-Injected-Delay-Ms"
 FAULT_HEADER = "Harness-Injected-Fault"

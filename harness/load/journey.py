@@ -65,7 +65,6 @@ class Journey:
         amount = self._amount()
         pm_type = "card" if method.startswith("card") else method
         params: dict[str, Any] = {"amount": amount, "currency": self.config.currency, "payment_method_types": [pm_type],
-                                  "description": f"checkout-harness order {self.order_id}",
                                   "metadata": {"harness_order": self.order_id, "harness_run": self.run_id}}
         if pm_type == "card" and self.mix.manual_capture and self.rng.random() < self.mix.manual_capture:
             params["capture_method"] = "manual"
