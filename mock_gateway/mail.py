@@ -8,6 +8,8 @@ calls for one into `mail_outbox`:
     payment_intent.requires_action, bank transfer        bank_transfer_instructions
     payment_method.attached, paypal                      wallet_saved
     charge.refunded                                      refund
+    invoice.upcoming / .payment_failed, customer.source.expiring: renewal_notice, payment_failed,
+                                                         card_expiring (core/billing/notices.py)
 
 and the loop sends due messages over SMTP in a worker thread, retrying while the sink is down.
 Nothing is sent from the request path. Templates are Jinja2, in Japanese and English
@@ -125,6 +127,10 @@ def plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None, str
     """(kind, recipient, payment intent, locale, template values) for an event that calls for mail."""
     obj = event["data"]["object"]
     etype = event["type"]
+    if etype in ("invoice.upcoming", "invoice.payment_failed", "customer.source.expiring"):
+        from .core.billing.notices import mail_plan  # renewal notice, payment failed, card expiring
+
+        return mail_plan(store, event)
     if etype == "payment_intent.succeeded" and obj.get("receipt_email"):
         return ("receipt", obj["receipt_email"], obj["id"], locale_for(store, obj, obj.get("customer"), obj["currency"]),
                 {"pi": obj, "amount": money(obj["amount_received"] or obj["amount"], obj["currency"])})

@@ -9,6 +9,7 @@ charge in the ledger, and the events a merchant would receive.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from . import payment_methods
@@ -179,6 +180,9 @@ def confirm(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 
         return methods.confirm(ctx, pi, pm, p)
     behaviour = payment_methods.behaviour_of(pm)
+    today = time.gmtime(ctx.now)  # a saved card whose expiry passed (by a test clock's time) is declined
+    if (pm["card"]["exp_year"], pm["card"]["exp_month"]) < (today.tm_year, today.tm_mon):
+        return _decline(ctx, pi, pm, "expired_card")
     if behaviour.outcome == "three_ds" and not p.get("_authenticated"):
         if p.get("off_session") or p.get("error_on_requires_action"):
             return _decline(ctx, pi, pm, "authentication_required")

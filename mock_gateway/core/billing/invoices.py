@@ -1,0 +1,328 @@
+"""Invoices: draft -> open -> paid | uncollectible | void, each paid through one PaymentIntent.
+
+A subscription's invoice is paid off session with the subscription's (else the customer's
+default) payment method. A failed attempt schedules the next retry by the clock's dunning
+settings (`settings.py`); once every retry failed, the subscription is canceled, left unpaid
+or left past due. One PaymentIntent per invoice, reused by every attempt, and an attempt on a
+paid invoice does nothing: an invoice is paid once or not at all.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from .. import clock, payment_intents
+from ..context import Ctx, public
+from ..currencies import minimum_amount
+from ..errors import StripeError, card_error, invalid_request
+from ..ids import new_id
+from . import settings
+from .clocked import clock_of
+
+RETRY_TASK = "billing.invoice_retry"
+OPEN = ("open", "uncollectible")
+
+
+def _save(ctx: Ctx, inv: dict[str, Any]) -> None:
+    ctx.store.update(inv, kind=inv["status"])
+
+
+def line_for_item(item: dict[str, Any], period: dict[str, int], sub_id: str) -> dict[str, Any]:
+    price = item["price"]
+    return {
+        "id": new_id("il"),
+        "object": "line_item",
+        "amount": price["unit_amount"] * item["quantity"],
+        "currency": price["currency"],
+        "description": f"{item['quantity']} × {price.get('nickname') or price['product']}",
+        "discountable": True,
+        "livemode": False,
+        "metadata": {},
+        "period": period,
+        "price": price,
+        "proration": False,
+        "quantity": item["quantity"],
+        "subscription": sub_id,
+        "subscription_item": item["id"],
+        "type": "subscription",
+    }
+
+
+def line_for_invoiceitem(ii: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": new_id("il"),
+        "object": "line_item",
+        "amount": ii["amount"],
+        "currency": ii["currency"],
+        "description": ii["description"],
+        "discountable": False,
+        "invoice_item": ii["id"],
+        "livemode": False,
+        "metadata": {},
+        "period": ii["period"],
+        "price": ii.get("price"),
+        "proration": ii["proration"],
+        "quantity": ii.get("quantity", 1),
+        "subscription": ii.get("subscription"),
+        "subscription_item": ii.get("subscription_item"),
+        "type": "invoiceitem",
+    }
+
+
+def pending_items(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
+    rows = ctx.store.conn.execute(
+        "SELECT data FROM objects WHERE parent = ? AND type = 'invoiceitem' AND kind = 'pending' ORDER BY seq", (sub_id,)
+    ).fetchall()
+    import orjson
+
+    return [orjson.loads(r[0]) for r in rows]
+
+
+def create(ctx: Ctx, sub: dict[str, Any], billing_reason: str, period: dict[str, int], *, with_items: bool = True,
+           with_pending: bool = True) -> dict[str, Any]:
+    """A draft invoice for the subscription's items (this period) and its pending invoice items."""
+    lines = [line_for_item(item, period, sub["id"]) for item in sub["items"]["data"]] if with_items else []
+    inv_id = new_id("in")
+    for ii in pending_items(ctx, sub["id"]) if with_pending else []:
+        lines.append(line_for_invoiceitem(ii))
+        ii["invoice"] = inv_id
+        ctx.store.update(ii, kind="invoiced")
+    total = sum(line["amount"] for line in lines)
+    customer = ctx.get(sub["customer"], "customer", param="customer")
+    inv = {
+        "id": inv_id,
+        "object": "invoice",
+        "account_country": "JP",
+        "amount_due": total,
+        "amount_paid": 0,
+        "amount_remaining": total,
+        "attempt_count": 0,
+        "attempted": False,
+        "auto_advance": True,
+        "billing_reason": billing_reason,
+        "collection_method": "charge_automatically",
+        "created": ctx.now,
+        "currency": sub["currency"],
+        "customer": sub["customer"],
+        "customer_email": customer.get("email"),
+        "customer_name": customer.get("name"),
+        "default_payment_method": sub.get("default_payment_method"),
+        "description": None,
+        "ending_balance": None,
+        "hosted_invoice_url": None,
+        "lines": {"object": "list", "data": lines, "has_more": False, "total_count": len(lines),
+                  "url": f"/v1/invoices/{inv_id}/lines"},
+        "livemode": False,
+        "metadata": {},
+        "next_payment_attempt": None,
+        "number": None,
+        "paid": False,
+        "paid_out_of_band": False,
+        "payment_intent": None,
+        "period_end": period["end"],
+        "period_start": period["start"],
+        "starting_balance": customer.get("balance", 0),
+        "status": "draft",
+        "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None, "voided_at": None},
+        "subscription": sub["id"],
+        "subtotal": total,
+        "test_clock": clock_of(ctx, sub["customer"]),
+        "total": total,
+        "webhooks_delivered_at": ctx.now,
+        "_token": secrets.token_urlsafe(12),  # the hosted invoice page's link (mailed when a payment fails)
+    }
+    ctx.store.insert(inv, customer=sub["customer"], parent=sub["id"], kind="draft")
+    ctx.emit("invoice.created", inv)
+    return inv
+
+
+def finalize(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
+    """draft -> open: numbered, the customer's balance applied; nothing to collect -> paid at once."""
+    customer = ctx.get(inv["customer"], "customer", param="customer")
+    balance = customer.get("balance", 0)
+    due = inv["total"] + balance
+    carried = 0 < due < minimum_amount(inv["currency"])  # too small to charge: carried to the next invoice
+    new_balance = due if (due < 0 or carried) else 0
+    if new_balance != balance:
+        customer["balance"] = new_balance
+        ctx.store.update(customer)
+    inv["starting_balance"] = balance
+    inv["ending_balance"] = new_balance
+    inv["amount_due"] = inv["amount_remaining"] = max(0, due) if not carried else 0
+    seq = customer.get("next_invoice_sequence", 1)
+    customer["next_invoice_sequence"] = seq + 1
+    ctx.store.update(customer)
+    inv["number"] = f"{customer['invoice_prefix']}-{seq:04d}"
+    inv["status"] = "open"
+    inv["status_transitions"]["finalized_at"] = ctx.now
+    inv["hosted_invoice_url"] = f"{ctx.base_url}/billing/invoices/{inv['id']}/{inv['_token']}"
+    _save(ctx, inv)
+    ctx.emit("invoice.finalized", inv)
+    if inv["amount_due"] == 0:
+        _mark_paid(ctx, inv)
+    return inv
+
+
+def payment_method_for(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> str | None:
+    if sub is not None and sub.get("default_payment_method"):
+        return sub["default_payment_method"]
+    customer = ctx.store.get(inv["customer"]) or {}
+    return (customer.get("invoice_settings") or {}).get("default_payment_method")
+
+
+def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None) -> StripeError | None:
+    """One payment attempt, off session. Returns None when paid, else the decline (already recorded)."""
+    if inv["status"] not in OPEN:
+        raise invalid_request(f"Invoice {inv['id']} is {inv['status']}; only an open or uncollectible invoice can be paid.",
+                              param="invoice")
+    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    pm_id = payment_method or payment_method_for(ctx, inv, sub)
+    inv["attempt_count"] += 1
+    inv["attempted"] = True
+    failure: StripeError | None = None
+    conn = ctx.store.conn
+    conn.execute("SAVEPOINT invoice_attempt")
+    try:
+        if not pm_id:
+            raise invalid_request("The customer has no default payment method to pay this invoice with.",
+                                  param="payment_method", code="invoice_no_payment_method_types")
+        pm = ctx.get(pm_id, "payment_method", "PaymentMethod", param="payment_method")
+        pi = ctx.store.get(inv["payment_intent"]) if inv.get("payment_intent") else None
+        if pi is not None and pi["status"] == "succeeded":  # paid already: never twice
+            conn.execute("RELEASE invoice_attempt")
+            _mark_paid(ctx, inv, pi)
+            return None
+        if pi is None:
+            pi = _new_intent(ctx, inv, pm_id)
+        pi = payment_intents.confirm(ctx, pi, {"payment_method": pm_id, "off_session": True})
+        if pi["status"] != "succeeded":
+            raise invalid_request(f"The payment needs the customer ({pi['status']}).", param="payment_method",
+                                  code="invoice_payment_intent_requires_action")
+    except StripeError as err:
+        failure = err
+        if not err.commit:  # nothing worth keeping from the attempt (no intent, no charge)
+            conn.execute("ROLLBACK TO invoice_attempt")
+    conn.execute("RELEASE invoice_attempt")
+    if failure is None:
+        _mark_paid(ctx, inv, ctx.get(inv["payment_intent"], "payment_intent"))
+        return None
+    _failed(ctx, inv, sub)
+    return failure
+
+
+def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
+    pi = payment_intents.create(ctx, {
+        "amount": inv["amount_remaining"],
+        "currency": inv["currency"],
+        "customer": inv["customer"],
+        "description": f"Invoice {inv['number']}",
+        "payment_method": pm_id,
+        "payment_method_types": ["card"],
+        "metadata": {},
+    })
+    pi["invoice"] = inv["id"]
+    ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
+    inv["payment_intent"] = pi["id"]
+    _save(ctx, inv)
+    return pi
+
+
+def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None) -> None:
+    paid = pi["amount_received"] if pi else 0
+    inv.update(status="paid", paid=True, amount_paid=paid, amount_remaining=0, next_payment_attempt=None)
+    inv["status_transitions"]["paid_at"] = ctx.now
+    _save(ctx, inv)
+    clock.unschedule(ctx, RETRY_TASK, inv["id"])
+    ctx.emit("invoice.paid", inv)
+    ctx.emit("invoice.payment_succeeded", inv)
+    if inv.get("subscription"):
+        from . import subscriptions
+
+        subscriptions.on_invoice_paid(ctx, inv)
+
+
+def _failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> None:
+    """Record the failure, then the next retry or, when none is left, the policy's end."""
+    policy = settings.get(ctx.store, inv.get("test_clock"))
+    delays = policy["retry_days"]
+    automatic = inv["billing_reason"] != "subscription_create" and inv["status"] == "open"
+    retry_at = None
+    if automatic and inv["attempt_count"] <= len(delays):
+        retry_at = ctx.now + int(delays[inv["attempt_count"] - 1] * 86400)
+        clock.schedule(ctx, RETRY_TASK, inv["id"], at=retry_at, clock=inv.get("test_clock"))
+    inv["next_payment_attempt"] = retry_at
+    _save(ctx, inv)
+    ctx.emit("invoice.payment_failed", inv)
+    if sub is not None:
+        from . import subscriptions
+
+        subscriptions.on_invoice_failed(ctx, inv, sub, exhausted=automatic and retry_at is None, policy=policy)
+
+
+@clock.task(RETRY_TASK)
+def _retry(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
+    inv = ctx.store.get(ref)
+    if inv is None or inv["status"] != "open":
+        return
+    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    if sub is not None and sub["status"] in ("canceled", "incomplete_expired"):
+        return
+    attempt(ctx, inv)
+
+
+def pay(ctx: Ctx, inv: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+    """POST /v1/invoices/{id}/pay: attempt now; a decline answers 402 with the attempt recorded."""
+    if inv["status"] == "paid":
+        raise invalid_request("Invoice is already paid.", param="invoice")
+    if p.get("paid_out_of_band"):
+        inv["paid_out_of_band"] = True
+        _mark_paid(ctx, inv)
+        return inv
+    if p.get("payment_method"):
+        from .. import payment_methods
+
+        pm = payment_methods.resolve(ctx, p["payment_method"])
+        p = {**p, "payment_method": pm["id"]}
+    failure = attempt(ctx, inv, p.get("payment_method"))
+    if failure is not None:
+        err = card_error(failure.message, failure.code or "card_declined", failure.decline_code, failure.param, None)
+        err.extra["invoice"] = public(inv)
+        raise err
+    return inv
+
+
+def void(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
+    if inv["status"] not in OPEN:
+        raise invalid_request(f"You can only void an open or uncollectible invoice; this one is {inv['status']}.", param="invoice")
+    if inv.get("payment_intent"):
+        pi = ctx.store.get(inv["payment_intent"])
+        if pi and pi["status"] in payment_intents.CANCELABLE:
+            payment_intents.cancel(ctx, pi, {"cancellation_reason": "void_invoice"})
+    inv.update(status="void", amount_remaining=0, next_payment_attempt=None)
+    inv["status_transitions"]["voided_at"] = ctx.now
+    _save(ctx, inv)
+    clock.unschedule(ctx, RETRY_TASK, inv["id"])
+    ctx.emit("invoice.voided", inv)
+    return inv
+
+
+def mark_uncollectible(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
+    if inv["status"] != "open":
+        raise invalid_request(f"You can only mark an open invoice uncollectible; this one is {inv['status']}.", param="invoice")
+    inv.update(status="uncollectible", next_payment_attempt=None)
+    inv["status_transitions"]["marked_uncollectible_at"] = ctx.now
+    _save(ctx, inv)
+    clock.unschedule(ctx, RETRY_TASK, inv["id"])
+    ctx.emit("invoice.marked_uncollectible", inv)
+    return inv
+
+
+def open_invoices(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
+    import orjson
+
+    rows = ctx.store.conn.execute(
+        "SELECT data FROM objects WHERE parent = ? AND type = 'invoice' AND kind IN ('open', 'uncollectible') ORDER BY seq",
+        (sub_id,),
+    ).fetchall()
+    return [orjson.loads(r[0]) for r in rows]
