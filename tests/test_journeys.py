@@ -45,6 +45,11 @@ def test_normalise_ignores_grouping_and_width(digits):
     assert normalise(grouped) == normalise(digits) == normalise(full_width)
 
 
+def test_normalise_keeps_a_doubled_separator_a_person_would_see():
+    assert normalise("04 / 33") == normalise("04/33") != normalise("04//33")
+    assert normalise("150-0001") == normalise("1500001")
+
+
 @pytest.mark.browser
 def test_journeys_on_baseline_and_inline_best_give_complete_records_and_repeat_exactly(gateway, tmp_path: Path):
     from harness.journeys.plan import Assignment

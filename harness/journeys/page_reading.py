@@ -17,8 +17,7 @@ _SCAN = r"""
 () => {
   const visible = (el) => {
     if (!el) return false;
-    const s = getComputedStyle(el);
-    if (s.visibility === 'hidden' || s.display === 'none' || el.closest('[hidden]')) return false;
+    if (el.checkVisibility && !el.checkVisibility({visibilityProperty: true})) return false;
     const r = el.getBoundingClientRect();
     return r.width > 0 && r.height > 0;
   };

@@ -84,8 +84,9 @@ def intended_value(key: str, data: ShopperData, *, card_number: str | None = Non
 
 
 def normalise(value: str | None) -> str:
-    """Compare what is in a field with what was meant: formatting (spaces, hyphens, width) aside."""
+    """Compare what is in a field with what was meant: formatting aside (spaces, width, a single
+    hyphen or slash a page inserts or drops), but not a doubled separator, which a person sees."""
     if not value:
         return ""
-    text = unicodedata.normalize("NFKC", value).lower()
-    return re.sub(r"[\s\-/]", "", text)
+    text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", value).lower())
+    return re.sub(r"(?<![-/])[-/](?![-/])", "", text)
