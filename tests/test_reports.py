@@ -73,3 +73,16 @@ def test_regression_against_baseline(tmp_path):
     assert "conversion[baseline] not significantly lower" in failed
     same = make_run_dir(tmp_path, "same", p99_confirm_ms=100, conversions={"baseline": (45, 60)})
     assert build_reports(same, baseline_dir=base)["regression"]["passed"] is True
+
+
+def test_compare_two_runs_side_by_side(tmp_path):
+    from harness.cli import main
+    from reports.compare import compare_runs
+
+    a = make_run_dir(tmp_path, "a", p99_confirm_ms=100)
+    b = make_run_dir(tmp_path, "b", p99_confirm_ms=200)
+    text, passed = compare_runs(a, b)
+    assert passed is False
+    assert "| `POST /v1/payment_intents/{id}/confirm` |" in text and "REGRESSION" in text
+    assert main(["compare", str(a), str(a)]) == 0
+    assert main(["compare", str(a), str(tmp_path / "missing")]) == 2
