@@ -121,7 +121,8 @@ def _validate(args: argparse.Namespace) -> int:
         scenario = load_scenario(args.scenario)
     except ScenarioError as err:
         return _bad_input(str(err))
-    parts = [p for p, present in (("load", scenario.load), ("journeys", scenario.journeys), ("faults", scenario.faults)) if present]
+    parts = [p for p, present in (("load", scenario.load), ("journeys", scenario.journeys), ("faults", scenario.faults),
+                                                 ("churn", getattr(scenario, "churn", None))) if present]
     print(f"{scenario.file}: valid ({', '.join(parts)}; {len(scenario.gates)} gates)")
     return EXIT_OK
 

@@ -214,6 +214,11 @@ def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, opti
         from .journeys import start_journeys
 
         parts["journeys"] = start_journeys(scenario.journeys, target, run_dir, seed=seed, api_key=scenario.api_key)
+    if getattr(scenario, "churn", None) is not None:
+        from .churn import start_churn  # its own gateways (one per policy) unless the scenario names a target
+
+        parts["churn"] = start_churn(scenario.churn, run_dir / "churn", seed=seed, target=scenario.target,
+                                     api_key=scenario.api_key if scenario.target else None)
     return parts
 
 

@@ -178,3 +178,17 @@ def conversion_against_latency(journeys: list[dict[str, Any]]) -> str | None:
     ax.set_ylabel("conversion, %")
     ax.set_ylim(0, 105)
     return _svg(fig)
+
+
+def lines_per_policy(series: dict[str, list[dict[str, Any]]], key: str, ylabel: str) -> str | None:
+    """One line per policy over the simulated months (the churn report)."""
+    if not series:
+        return None
+    fig, ax = plt.subplots(figsize=(9, 2.8))
+    for i, (name, rows) in enumerate(series.items()):
+        ax.plot([r["month"] for r in rows], [r.get(key) or 0 for r in rows], marker="o", ms=3, lw=1.5,
+                color=PALETTE[i % len(PALETTE)], label=name)
+    ax.set_xlabel("month")
+    ax.set_ylabel(ylabel)
+    ax.legend(loc="best", fontsize=8, frameon=False)
+    return _svg(fig)

@@ -59,6 +59,22 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             if c.get("time_sentence"):
                 lines.append(f"- {c['time_sentence']}")
         lines.append("")
+    churn = summary.get("churn")
+    if churn:
+        lines += [
+            f"### Subscriptions ({churn['subscribers']:,} subscribers, {churn['months']} months, per dunning policy)",
+            "",
+            "| policy | involuntary churn | voluntary churn | recovered invoices | recovered revenue | MRR at end | ledger |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for name, p in churn["policies"].items():
+            if "error" in p:
+                lines.append(f"| {name} | failed: {p['error']} | | | | | |")
+                continue
+            lines.append(f"| {name} | {p['involuntary_churn']:,} ({_pct(p['involuntary_churn_rate'])}) | {p['voluntary_churn']:,} | "
+                         f"{p['recovered_invoices']:,} / {p['failed_invoices']:,} | {p['recovered_revenue']:,} | "
+                         f"{_num(p['mrr_end'])} | {'reconciled' if p['reconciliation_ok'] else str(p['reconciliation_problems']) + ' problems'} |")
+        lines.append("")
     integrity = summary.get("integrity")
     if integrity is not None:
         if integrity["ok"]:

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from .gates import evaluate_gates, evaluate_regression
+from .churn import summarise_churn
 from .journeys import summarise_journeys
 from .rundir import read_json, read_jsonl
 
@@ -36,6 +37,7 @@ def build_summary(run_dir: Path, baseline_dir: Path | None = None) -> dict[str, 
         "integrity": read_json(run_dir / "reconciliation.json"),
         "webhooks": read_json(run_dir / "webhooks" / "stats.json"),
         "mail": read_json(run_dir / "mail" / "stats.json"),
+        "churn": summarise_churn(run_dir),
     }
     summary["gates"] = evaluate_gates(plan.get("gates") or [], summary)
     summary["regression"] = None

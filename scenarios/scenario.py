@@ -61,6 +61,7 @@ class Scenario:
     gates: tuple[Gate, ...]
     regression: Regression
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    churn: Any | None = None  # scenarios.churn.ChurnPlan: a subscriber cohort billed under dunning policies
 
 
 def resolve_scenario_path(name_or_path: str | Path | None) -> Path:
@@ -123,8 +124,13 @@ def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario
 
         faults = parse_faults(top.get("faults"), file)
     journeys = _journeys(top.table("journeys"), file) if top.has("journeys") else None
-    if load is None and journeys is None:
-        raise ScenarioError(file, "load", "a [load] table, a [journeys] table, or both", None)
+    churn = None
+    if top.has("churn"):
+        from .churn import parse_churn
+
+        churn = parse_churn(top.get("churn"), file)
+    if load is None and journeys is None and churn is None:
+        raise ScenarioError(file, "load", "a [load] table, a [journeys] table, a [churn] table, or several", None)
 
     gates = tuple(parse_gate(g, file, f"gates[{i}]") for i, g in enumerate(top.get("gates", []) or []))
     if not isinstance(raw.get("gates", []), list):
@@ -136,7 +142,7 @@ def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario
     regression = _regression(top.table("regression"), file)
     top.done()
     return Scenario(file, name, description, scenario_seed, target, api_key, workers, max_duration, load, faults,
-                    journeys, gates, regression, raw)
+                    journeys, gates, regression, raw, churn)
 
 
 def _journeys(t: Table | None, file: str) -> JourneyPlan:

@@ -144,9 +144,7 @@ def finalize(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
     due = inv["total"] + balance
     carried = 0 < due < minimum_amount(inv["currency"])  # too small to charge: carried to the next invoice
     new_balance = due if (due < 0 or carried) else 0
-    if new_balance != balance:
-        customer["balance"] = new_balance
-        ctx.store.update(customer)
+    customer["balance"] = new_balance
     inv["starting_balance"] = balance
     inv["ending_balance"] = new_balance
     inv["amount_due"] = inv["amount_remaining"] = max(0, due) if not carried else 0
@@ -181,6 +179,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None) ->
     inv["attempt_count"] += 1
     inv["attempted"] = True
     failure: StripeError | None = None
+    pi: dict[str, Any] | None = None
     conn = ctx.store.conn
     conn.execute("SAVEPOINT invoice_attempt")
     try:
@@ -191,7 +190,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None) ->
         pi = ctx.store.get(inv["payment_intent"]) if inv.get("payment_intent") else None
         if pi is not None and pi["status"] == "succeeded":  # paid already: never twice
             conn.execute("RELEASE invoice_attempt")
-            _mark_paid(ctx, inv, pi)
+            _mark_paid(ctx, inv, pi, sub)
             return None
         if pi is None:
             pi = _new_intent(ctx, inv, pm_id)
@@ -205,7 +204,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None) ->
             conn.execute("ROLLBACK TO invoice_attempt")
     conn.execute("RELEASE invoice_attempt")
     if failure is None:
-        _mark_paid(ctx, inv, ctx.get(inv["payment_intent"], "payment_intent"))
+        _mark_paid(ctx, inv, pi, sub)
         return None
     _failed(ctx, inv, sub)
     return failure
@@ -221,14 +220,13 @@ def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
         "payment_method_types": ["card"],
         "metadata": {},
     })
-    pi["invoice"] = inv["id"]
-    ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
+    pi["invoice"] = inv["id"]  # stored by the confirm that follows
     inv["payment_intent"] = pi["id"]
     _save(ctx, inv)
     return pi
 
 
-def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None) -> None:
+def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None) -> None:
     paid = pi["amount_received"] if pi else 0
     inv.update(status="paid", paid=True, amount_paid=paid, amount_remaining=0, next_payment_attempt=None)
     inv["status_transitions"]["paid_at"] = ctx.now
@@ -239,7 +237,7 @@ def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None) 
     if inv.get("subscription"):
         from . import subscriptions
 
-        subscriptions.on_invoice_paid(ctx, inv)
+        subscriptions.on_invoice_paid(ctx, inv, sub)
 
 
 def _failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> None:

@@ -131,8 +131,9 @@ def _schedule_next(ctx: Ctx, sub: dict[str, Any]) -> None:
     notices.schedule_upcoming(ctx, sub)
 
 
-def on_invoice_paid(ctx: Ctx, inv: dict[str, Any]) -> None:
-    sub = ctx.store.get(inv["subscription"])
+def on_invoice_paid(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None = None) -> None:
+    if sub is None or sub["status"] not in ("active", "trialing"):  # a known active one needs no re-read
+        sub = ctx.store.get(inv["subscription"])
     if sub is None or sub["status"] in ENDED or sub["status"] in ("active", "trialing"):
         return
     if invoices.open_invoices(ctx, sub["id"]):

@@ -53,8 +53,9 @@ def summary(store: Store, clock_id: str | None = None, reconcile: bool = True) -
         "SELECT COUNT(*), COALESCE(SUM(json_extract(o.data, '$.amount_paid')), 0) FROM objects o WHERE o.type = 'invoice' "
         f"AND o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1{where}", args
     ).fetchone()
-    failed_first = conn.execute(
-        "SELECT COUNT(*) FROM objects o WHERE o.type = 'invoice' AND json_extract(o.data, '$.attempt_count') > 1" + where, args
+    failed_first = conn.execute(  # invoices whose first attempt failed, whatever became of them
+        "SELECT COUNT(*) FROM objects o WHERE o.type = 'invoice' AND ((o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1) "
+        f"OR (o.kind IN ('open', 'uncollectible', 'void') AND json_extract(o.data, '$.attempt_count') >= 1)){where}", args
     ).fetchone()[0]
     events = dict(conn.execute(
         f"SELECT kind, COUNT(*) FROM objects WHERE type = 'event' AND kind IN ({','.join('?' * len(NOTICE_EVENTS))}) GROUP BY kind",
@@ -67,7 +68,7 @@ def summary(store: Store, clock_id: str | None = None, reconcile: bool = True) -
         "canceled_by_reason": reasons,
         "mrr": mrr,
         "invoices": invoices,
-        "recovered": {"invoices": recovered_n, "amount": recovered_amount, "retried_invoices": failed_first},
+        "recovered": {"invoices": recovered_n, "amount": recovered_amount, "failed_invoices": failed_first},
         "notice_events": {k: events.get(k, 0) for k in NOTICE_EVENTS},
     }
     if reconcile:

@@ -1,0 +1,88 @@
+"""The whole cohort simulation: every policy on its own gateway (or the scenario's target, each
+policy on its own test clock), a few at once; results into a directory (normally runs/<id>/churn/):
+
+    churn/plan.json                 the [churn] table as run
+    churn/progress.json             live progress (phase, month per policy), rewritten as it goes
+    churn/<policy>/months.jsonl     one line per simulated month
+    churn/results.json              per policy: months, final summary with reconciliation, timings
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from scenarios.churn import ChurnPlan, Policy
+
+from ..servers import GatewayProcess
+from ..stripe_api import StripeApi
+from .driver import PolicyRun
+from .model import draw
+
+API_KEY = "sk_test_churn"
+
+
+def _write_json(path: Path, data: Any) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None, api_key: str = API_KEY,
+               keep_ledgers: bool = False) -> dict[str, Any]:
+    out.mkdir(parents=True, exist_ok=True)
+    _write_json(out / "plan.json", {"seed": seed, "target": target, **plan.as_dict()})
+    cohort = draw(plan, seed)
+    progress: dict[str, Any] = {p.name: {"phase": "waiting"} for p in plan.policies}
+    lock = threading.Lock()
+    started = time.perf_counter()
+
+    def report(name: str, values: dict[str, Any]) -> None:
+        with lock:
+            progress[name] = values
+            _write_json(out / "progress.json", {"elapsed_s": round(time.perf_counter() - started, 1), "policies": progress})
+
+    def one(policy: Policy) -> dict[str, Any]:
+        policy_dir = out / policy.name
+        policy_dir.mkdir(exist_ok=True)
+        gateway = None
+        try:
+            if target is None:
+                gateway = GatewayProcess(policy_dir / "gateway.sqlite3", extra_args=["--sweep-interval", "60"],
+                                         log_path=policy_dir / "gateway.log")
+            api = StripeApi(target or gateway.url, api_key, timeout=900)
+            try:
+                result = PolicyRun(plan, policy, cohort, api, policy_dir, lambda v: report(policy.name, v)).run()
+            finally:
+                api.close()
+            report(policy.name, {"phase": "done", "seconds": result["seconds"]})
+            return result
+        except Exception as err:
+            report(policy.name, {"phase": "failed", "error": f"{type(err).__name__}: {err}"})
+            return {"policy": policy.name, "error": f"{type(err).__name__}: {err}"}
+        finally:
+            if gateway is not None:
+                gateway.stop()
+                if not keep_ledgers:
+                    for suffix in ("", "-wal", "-shm", "-lock"):
+                        (policy_dir / f"gateway.sqlite3{suffix}").unlink(missing_ok=True)
+
+    workers = 1 if target else min(plan.processes, len(plan.policies))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(pool.map(one, plan.policies))
+    elapsed = time.perf_counter() - started
+    summary = {
+        "seed": seed,
+        "subscribers": plan.subscribers,
+        "months": plan.months,
+        "seconds": round(elapsed, 2),
+        "subscriber_months_per_s": round(plan.subscribers * plan.months * len(plan.policies) / elapsed, 1),
+        "policies": results,
+    }
+    _write_json(out / "results.json", summary)
+    return summary

@@ -1,0 +1,233 @@
+"""One policy's cohort against a gateway, over HTTP only: the gateway bills, retries and mails on
+its own as its test clock advances day by day; the driver only acts for the subscribers (cards
+that start or stop declining, card updates after a mail, voluntary cancellations) through the
+bulk test helpers, and reads what happened from events and the billing summary.
+
+Per simulated day: a few bulk requests and one clock advance; per month one summary. The
+renewals themselves (10,000 a month by default) run inside the gateway's advance request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import defaultdict
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable
+
+import orjson
+
+from scenarios.churn import ChurnPlan, Policy
+
+from ..stripe_api import StripeApi
+from .model import NEVER, Cohort, expiry
+
+DAY = 86400
+RENEWAL_HOUR = 12 * 3600  # subscribers sign up at noon; the driver acts at midnight
+
+
+class DriverError(RuntimeError):
+    pass
+
+
+def _ok(result: Any, what: str) -> dict[str, Any]:
+    if not result.ok:
+        raise DriverError(f"{what}: {result.status} {result.error.get('message')} (param {result.error.get('param')})")
+    return result.body
+
+
+def month_starts(start: int, months: int) -> list[int]:
+    """Midnight of each renewal day (the anchor's day in each month), for months 0..months."""
+    t = datetime.fromtimestamp(start, timezone.utc)
+    out = []
+    for k in range(months + 1):
+        index = t.month - 1 + k
+        out.append(int(t.replace(year=t.year + index // 12, month=index % 12 + 1).timestamp()))
+    return out
+
+
+class PolicyRun:
+    """Simulates one policy; writes `months.jsonl` and returns the policy's result."""
+
+    def __init__(self, plan: ChurnPlan, policy: Policy, cohort: Cohort, api: StripeApi, out: Path,
+                 progress: Callable[[dict[str, Any]], None] | None = None) -> None:
+        self.plan, self.policy, self.cohort, self.api, self.out = plan, policy, cohort, api, out
+        self.progress = progress or (lambda _p: None)
+        self.customers: list[str] = []
+        self.index: dict[str, int] = {}
+        self.cards: list[str] = []
+        self.subs: list[str] = []
+        self.ended: set[int] = set()
+        self.spell_end: dict[int, int] = {}  # subscriber -> day the declining card recovers
+        self.updates_due: dict[int, set[int]] = defaultdict(set)  # day -> subscribers updating their card
+        self.leaves_due: dict[int, list[int]] = defaultdict(list)
+        self.decided: set[tuple[int, int]] = set()  # (subscriber, month) already decided after a failed mail
+        self.counters: dict[str, int] = defaultdict(int)
+
+    # -- set-up ------------------------------------------------------------------------------
+
+    def setup(self) -> None:
+        plan = self.plan
+        self.clock = _ok(self.api.post("/v1/test_helpers/test_clocks", {"frozen_time": plan.start + RENEWAL_HOUR,
+                                                                         "name": f"churn {self.policy.name}"}), "create clock")["id"]
+        schedule = ",".join(f"{d:g}" for d in self.policy.retry_days) or "none"
+        _ok(self.api.post("/v1/test_helpers/billing_settings", {
+            "test_clock": self.clock, "retry_schedule": schedule, "after_retries": self.policy.after_retries,
+            "notices": {k: self.policy.notices for k in ("upcoming_renewal", "payment_failed", "card_expiring")},
+        }), "billing settings")
+        self.price = _ok(self.api.post("/v1/prices", {
+            "currency": plan.currency, "unit_amount": plan.amount, "recurring": {"interval": "month"},
+            "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
+        start = datetime.fromtimestamp(plan.start, timezone.utc)
+        self.new_card_year = start.year + (plan.months + 11) // 12 + 3  # a replacement card outlives the simulation
+        for first in range(0, plan.subscribers, plan.batch):
+            batch = []
+            for i in range(first, min(first + plan.batch, plan.subscribers)):
+                year, month = expiry(start.year, start.month, self.cohort.expiry_offset[i])
+                batch.append({"email": f"s{i}@cohort.example", "card": {"exp_month": month, "exp_year": year}})
+            body = _ok(self.api.post("/v1/test_helpers/billing/subscribers",
+                                     {"price": self.price, "test_clock": self.clock, "subscribers": batch}), "create subscribers")
+            for row in body["data"]:
+                self.index[row["customer"]] = len(self.customers)
+                self.customers.append(row["customer"])
+                self.cards.append(row["payment_method"])
+                self.subs.append(row["subscription"])
+            self.progress({"phase": "signing up", "subscribers": len(self.customers)})
+
+    # -- the days ----------------------------------------------------------------------------
+
+    def _post_batches(self, path: str, key: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for first in range(0, len(items), self.plan.batch):
+            out += _ok(self.api.post(path, {key: items[first:first + self.plan.batch]}), path)["data"]
+        return out
+
+    def _act(self, day: int, month: int, renewal_day: bool) -> None:
+        """What subscribers do on this day, before the clock moves past it."""
+        behaviours: list[dict[str, Any]] = []
+        for i in [i for i, end in self.spell_end.items() if end <= day]:
+            del self.spell_end[i]
+            behaviours.append({"payment_method": self.cards[i], "outcome": "succeed"})
+        if renewal_day and month > 0:
+            for i in self.cohort.declines[:, month].nonzero()[0]:
+                if i in self.ended:
+                    continue
+                self.spell_end[i] = day + int(self.cohort.spell_days[i, month]) * DAY if self.cohort.spell_days[i, month] < NEVER else 2**62
+                behaviours.append({"payment_method": self.cards[i], "outcome": "decline", "decline_code": "insufficient_funds"})
+                self.counters["cards_started_declining"] += 1
+        if behaviours:
+            self._post_batches("/v1/test_helpers/billing/card_behaviours", "cards", behaviours)
+        updates = sorted(self.updates_due.pop(day, set()) - self.ended)
+        if updates:
+            rows = self._post_batches("/v1/test_helpers/billing/card_updates", "updates",
+                                      [{"customer": self.customers[i], "card": {"exp_month": 12, "exp_year": self.new_card_year}} for i in updates])
+            for i, row in zip(updates, rows):
+                self.cards[i] = row["payment_method"]
+                self.spell_end.pop(i, None)
+                self.counters["card_updates"] += 1
+                self.counters["invoices_paid_on_update"] += len(row["paid"])
+        leaves = [i for i in self.leaves_due.pop(day, []) if i not in self.ended]
+        if leaves:
+            self._post_batches("/v1/test_helpers/billing/cancellations", "cancellations",
+                               [{"subscription": self.subs[i], "at_period_end": True} for i in leaves])
+            self.counters["cancellations_requested"] += len(leaves)
+
+    def _plan_month(self, month: int, day0: int) -> None:
+        for i in self.cohort.leaves[:, month].nonzero()[0]:
+            self.leaves_due[day0 + int(self.cohort.leave_day[i, month]) * DAY].append(int(i))
+
+    def _read_events(self, since: int, until: int, month: int) -> None:
+        """Mails the customers got (events, when this policy sends notices) and subscriptions that ended."""
+        for event in self.api.list_all("/v1/events", {"type": "customer.subscription.deleted",
+                                                       "created": {"gt": since, "lte": until}}):
+            i = self.index.get(event["data"]["object"]["customer"])
+            if i is not None:
+                self.ended.add(i)
+        if not self.policy.notices:
+            return
+        for event in self.api.list_all("/v1/events", {"type": "invoice.payment_failed", "created": {"gt": since, "lte": until}}):
+            i = self.index.get(event["data"]["object"]["customer"])
+            if i is None or i in self.ended or (i, month) in self.decided:
+                continue
+            self.decided.add((i, month))  # one decision per month, at the first payment-failed mail
+            self.counters["payment_failed_mails"] += 1
+            if self.cohort.updates_after_failed[i, month]:
+                self.updates_due[_midnight(event["created"]) + (1 + int(self.cohort.update_delay[i, month])) * DAY].add(i)
+        for event in self.api.list_all("/v1/events", {"type": "customer.source.expiring", "created": {"gt": since, "lte": until}}):
+            i = self.index.get(event["data"]["object"].get("customer"))
+            if i is None or i in self.ended:
+                continue
+            self.counters["card_expiring_mails"] += 1
+            if self.cohort.updates_after_expiry[i]:
+                self.updates_due[_midnight(event["created"]) + (1 + int(self.cohort.update_delay[i, month])) * DAY].add(i)
+
+    def _summary(self, reconcile: bool = False) -> dict[str, Any]:
+        return _ok(self.api.get("/v1/test_helpers/billing/summary", {"test_clock": self.clock, "reconcile": reconcile}), "summary")
+
+    def run(self) -> dict[str, Any]:
+        started = time.perf_counter()
+        self.setup()
+        setup_s = time.perf_counter() - started
+        boundaries = month_starts(self.plan.start, self.plan.months)
+        now = self.plan.start + RENEWAL_HOUR
+        previous: dict[str, Any] = {}  # month 1 includes the sign-up payments
+        rows: list[dict[str, Any]] = []
+        with open(self.out / "months.jsonl", "wb") as months_file:
+            for month in range(self.plan.months):
+                day, end = boundaries[month], boundaries[month + 1]
+                self._plan_month(month, day)
+                while day < end:
+                    self._act(day, month, renewal_day=(day == boundaries[month]))
+                    target = day + DAY if day + DAY > now else now + 1
+                    if day + DAY == end:
+                        target = end
+                    _ok(self.api.post(f"/v1/test_helpers/test_clocks/{self.clock}/advance", {"frozen_time": target}), "advance")
+                    self._read_events(now, target, month)
+                    now = target
+                    day += DAY
+                current = self._summary()
+                row = month_row(month, previous, current, self.plan.subscribers)
+                rows.append(row)
+                months_file.write(orjson.dumps(row) + b"\n")
+                months_file.flush()
+                previous = current
+                self.progress({"phase": "billing", "month": month + 1, "months": self.plan.months,
+                               "active": row["active_end"], "mrr": row["mrr_end"]})
+        final = self._summary(reconcile=True)
+        elapsed = time.perf_counter() - started
+        return {"policy": self.policy.name, "retry_days": list(self.policy.retry_days), "after_retries": self.policy.after_retries,
+                "notices": self.policy.notices, "months": rows, "final": final, "driver": dict(self.counters),
+                "seconds": round(elapsed, 2), "setup_seconds": round(setup_s, 2)}
+
+
+def _midnight(ts: int) -> int:
+    return ts - ts % DAY
+
+
+def _n(summary: dict[str, Any], *path: str) -> float:
+    node: Any = summary
+    for key in path:
+        node = (node or {}).get(key, 0)
+    return node or 0
+
+
+def month_row(month: int, before: dict[str, Any], after: dict[str, Any], cohort: int) -> dict[str, Any]:
+    """One month from two summaries (cumulative counters differenced)."""
+    live = ("active", "past_due", "trialing")
+    invoice_paid = sum(_n(after, "invoices", s, "amount_paid") for s in ("paid",)) - sum(_n(before, "invoices", s, "amount_paid") for s in ("paid",))
+    return {
+        "month": month + 1,
+        "active_end": int(sum(_n(after, "subscriptions", s) for s in live)),
+        "past_due_end": int(_n(after, "subscriptions", "past_due")),
+        "unpaid_end": int(_n(after, "subscriptions", "unpaid")),
+        "involuntary_churn": int(_n(after, "canceled_by_reason", "payment_failed") - _n(before, "canceled_by_reason", "payment_failed")
+                                 + _n(after, "subscriptions", "unpaid") - _n(before, "subscriptions", "unpaid")),
+        "voluntary_churn": int(_n(after, "canceled_by_reason", "cancellation_requested")
+                               - _n(before, "canceled_by_reason", "cancellation_requested")),
+        "revenue": int(invoice_paid),
+        "recovered_invoices": int(_n(after, "recovered", "invoices") - _n(before, "recovered", "invoices")),
+        "recovered_revenue": int(_n(after, "recovered", "amount") - _n(before, "recovered", "amount")),
+        "failed_invoices": int(_n(after, "recovered", "failed_invoices") - _n(before, "recovered", "failed_invoices")),
+        "mrr_end": round(sum(_n(after, "mrr", s) for s in ("active", "past_due", "trialing")), 2),
+        "cohort": cohort,
+    }

@@ -1,0 +1,127 @@
+"""The cohort simulation: the [churn] table's loader, a small cohort under two policies against
+real gateways (the same subscribers, different dunning), and a whole `checkout-harness run`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from harness.churn.cohort import run_cohort
+from harness.churn.model import draw, expiry
+from scenarios.churn import ChurnPlan, Policy, parse_churn
+from scenarios.errors import ScenarioError
+from scenarios.scenario import load_scenario, parse_scenario
+
+ROOT = Path(__file__).resolve().parent.parent
+CLI = str(Path(sys.executable).parent / "checkout-harness")
+
+
+def test_shipped_scenario_loads_with_three_policies():
+    scenario = load_scenario("subscription-churn")
+    plan = scenario.churn
+    assert plan.subscribers == 10_000 and plan.months == 12 and plan.start == 1_767_225_600
+    assert [p.name for p in plan.policies] == ["no-retries", "retries", "retries+notices"]
+    assert plan.policies[1].retry_days == (1.0, 3.0, 5.0) and plan.policies[2].notices
+    assert dict(plan.decline_recovery) == {2: 0.4, 7: 0.3, None: 0.3}
+    assert ChurnPlan.from_dict(json.loads(json.dumps(plan.as_dict()))) == plan
+
+
+@pytest.mark.parametrize("table, key", [
+    ({"subscribers": 0}, "churn.subscribers"),
+    ({"months": "12"}, "churn.months"),
+    ({"decline_rate": 1.5}, "churn.decline_rate"),
+    ({"decline_recovery_days": {"2": 0.5}}, "churn.decline_recovery_days"),
+    ({"decline_recovery_days": {"soon": 1.0}}, "churn.decline_recovery_days.soon"),
+    ({"card_validity_months": {"min": 9, "max": 3}}, "churn.card_validity_months.min"),
+    ({"start": "January"}, "churn.start"),
+    ({"policies": [{"name": "a", "retry_days": [0]}]}, "churn.policies[0].retry_days"),
+    ({"policies": [{"name": "a", "after_retries": "forgive"}]}, "churn.policies[0].after_retries"),
+    ({"policies": [{"name": "a"}, {"name": "a"}]}, "churn.policies"),
+    ({"retries": 3}, "churn.retries"),
+])
+def test_bad_churn_tables_name_the_key(table, key):
+    with pytest.raises(ScenarioError) as err:
+        parse_churn(table, "x.toml")
+    assert err.value.key == key and err.value.file == "x.toml"
+
+
+def test_a_churn_table_alone_is_a_scenario():
+    assert parse_scenario({"churn": {"subscribers": 5}}, "x.toml").churn.subscribers == 5
+
+
+def test_validate_cli_exit_codes(tmp_path):
+    ok = subprocess.run([CLI, "validate", "subscription-churn"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "churn" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[churn]\nvoluntary_churn = -1\n', encoding="utf-8")
+    out = subprocess.run([CLI, "validate", str(bad)], capture_output=True, text=True)
+    assert out.returncode == 2 and "churn.voluntary_churn" in out.stderr
+
+
+@settings(max_examples=30, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 50), months=st.integers(1, 24))
+def test_cohort_draws_are_reproducible_and_within_bounds(seed, n, months):
+    plan = ChurnPlan(subscribers=n, months=months, card_validity_months=(2, 5))
+    a, b = draw(plan, seed), draw(plan, seed)
+    assert (a.declines == b.declines).all() and (a.expiry_offset == b.expiry_offset).all()
+    assert a.declines.shape == (n, months) and 1 <= a.expiry_offset.min() and a.expiry_offset.max() <= 4
+    assert expiry(2026, 12, 1) == (2027, 1) and expiry(2026, 1, 0) == (2026, 1)
+
+
+def test_small_cohort_under_two_policies(tmp_path):
+    plan = ChurnPlan(subscribers=80, months=3, decline_rate=0.3, voluntary_churn=0.05, card_validity_months=(1, 3),
+                     decline_recovery=((2, 0.7), (None, 0.3)), update_after_failed_mail=1.0, update_after_expiry_mail=0.0,
+                     update_delay_days=(0, 0), batch=50,
+                     policies=(Policy("no-retries", (), "cancel", False), Policy("retries+notices", (1, 3), "cancel", True)))
+    result = run_cohort(plan, tmp_path, seed=5)
+    by = {p["policy"]: p for p in result["policies"]}
+    assert all("error" not in p for p in by.values()), by
+    plain, dunning = by["no-retries"], by["retries+notices"]
+    for p in (plain, dunning):
+        assert len(p["months"]) == 3 and p["final"]["reconciliation"]["ok"], p["final"]["reconciliation"]
+        assert p["months"][0]["revenue"] == 80 * 1980  # every sign-up paid
+        lines = (tmp_path / p["policy"] / "months.jsonl").read_text().splitlines()
+        assert [json.loads(line)["month"] for line in lines] == [1, 2, 3]
+    assert sum(m["recovered_invoices"] for m in plain["months"]) == 0  # nothing retried, nothing recovered
+    assert sum(m["recovered_invoices"] for m in dunning["months"]) > 0
+    assert dunning["driver"]["card_updates"] > 0 and "card_updates" not in plain["driver"]
+    lost = lambda p: sum(m["involuntary_churn"] for m in p["months"])  # noqa: E731
+    assert lost(dunning) < lost(plain)
+    # voluntary churn is the same draws under both policies, less those who left involuntarily first
+    assert sum(m["voluntary_churn"] for m in plain["months"]) <= sum(m["voluntary_churn"] for m in dunning["months"]) + lost(plain)
+    assert not list(tmp_path.glob("*/gateway.sqlite3"))  # ledgers removed unless kept
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["subscriber_months_per_s"] > 0
+
+
+def test_checkout_harness_run_writes_the_churn_report(tmp_path):
+    scenario = tmp_path / "tiny-churn.toml"
+    scenario.write_text("""name = "tiny-churn"
+seed = 3
+max_duration = "3m"
+[churn]
+subscribers = 30
+months = 2
+decline_rate = 0.3
+[[churn.policies]]
+name = "no-retries"
+[[churn.policies]]
+name = "retries"
+retry_days = [1, 2]
+""", encoding="utf-8")
+    out = tmp_path / "run"
+    proc = subprocess.run([CLI, "run", str(scenario), "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=240)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    churn = summary["churn"]
+    assert set(churn["policies"]) == {"no-retries", "retries"} and churn["ok"]
+    assert churn["policies"]["retries"]["retry_days"] == [1, 2]
+    html = (out / "report.html").read_text()
+    assert "churn per dunning policy" in html and html.count("<svg") >= 4
+    assert "### Subscriptions" in (out / "summary.md").read_text()
