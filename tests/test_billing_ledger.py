@@ -1,0 +1,96 @@
+"""Hypothesis: for random sequences of clock advances, cards that start or stop declining, card
+updates and invoice payments, no invoice is paid twice and the amounts add up. In-process (the
+domain on an in-memory store) so that a hundred sequences run in seconds."""
+
+from __future__ import annotations
+
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+import mock_gateway.app  # noqa: F401  (registers the billing tasks)
+from mock_gateway.core import clock, customers, payment_methods
+from mock_gateway.core.billing import bulk, invoices, prices, settings as billing_settings, subscriptions
+from mock_gateway.core.billing.clocked import clocked
+from mock_gateway.core.billing.summary import reconciliation
+from mock_gateway.core.context import Ctx
+from mock_gateway.core.errors import StripeError
+from mock_gateway.store.db import Store
+
+T0 = 1_767_225_600
+DAY = 86400
+
+ops = st.lists(st.one_of(
+    st.tuples(st.just("advance"), st.integers(1, 40)),
+    st.tuples(st.just("decline"), st.integers(0, 2)),
+    st.tuples(st.just("recover"), st.integers(0, 2)),
+    st.tuples(st.just("new_card"), st.integers(0, 2)),
+    st.tuples(st.just("pay"), st.integers(0, 2)),
+    st.tuples(st.just("upgrade"), st.integers(0, 2)),
+), min_size=1, max_size=25)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(ops=ops, retry=st.sampled_from(["", "1", "1,3,5", "2,2"]), after=st.sampled_from(["cancel", "unpaid", "past_due"]))
+def test_no_invoice_is_paid_twice_and_amounts_add_up(ops, retry, after):
+    store = Store(":memory:")
+    ctx = Ctx(store, now=T0)
+    with store.transaction():
+        clk = clock.create(ctx, {"frozen_time": T0})
+        billing_settings.put(store, clk["id"], {"retry_days": [float(d) for d in retry.split(",")] if retry else [],
+                                                "after_retries": after})
+        basic = prices.create(ctx, {"currency": "jpy", "unit_amount": 1000, "recurring": {"interval": "month"},
+                                    "product_data": {"name": "basic"}})
+        pro = prices.create(ctx, {"currency": "jpy", "unit_amount": 3000, "recurring": {"interval": "week"},
+                                  "product_data": {"name": "pro"}})
+        people = []
+        for i in range(3):
+            price = basic if i != 2 else pro
+            pm = payment_methods.create(ctx, {"type": "card", "card": {"number": "4242424242424242", "exp_month": 3, "exp_year": 2026}})
+            cus = customers.create(ctx, {"email": f"p{i}@x.jp", "test_clock": clk["id"], "payment_method": pm["id"],
+                                         "invoice_settings": {"default_payment_method": pm["id"]}})
+            sub = subscriptions.create(ctx, {"customer": cus["id"], "items": [{"price": price["id"]}]})
+            people.append({"customer": cus["id"], "pm": pm["id"], "sub": sub["id"]})
+    now = T0
+    for op, arg in ops:
+        person = people[arg % 3] if op != "advance" else None
+        with store.transaction():
+            if op == "advance":
+                now += arg * DAY
+                clock.advance(Ctx(store, now=now), store.get(clk["id"]), now)
+            elif op in ("decline", "recover"):
+                bulk.set_behaviour(ctx, store.get(person["pm"]), {"outcome": "decline" if op == "decline" else "succeed"})
+            elif op == "new_card":
+                bulk.update_cards(ctx, {"updates": [{"customer": person["customer"], "card": {"exp_month": 12, "exp_year": 2030}}]})
+            elif op == "pay":
+                for inv in invoices.open_invoices(ctx, person["sub"]):
+                    try:
+                        invoices.pay(clocked(ctx, person["customer"]), inv, {})
+                    except StripeError as err:
+                        assert err.commit  # a decline is recorded, nothing else may fail
+            elif op == "upgrade":
+                sub = store.get(person["sub"])
+                if sub["status"] not in subscriptions.ENDED and sub["items"]["data"][0]["price"]["id"] == basic["id"]:
+                    new = prices.create(ctx, {"currency": "jpy", "unit_amount": 2500, "recurring": {"interval": "month"},
+                                              "product": basic["product"]})
+                    subscriptions.update(ctx, sub, {"items": [{"id": sub["items"]["data"][0]["id"], "price": new["id"]}]})
+        result = reconciliation(store)
+        assert result["ok"], result["problems"]
+    # amounts add up: what was charged equals what paid invoices say, and every finalized invoice's
+    # total is paid, still owed, written off, voided, or carried on the customer's balance
+    rows = [store.get(i) for (i,) in store.conn.execute("SELECT id FROM objects WHERE type = 'invoice'")]
+    charged = sum(c["amount_captured"] for c in store.iter_type("charge") if c["status"] == "succeeded")
+    assert charged == sum(r["amount_paid"] for r in rows if r["status"] == "paid")
+    for r in rows:
+        if r["status"] == "draft":
+            continue
+        assert r["amount_paid"] + r["amount_remaining"] <= max(0, r["total"] + r["starting_balance"])
+        if r["status"] == "paid":
+            assert r["amount_remaining"] == 0 and r["amount_paid"] == r["amount_due"] or r["paid_out_of_band"]
+            intents = [pi for pi in store.iter_type("payment_intent") if pi.get("invoice") == r["id"]]
+            assert len(intents) <= 1 and sum(pi["status"] == "succeeded" for pi in intents) == (1 if r["amount_due"] else 0)
+        else:
+            assert r["amount_paid"] == 0
+    for p in people:
+        sub = store.get(p["sub"])
+        if sub["status"] == "active":
+            assert not invoices.open_invoices(ctx, sub["id"])  # active means nothing is owed
+    store.close()
