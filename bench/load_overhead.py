@@ -9,11 +9,13 @@ Against it, in the same run, alternately:
 - harness: `start_load` with the closed model (N users, no think time) placing card orders
   (create + confirm): the harness's Api (form encoding, Idempotency-Key, retry logic, JSON),
   Journey, per-second HDR recording, batches and the aggregator writing the load/ files;
-- plain: Locust's FastHttpUser, N users, doing the same two POSTs and parsing the JSON id.
+- plain: Locust's FastHttpUser, N users, doing the same two POSTs and parsing the JSON id (for
+  the latency comparison: the same POSTs started at evenly spaced times by a bare loop).
 
 Throughput (closed, saturated): requests/s of each, and the ratio (target >= 0.8).
 Latency (open, not saturated): the harness's open model at --rate orders/s against plain Locust
-users paced to the same rate; the p50 the harness adds (target < 1 ms).
+requests started at the same evenly spaced times; the p50 the harness adds (target < 1 ms), and
+the time the harness's own code spends on each request's path (no network).
 
 Figures are printed, never asserted. Each load generator is one process (one core); the server
 is another.
@@ -94,32 +96,46 @@ def serve() -> None:
 # Role 2: plain Locust (its own process)
 
 
-def plain(url: str, users: int, seconds: float, pace: float, out: Path) -> None:
-    """N users; with `pace`, each places one order every `pace` seconds and they start 1/N of a
-    pace apart, so that orders are evenly spread in time like the harness's uniform arrivals."""
+def plain(url: str, users: int, seconds: float, rate: float, out: Path) -> None:
+    """Plain FastHttpUser orders: N users back to back (rate 0), or, for the latency comparison,
+    orders started at evenly spaced times at `rate` per second by the simplest open-model loop
+    (one greenlet per order), the same arrival pattern as the harness's uniform arrivals."""
     import gevent
     import orjson
-    from locust import FastHttpUser, constant, constant_pacing, task
+    from locust import FastHttpUser, constant, task
     from locust.env import Environment
 
     times: dict[str, list[float]] = {CREATE: [], CONFIRM: []}
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
 
     class Plain(FastHttpUser):
         host = url
-        wait_time = constant_pacing(pace) if pace > 0 else constant(0)
+        wait_time = constant(0)
+        concurrency = 100
 
-        @task
-        def order(self) -> None:
-            form = {"Content-Type": "application/x-www-form-urlencoded"}
+        def one_order(self) -> None:
             r = self.client.post(CREATE, data="amount=1000&currency=jpy&payment_method_types%5B0%5D=card", headers=form)
             pid = orjson.loads(r.content)["id"]
             self.client.post(f"/v1/payment_intents/{pid}/confirm", name=CONFIRM, data="payment_method=pm_card_visa", headers=form)
+
+        @task
+        def order(self) -> None:
+            if rate <= 0:
+                self.one_order()
+                return
+            start = time.time()
+            for i in range(int(seconds * rate)):
+                delay = start + (i + 0.5) / rate - time.time()
+                if delay > 0:
+                    gevent.sleep(delay)
+                gevent.spawn(self.one_order)
+            gevent.sleep(3600)
 
     env = Environment(user_classes=[Plain], host=url)
     env.events.request.add_listener(lambda name, response_time, **_: times[name].append(response_time))
     runner = env.create_local_runner()
     started, cpu0 = time.time(), time.process_time()
-    runner.start(users, spawn_rate=users / pace if pace > 0 else 100)
+    runner.start(users if rate <= 0 else 1, spawn_rate=100)
     gevent.sleep(seconds)
     runner.stop()
     elapsed, cpu = time.time() - started, time.process_time() - cpu0
@@ -133,11 +149,11 @@ def plain(url: str, users: int, seconds: float, pace: float, out: Path) -> None:
 # Role 3: the bench (orchestrates, never imports Locust)
 
 
-def run_plain(url: str, users: int, seconds: float, pace: float) -> dict:
+def run_plain(url: str, users: int, seconds: float, rate: float) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "plain.json"
         subprocess.run([sys.executable, __file__, "--plain", url, "--users", str(users), "--seconds", str(seconds),
-                        "--pace", str(pace), "--out", str(out)], check=True, timeout=seconds + 120)
+                        "--plain-rate", str(rate), "--out", str(out)], check=True, timeout=seconds + 120)
         return json.loads(out.read_text())
 
 
@@ -187,10 +203,9 @@ def bench(args: argparse.Namespace) -> None:
               f"a CPU-bound generator sustains {plain_cpu / harness_cpu:.2f} of plain Locust's rate\n")
 
         open_ = {"model": "open", "shape": "soak", "duration": args.seconds, "soak": {"rate": args.rate}, "mix": cards, "drain": 2}
-        users = max(1, args.rate // 10)
         lat = []
         for i in range(args.rounds):
-            p = run_plain(url, users, args.seconds, users / args.rate)
+            p = run_plain(url, 1, args.seconds, float(args.rate))
             h = run_harness(url, open_, args.seconds)
             lat.append((p, h))
             print(f"round {i + 1}: plain {p['rps']:6.0f} req/s p50 create {p['p50_ms'][CREATE]:.3f} confirm {p['p50_ms'][CONFIRM]:.3f} ms"
@@ -253,13 +268,13 @@ def main() -> None:
     parser.add_argument("--orders", type=int, default=20000, help="orders for the harness-code timing (no network)")
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--plain", metavar="URL", help=argparse.SUPPRESS)
-    parser.add_argument("--pace", type=float, default=0.0, help=argparse.SUPPRESS)
+    parser.add_argument("--plain-rate", dest="plain_rate", type=float, default=0.0, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
         serve()
     elif args.plain:
-        plain(args.plain, args.users, args.seconds, args.pace, args.out)
+        plain(args.plain, args.users, args.seconds, args.plain_rate, args.out)
     else:
         bench(args)
 

@@ -96,19 +96,27 @@ def _quoted(value: str) -> str:
     return value if _UNRESERVED.fullmatch(value) else quote_plus(value)
 
 
+@lru_cache(maxsize=4096)
+def _child(prefix: str, key: Any) -> str:
+    return f"{prefix}[{key}]" if prefix else str(key)
+
+
 def _pairs(params: dict[str, Any], prefix: str, out: list[str]) -> None:
     for key, value in params.items():
-        name = f"{prefix}[{key}]" if prefix else str(key)
         if value is None:
             continue
-        if isinstance(value, dict):
+        name = _child(prefix, key)
+        kind = type(value)
+        if kind is str:
+            out.append(f"{_quoted_name(name)}={_quoted(value)}")
+        elif kind is dict:
             _pairs(value, name, out)
-        elif isinstance(value, (list, tuple)):
+        elif kind is list or kind is tuple:
             for i, item in enumerate(value):
-                if isinstance(item, dict):
-                    _pairs(item, f"{name}[{i}]", out)
+                if type(item) is dict:
+                    _pairs(item, _child(name, i), out)
                 else:
-                    out.append(f"{_quoted_name(f'{name}[{i}]')}={_quoted(_scalar(item))}")
+                    out.append(f"{_quoted_name(_child(name, i))}={_quoted(_scalar(item))}")
         else:
             out.append(f"{_quoted_name(name)}={_quoted(_scalar(value))}")
 
