@@ -12,11 +12,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import signal
 import tempfile
 import time
 from pathlib import Path
 
-from harness.churn.cohort import run_cohort
+from harness.churn.cohort import run_cohort, stop_gateways
 from scenarios.scenario import load_scenario
 
 
@@ -28,6 +29,8 @@ def main() -> None:
     p.add_argument("--processes", type=int)
     p.add_argument("--out", type=Path, help="keep the churn directory here (default: a temporary one)")
     args = p.parse_args()
+    for sig in (signal.SIGTERM, signal.SIGINT):  # the gateways run in their own sessions: stop them with us
+        signal.signal(sig, lambda signum, _f: (stop_gateways(), os._exit(128 + signum)))
     scenario = load_scenario(args.scenario)
     plan = scenario.churn
     changes = {k: v for k, v in (("subscribers", args.subscribers), ("months", args.months), ("processes", args.processes)) if v}

@@ -125,3 +125,31 @@ retry_days = [1, 2]
     html = (out / "report.html").read_text()
     assert "churn per dunning policy" in html and html.count("<svg") >= 4
     assert "### Subscriptions" in (out / "summary.md").read_text()
+
+
+def test_stopping_the_part_leaves_no_gateway_behind(tmp_path):
+    import os
+    import time
+
+    from harness.churn import start_churn
+
+    plan = ChurnPlan(subscribers=3000, months=6, batch=500, policies=(Policy("a"), Policy("b", (1,))))
+    part = start_churn(plan, tmp_path / "churn", seed=1)
+    deadline = time.monotonic() + 60
+    while not list((tmp_path / "churn").glob("*/gateway.log")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(1.0)
+    children = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+    assert children, "the churn process and its gateways should be running"
+    assert part.wait(0) is None and part.poll()
+    part.stop()
+    assert part.wait(5) is not None
+
+    def left() -> list[str]:
+        return [pid for pid in subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()
+                if int(pid) != os.getpid()]
+
+    deadline = time.monotonic() + 15
+    while left() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert left() == []

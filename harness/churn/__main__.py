@@ -5,12 +5,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import signal
 import sys
 from pathlib import Path
 
 from scenarios.churn import ChurnPlan
 
-from .cohort import API_KEY, run_cohort
+from .cohort import API_KEY, run_cohort, stop_gateways
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    """Stopped by the run (SIGTERM) or Ctrl-C: take the gateways down with us; results so far stay."""
+    stop_gateways()
+    os._exit(128 + signum)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,6 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--api-key", default=API_KEY)
     p.add_argument("--keep-ledgers", action="store_true", help="keep each policy's gateway database")
     args = p.parse_args(argv)
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, _on_signal)
     try:
         plan = ChurnPlan.from_dict(json.loads(args.plan.read_text(encoding="utf-8")))
     except (OSError, ValueError, TypeError, KeyError) as err:

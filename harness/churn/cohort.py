@@ -25,6 +25,16 @@ from .driver import PolicyRun
 from .model import draw
 
 API_KEY = "sk_test_churn"
+STARTED: list[GatewayProcess] = []  # every gateway this process started, for stop_gateways() on SIGTERM
+_started_lock = threading.Lock()
+
+
+def stop_gateways() -> None:
+    """Stop the gateways still running (each is in its own session: they would outlive this process)."""
+    with _started_lock:
+        running = list(STARTED)
+    for gateway in running:
+        gateway.stop()
 
 
 def _write_json(path: Path, data: Any) -> None:
@@ -55,6 +65,8 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
             if target is None:
                 gateway = GatewayProcess(policy_dir / "gateway.sqlite3", extra_args=["--sweep-interval", "60"],
                                          log_path=policy_dir / "gateway.log")
+                with _started_lock:
+                    STARTED.append(gateway)
             api = StripeApi(target or gateway.url, api_key, timeout=900)
             try:
                 result = PolicyRun(plan, policy, cohort, api, policy_dir, lambda v: report(policy.name, v)).run()

@@ -169,12 +169,16 @@ def payment_method_for(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None
     return (customer.get("invoice_settings") or {}).get("default_payment_method")
 
 
-def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None) -> StripeError | None:
-    """One payment attempt, off session. Returns None when paid, else the decline (already recorded)."""
+def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
+            sub: dict[str, Any] | None = None) -> StripeError | None:
+    """One payment attempt, off session. Returns None when paid, else the decline (already recorded).
+
+    `sub`: the invoice's subscription as the caller holds it (saves a read per renewal)."""
     if inv["status"] not in OPEN:
         raise invalid_request(f"Invoice {inv['id']} is {inv['status']}; only an open or uncollectible invoice can be paid.",
                               param="invoice")
-    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    if sub is None and inv.get("subscription"):
+        sub = ctx.store.get(inv["subscription"])
     pm_id = payment_method or payment_method_for(ctx, inv, sub)
     inv["attempt_count"] += 1
     inv["attempted"] = True

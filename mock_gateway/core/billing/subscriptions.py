@@ -196,16 +196,16 @@ def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     sub["_cycle"] += 1
     if sub["status"] == "trialing":
         sub["status"] = "active"
-    _save(ctx, sub)
-    ctx.emit("customer.subscription.updated", sub, previous)
     inv = invoices.create(ctx, sub, "subscription_cycle", {"start": sub["current_period_start"], "end": sub["current_period_end"]})
     sub["latest_invoice"] = inv["id"]
     _save(ctx, sub)
+    ctx.emit("customer.subscription.updated", sub, previous)
+    failure = None
     if sub["status"] != "unpaid":  # an unpaid subscription's invoices stay drafts, as Stripe leaves them
         invoices.finalize(ctx, inv)
         if inv["status"] == "open":
-            invoices.attempt(ctx, inv)
-    _schedule_next(ctx, ctx.get(ref, "subscription"))
+            failure = invoices.attempt(ctx, inv, sub=sub)
+    _schedule_next(ctx, ctx.get(ref, "subscription") if failure is not None else sub)  # a failure may have moved it
 
 
 @clock.task(EXPIRE_TASK)
