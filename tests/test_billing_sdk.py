@@ -247,3 +247,28 @@ def test_bad_settings_and_helper_input(env):
     assert r.status_code == 404 and r.json()["error"]["param"] == "price"
     r = env.post("/v1/test_helpers/billing/card_behaviours", {"cards[0][payment_method]": "pm_nope"})
     assert r.status_code == 400 and r.json()["error"]["param"].startswith("cards[0]")
+
+
+def test_payment_failed_link_updates_the_card_and_pays(sdk, env):
+    price = _plan(sdk)
+    clk, cus, pm = _customer(sdk, retry_schedule="3")
+    sub = sdk.Subscription.create(customer=cus.id, items=[{"price": price.id}])
+    env.post(f"/v1/test_helpers/payment_methods/{pm.id}/behaviour", {"outcome": "decline"})
+    sdk.test_helpers.TestClock.advance(clk.id, frozen_time=FEB1 + 60)
+    inv = sdk.Invoice.retrieve(sdk.Subscription.retrieve(sub.id).latest_invoice)
+    link = inv.hosted_invoice_url
+    assert env.http.get(link.replace(inv.id, "in_nope")).status_code == 404
+    assert env.http.get(link + "x").status_code == 404  # the token is checked
+    page = env.http.get(link)
+    assert page.status_code == 200 and "¥1,980" in page.text and 'for="number"' in page.text
+    declined = env.http.post(link, data={"number": "4000000000000002", "exp_month": "12", "exp_year": "2030", "cvc": "123"})
+    assert declined.status_code == 402 and 'role="alert"' in declined.text
+    bad = env.http.post(link, data={"number": "4242424242424241", "exp_month": "12", "exp_year": "2030", "cvc": "123"})
+    assert bad.status_code == 402 and "incorrect" in bad.text
+    ok = env.http.post(link, data={"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "123"})
+    assert ok.status_code == 200 and "is paid" in ok.text
+    inv = sdk.Invoice.retrieve(inv.id)
+    assert inv.status == "paid" and sdk.Subscription.retrieve(sub.id).status == "active"
+    assert sdk.Customer.retrieve(cus.id).invoice_settings.default_payment_method != pm.id
+    assert env.http.post(link, data={"number": "4242424242424242", "exp_month": "12", "exp_year": "2030", "cvc": "1"}).status_code == 200
+    assert len([c for c in sdk.Charge.list(customer=cus.id, limit=20).data if c.status == "succeeded"]) == 2  # once

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from . import bank_transfer, konbini, paypal, qr
+from . import bank_transfer, invoice, konbini, paypal, qr
 
 ROUTES = [
     Route("/konbini/voucher/{id}/{token}", konbini.voucher, methods=["GET"]),
@@ -16,4 +16,5 @@ ROUTES = [
     Route("/qr/{id}/{token}/status", qr.status, methods=["GET"]),
     Route("/qr/{id}/{token}", qr.instructions, methods=["GET"]),
     Route("/bank_transfer/{id}/{token}", bank_transfer.instructions, methods=["GET"]),
+    Route("/billing/invoices/{id}/{token}", invoice.page, methods=["GET", "POST"]),  # the payment-failed mail's link
 ]

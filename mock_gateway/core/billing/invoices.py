@@ -170,9 +170,11 @@ def payment_method_for(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None
 
 
 def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
-            sub: dict[str, Any] | None = None) -> StripeError | None:
+            sub: dict[str, Any] | None = None, automatic: bool = False) -> StripeError | None:
     """One payment attempt, off session. Returns None when paid, else the decline (already recorded).
 
+    `automatic`: a renewal's or a scheduled retry's attempt; only these walk the retry schedule (a
+    customer's own attempt that fails neither schedules nor uses up a retry).
     `sub`: the invoice's subscription as the caller holds it (saves a read per renewal)."""
     if inv["status"] not in OPEN:
         raise invalid_request(f"Invoice {inv['id']} is {inv['status']}; only an open or uncollectible invoice can be paid.",
@@ -182,6 +184,8 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     pm_id = payment_method or payment_method_for(ctx, inv, sub)
     inv["attempt_count"] += 1
     inv["attempted"] = True
+    if automatic:
+        inv["_automatic_attempts"] = inv.get("_automatic_attempts", 0) + 1
     failure: StripeError | None = None
     pi: dict[str, Any] | None = None
     conn = ctx.store.conn
@@ -210,7 +214,11 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     if failure is None:
         _mark_paid(ctx, inv, pi, sub)
         return None
-    _failed(ctx, inv, sub)
+    if automatic:
+        _failed(ctx, inv, sub)
+    else:
+        _save(ctx, inv)
+        ctx.emit("invoice.payment_failed", inv)
     return failure
 
 
@@ -249,9 +257,10 @@ def _failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> None:
     policy = settings.get(ctx.store, inv.get("test_clock"))
     delays = policy["retry_days"]
     automatic = inv["billing_reason"] != "subscription_create" and inv["status"] == "open"
+    done = inv.get("_automatic_attempts", inv["attempt_count"])
     retry_at = None
-    if automatic and inv["attempt_count"] <= len(delays):
-        retry_at = ctx.now + int(delays[inv["attempt_count"] - 1] * 86400)
+    if automatic and done <= len(delays):
+        retry_at = ctx.now + int(delays[done - 1] * 86400)
         clock.schedule(ctx, RETRY_TASK, inv["id"], at=retry_at, clock=inv.get("test_clock"))
     inv["next_payment_attempt"] = retry_at
     _save(ctx, inv)
@@ -270,7 +279,7 @@ def _retry(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
     if sub is not None and sub["status"] in ("canceled", "incomplete_expired"):
         return
-    attempt(ctx, inv)
+    attempt(ctx, inv, sub=sub, automatic=True)
 
 
 def pay(ctx: Ctx, inv: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:

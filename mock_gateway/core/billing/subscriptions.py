@@ -114,7 +114,7 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     invoices.finalize(ctx, inv)
     sub = ctx.get(sub_id, "subscription")
     if inv["status"] == "open":
-        failure = invoices.attempt(ctx, inv)
+        failure = invoices.attempt(ctx, inv, automatic=True)
         sub = ctx.get(sub_id, "subscription")
         if failure is not None:
             if p.get("payment_behavior") == "error_if_incomplete":
@@ -204,7 +204,7 @@ def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     if sub["status"] != "unpaid":  # an unpaid subscription's invoices stay drafts, as Stripe leaves them
         invoices.finalize(ctx, inv)
         if inv["status"] == "open":
-            failure = invoices.attempt(ctx, inv, sub=sub)
+            failure = invoices.attempt(ctx, inv, sub=sub, automatic=True)
     _schedule_next(ctx, ctx.get(ref, "subscription") if failure is not None else sub)  # a failure may have moved it
 
 
@@ -263,7 +263,7 @@ def update(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         _save(ctx, sub)
         invoices.finalize(ctx, inv)
         if inv["status"] == "open":
-            invoices.attempt(ctx, inv)
+            invoices.attempt(ctx, inv, automatic=True)
         sub = ctx.get(sub["id"], "subscription")
     return sub
 

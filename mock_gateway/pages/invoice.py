@@ -1,0 +1,69 @@
+"""The hosted invoice page the payment-failed mail links to: the customer enters a new card, which
+becomes their default (and the subscription's) and pays the open invoice at once."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from ..api.forms import parse_form
+from ..core import customers, payment_methods
+from ..core.billing import invoices, subscriptions
+from ..core.billing.clocked import clocked
+from ..core.context import Ctx
+from ..core.errors import StripeError
+from ..mail import money
+from .common import base_url, not_found, render
+
+
+def _invoice(request: Request) -> dict[str, Any] | None:
+    inv = request.app.state.gateway.store.get(request.path_params["id"])
+    if inv is None or inv.get("object") != "invoice" or not secrets.compare_digest(inv.get("_token", ""), request.path_params["token"]):
+        return None
+    return inv
+
+
+def _update_and_pay(ctx: Ctx, inv: dict[str, Any], card: dict[str, Any]) -> None:
+    ctx = clocked(ctx, inv["customer"])
+    pm = payment_methods.create(ctx, {"type": "card", "card": card})
+    payment_methods.attach(ctx, pm, inv["customer"])
+    customers.update(ctx, ctx.get(inv["customer"], "customer"), {"invoice_settings": {"default_payment_method": pm["id"]}})
+    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    if sub is not None and sub.get("default_payment_method") and sub["status"] not in subscriptions.ENDED:
+        subscriptions.update(ctx, sub, {"default_payment_method": pm["id"]})
+    invoices.pay(ctx, ctx.get(inv["id"], "invoice"), {"payment_method": pm["id"]})
+
+
+async def page(request: Request) -> Response:
+    inv = _invoice(request)
+    if inv is None:
+        return not_found("invoice")
+    error = None
+    if request.method == "POST" and inv["status"] in invoices.OPEN:
+        form = parse_form(await request.body())
+        try:
+            card = {"number": str(form.get("number", "")), "exp_month": int(str(form.get("exp_month", "0")) or 0),
+                    "exp_year": int(str(form.get("exp_year", "0")) or 0), "cvc": str(form.get("cvc", "")) or None}
+        except ValueError:
+            card = None
+            error = "Enter the expiry month and year as numbers."
+        if card is not None:
+            gateway = request.app.state.gateway
+            store = gateway.store
+            try:
+                with store.transaction():
+                    try:
+                        _update_and_pay(Ctx(store, base_url(request), int(gateway.clock())), inv, card)
+                    except StripeError as err:
+                        if not err.commit:
+                            raise
+                        error = err.message  # the declined attempt stays recorded
+            except StripeError as err:
+                error = err.message
+        inv = store.get(inv["id"]) if card is not None else inv
+    amount = money(inv["amount_due"], inv["currency"])
+    return render("invoice.html", 200 if error is None else 402, inv=inv, amount=amount, error=error,
+                  payable=inv["status"] in invoices.OPEN)
