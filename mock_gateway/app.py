@@ -13,6 +13,7 @@ from starlette.routing import Route as StarletteRoute
 
 from . import background, ledger_export, outbox_status, pages, three_d_secure
 from .api import charges, customers, events, payment_intents, payment_methods  # noqa: F401  (register routes)
+from .api import admin
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
 from .api import checkout_sessions  # noqa: F401  (register routes)
 from . import checkout
@@ -52,6 +53,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     # `/v1/charges/` is an unknown URL (a 404 envelope), as on Stripe, not a redirect without a body.
     app.router.redirect_slashes = False
     app.state.gateway = gateway or Gateway(store)
+    admin.install(app)  # /_harness/faults, configured from server.py's environment
     app.add_middleware(ApiFastPath, routes=ROUTES)  # /v1/ by table lookup, before Starlette's router
     return app
 

@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", default=None, help=f"SQLite database path, or :memory: (default {default_db_path()})")
     parser.add_argument("--workers", type=int, default=1, help="server processes sharing the database (default 1)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
+    parser.add_argument("--faults", metavar="PROFILE", default=None,
+                        help="inject faults from the start: a profile name in scenarios/faults/ or a .toml path")
+    parser.add_argument("--admin-token", metavar="TOKEN", default=None,
+                        help="token for the fault admin endpoint /_harness/faults (default: a random one, printed)")
+    parser.add_argument("--admin-remote", action="store_true",
+                        help="let the fault admin endpoint answer other hosts than loopback")
     from .background import add_arguments
 
     add_arguments(parser)  # --smtp, --webhook-retry-schedule, --sweep-interval
@@ -114,6 +120,12 @@ def main(argv: list[str] | None = None) -> int:
         apply_arguments(args)
     except ValueError as err:
         parser.error(str(err))
+    from .faults import server_environment
+
+    try:
+        admin_note = server_environment(args.faults, args.admin_token, args.admin_remote, args.workers)
+    except ValueError as err:
+        parser.error(str(err))
     # The database schema is created once here, before the server processes share it.
     from .store.db import Store
 
@@ -128,6 +140,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"cannot listen on {args.host}:{args.port}: {err.strerror}")
     host, port = sock.getsockname()[:2]
     print(f"mock gateway listening on http://{host}:{port} (db {db}, {args.workers} process(es)); Ctrl-C stops it", flush=True)
+    print(admin_note, flush=True)
     serve("mock_gateway.app:app_from_env", sock, workers=args.workers, log_level=args.log_level)
     return 0
 

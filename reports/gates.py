@@ -41,6 +41,14 @@ def metric_value(summary: dict[str, Any], metric: str, key: str | None) -> Any:
         return hooks.get("latency_ms", {}).get("p95") if metric == "webhook_p95_ms" else hooks.get("failed")
     if metric == "receipt_p95_s":
         return (summary.get("mail") or {}).get("receipt_p95_s")
+    if metric in ("involuntary_churn_rate", "churn_reconciled"):
+        churn = summary.get("churn")
+        if not churn:
+            return None
+        if metric == "churn_reconciled":
+            return bool(churn.get("ok"))
+        rates = {k: p.get("involuntary_churn_rate") for k, p in churn["policies"].items() if p.get("involuntary_churn_rate") is not None}
+        return (max(rates.values()) if rates else None) if key in (None, "*") else rates.get(key)
     return None
 
 

@@ -29,6 +29,8 @@ METRICS: dict[str, tuple[str, str | None]] = {
     "webhook_p95_ms": ("webhook delivery latency p95 in ms", None),
     "webhook_failed": ("webhook deliveries that never succeeded", None),
     "receipt_p95_s": ("time from payment to receipt mail in the sink, p95 in s", None),
+    "involuntary_churn_rate": ("[churn] share of the cohort lost to failed payments", "policy or \"*\" (the worst)"),
+    "churn_reconciled": ("[churn] every policy's invoices paid once or not at all, amounts equal", None),
 }
 
 _EXPR = re.compile(

@@ -26,6 +26,7 @@ def test_shipped_scenario_loads_with_three_policies():
     scenario = load_scenario("subscription-churn")
     plan = scenario.churn
     assert plan.subscribers == 10_000 and plan.months == 12 and plan.start == 1_767_225_600
+    assert [g.metric for g in scenario.gates] == ["churn_reconciled", "involuntary_churn_rate"]
     assert [p.name for p in plan.policies] == ["no-retries", "retries", "retries+notices"]
     assert plan.policies[1].retry_days == (1.0, 3.0, 5.0) and plan.policies[2].notices
     assert dict(plan.decline_recovery) == {2: 0.4, 7: 0.3, None: 0.3}
@@ -105,6 +106,7 @@ def test_checkout_harness_run_writes_the_churn_report(tmp_path):
     scenario.write_text("""name = "tiny-churn"
 seed = 3
 max_duration = "3m"
+gates = ["churn_reconciled == true", 'involuntary_churn_rate["retries"] <= 1', 'involuntary_churn_rate["*"] < 0']
 [churn]
 subscribers = 30
 months = 2
@@ -117,8 +119,10 @@ retry_days = [1, 2]
 """, encoding="utf-8")
     out = tmp_path / "run"
     proc = subprocess.run([CLI, "run", str(scenario), "--out", str(out), "--quiet"], capture_output=True, text=True, timeout=240)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # the last gate cannot pass
     summary = json.loads((out / "summary.json").read_text())
+    assert [g["passed"] for g in summary["gates"]] == [True, True, False]
+    assert summary["gates"][2]["value"] == max(p["involuntary_churn_rate"] for p in summary["churn"]["policies"].values())
     churn = summary["churn"]
     assert set(churn["policies"]) == {"no-retries", "retries"} and churn["ok"]
     assert churn["policies"]["retries"]["retry_days"] == [1, 2]

@@ -60,8 +60,15 @@ class Gateway:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
+        self.faults: Any = None  # mock_gateway.faults.FaultInjector while a fault profile is set
 
     async def handle(self, request: Request, route: Route) -> Response:
+        if self.faults is not None:  # injected latency and errors (mock_gateway/faults.py)
+            return await self.faults.apply(request, route, self.respond)
+        return await self.respond(request, route)
+
+    async def respond(self, request: Request, route: Route) -> Response:
+        """The pipeline proper: authenticate, parse, validate, execute, answer."""
         request_id = new_id("req", 14)
         headers = {"Request-Id": request_id, "Stripe-Version": request.headers.get("stripe-version", API_VERSION)}
         try:
