@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -43,6 +44,25 @@ def _write_json(path: Path, data: Any) -> None:
     os.replace(tmp, path)
 
 
+def _sign_up_once(plan: ChurnPlan, cohort: Any, directory: Path, progress: Any) -> dict[str, Any]:
+    """The cohort signed up on a gateway of its own; its ledger file is then copied for each policy."""
+    directory.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=["--sweep-interval", "60"], log_path=directory / "gateway.log")
+    with _started_lock:
+        STARTED.append(gateway)
+    try:
+        api = StripeApi(gateway.url, API_KEY, timeout=900)
+        try:
+            roster = PolicyRun(plan, Policy("sign-up"), cohort, api, directory, progress).sign_up()
+        finally:
+            api.close()
+    finally:
+        gateway.stop()  # a clean stop checkpoints the WAL into the file
+    progress({"phase": "done"})
+    return {**roster, "seconds": round(time.perf_counter() - started, 2)}
+
+
 def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None, api_key: str = API_KEY,
                keep_ledgers: bool = False) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
@@ -57,11 +77,20 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
             progress[name] = values
             _write_json(out / "progress.json", {"elapsed_s": round(time.perf_counter() - started, 1), "policies": progress})
 
+    roster = None
+    if target is None and len(plan.policies) > 1:  # sign up once, then every policy starts from a copy of that ledger
+        roster = _sign_up_once(plan, cohort, out / "sign-up", lambda v: report("sign-up", v))
+
     def one(policy: Policy) -> dict[str, Any]:
         policy_dir = out / policy.name
         policy_dir.mkdir(exist_ok=True)
         gateway = None
         try:
+            if roster is not None:
+                for suffix in ("", "-wal"):
+                    source = out / "sign-up" / f"gateway.sqlite3{suffix}"
+                    if source.exists():
+                        shutil.copyfile(source, policy_dir / f"gateway.sqlite3{suffix}")
             if target is None:
                 gateway = GatewayProcess(policy_dir / "gateway.sqlite3", extra_args=["--sweep-interval", "60"],
                                          log_path=policy_dir / "gateway.log")
@@ -69,7 +98,7 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
                     STARTED.append(gateway)
             api = StripeApi(target or gateway.url, api_key, timeout=900)
             try:
-                result = PolicyRun(plan, policy, cohort, api, policy_dir, lambda v: report(policy.name, v)).run()
+                result = PolicyRun(plan, policy, cohort, api, policy_dir, lambda v: report(policy.name, v)).run(roster)
             finally:
                 api.close()
             report(policy.name, {"phase": "done", "seconds": result["seconds"]})
@@ -87,9 +116,12 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
     workers = 1 if target else min(plan.processes, len(plan.policies))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(one, plan.policies))
+    if not keep_ledgers:
+        shutil.rmtree(out / "sign-up", ignore_errors=True)
     elapsed = time.perf_counter() - started
     summary = {
         "seed": seed,
+        "sign_up_seconds": (roster or {}).get("seconds"),
         "subscribers": plan.subscribers,
         "months": plan.months,
         "seconds": round(elapsed, 2),

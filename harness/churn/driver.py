@@ -66,20 +66,15 @@ class PolicyRun:
 
     # -- set-up ------------------------------------------------------------------------------
 
-    def setup(self) -> None:
+    def sign_up(self) -> dict[str, Any]:
+        """The cohort's clock, plan and subscribers; returns the roster (ids) for `adopt`."""
         plan = self.plan
         self.clock = _ok(self.api.post("/v1/test_helpers/test_clocks", {"frozen_time": plan.start + RENEWAL_HOUR,
                                                                          "name": f"churn {self.policy.name}"}), "create clock")["id"]
-        schedule = ",".join(f"{d:g}" for d in self.policy.retry_days) or "none"
-        _ok(self.api.post("/v1/test_helpers/billing_settings", {
-            "test_clock": self.clock, "retry_schedule": schedule, "after_retries": self.policy.after_retries,
-            "notices": {k: self.policy.notices for k in ("upcoming_renewal", "payment_failed", "card_expiring")},
-        }), "billing settings")
         self.price = _ok(self.api.post("/v1/prices", {
             "currency": plan.currency, "unit_amount": plan.amount, "recurring": {"interval": "month"},
             "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
         start = datetime.fromtimestamp(plan.start, timezone.utc)
-        self.new_card_year = start.year + (plan.months + 11) // 12 + 3  # a replacement card outlives the simulation
         for first in range(0, plan.subscribers, plan.batch):
             batch = []
             for i in range(first, min(first + plan.batch, plan.subscribers)):
@@ -93,6 +88,23 @@ class PolicyRun:
                 self.cards.append(row["payment_method"])
                 self.subs.append(row["subscription"])
             self.progress({"phase": "signing up", "subscribers": len(self.customers)})
+        return {"clock": self.clock, "price": self.price, "customers": self.customers, "cards": self.cards, "subs": self.subs}
+
+    def adopt(self, roster: dict[str, Any]) -> None:
+        """Take over a cohort signed up before (a copy of the sign-up's ledger)."""
+        self.clock, self.price = roster["clock"], roster["price"]
+        self.customers, self.cards, self.subs = list(roster["customers"]), list(roster["cards"]), list(roster["subs"])
+        self.index = {c: i for i, c in enumerate(self.customers)}
+
+    def configure(self) -> None:
+        """This policy's dunning settings on the cohort's clock."""
+        schedule = ",".join(f"{d:g}" for d in self.policy.retry_days) or "none"
+        _ok(self.api.post("/v1/test_helpers/billing_settings", {
+            "test_clock": self.clock, "retry_schedule": schedule, "after_retries": self.policy.after_retries,
+            "notices": {k: self.policy.notices for k in ("upcoming_renewal", "payment_failed", "card_expiring")},
+        }), "billing settings")
+        start = datetime.fromtimestamp(self.plan.start, timezone.utc)
+        self.new_card_year = start.year + (self.plan.months + 11) // 12 + 3  # a replacement card outlives the simulation
 
     # -- the days ----------------------------------------------------------------------------
 
@@ -164,9 +176,13 @@ class PolicyRun:
     def _summary(self, reconcile: bool = False) -> dict[str, Any]:
         return _ok(self.api.get("/v1/test_helpers/billing/summary", {"test_clock": self.clock, "reconcile": reconcile}), "summary")
 
-    def run(self) -> dict[str, Any]:
+    def run(self, roster: dict[str, Any] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
-        self.setup()
+        if roster is None:
+            self.sign_up()
+        else:
+            self.adopt(roster)
+        self.configure()
         setup_s = time.perf_counter() - started
         boundaries = month_starts(self.plan.start, self.plan.months)
         now = self.plan.start + RENEWAL_HOUR
