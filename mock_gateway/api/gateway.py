@@ -1,11 +1,14 @@
 """The request pipeline every API call goes through.
 
-authenticate -> parse the form -> validate against the route's spec -> (POST) one transaction:
+authenticate -> parse the form -> validate against the route's spec -> (POST) in a transaction:
 idempotent replay or run the domain call, record the result under the Idempotency-Key -> JSON.
+Writes that arrive together share one transaction, each in a savepoint of its own (group commit,
+see `Gateway.commit`); every answer waits for the COMMIT that makes it durable.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import logging
@@ -29,6 +32,7 @@ log = logging.getLogger("mock_gateway")
 
 MAX_BODY = 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 255
+MAX_GROUP = 64  # writes per group commit
 _FORM = "application/x-www-form-urlencoded"
 
 
@@ -61,6 +65,8 @@ class Gateway:
         self.store = store
         self.clock = clock
         self.faults: Any = None  # mock_gateway.faults.FaultInjector while a fault profile is set
+        self._pending: list[tuple[Job, asyncio.Future[tuple[int, bytes, bool]]]] = []  # writes for the next group commit
+        self._scheduled = False
 
     async def handle(self, request: Request, route: Route) -> Response:
         if self.faults is not None:  # injected latency and errors (mock_gateway/faults.py)
@@ -87,9 +93,8 @@ class Gateway:
             key = request.headers.get("idempotency-key") if request.method == "POST" else None
             if key is not None:
                 headers["Idempotency-Key"] = key
-            status, payload, replayed = self.execute(
-                route, api_key, raw, request.path_params, key, request_id, _base_url(request)
-            )
+            job = self.prepare(route, api_key, raw, request.path_params, key, request_id, _base_url(request))
+            status, payload, replayed = job.read() if route.method == "GET" else await self.commit(job)
             if replayed:
                 headers["Idempotent-Replayed"] = "true"
         except StripeError as err:
@@ -101,6 +106,24 @@ class Gateway:
             payload = orjson.dumps({"error": {"type": "api_error", "message": f"An internal error occurred ({request_id})."}})
         return Response(payload, status, headers=headers, media_type="application/json")
 
+    def prepare(
+        self,
+        route: Route,
+        api_key: str,
+        raw: dict[str, Any],
+        path_params: dict[str, str],
+        key: str | None,
+        request_id: str,
+        base_url: str,
+    ) -> "Job":
+        """Everything that needs no database: validation, the request's context, the key's fingerprint."""
+        job = Job(self.store, route, api_key, raw, path_params, key, "", Ctx(self.store, base_url, int(self.clock()), request_id, key))
+        if route.method != "GET" and key is not None:
+            if len(key) > MAX_IDEMPOTENCY_KEY:
+                raise invalid_request(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters; found {len(key)}.")
+            job.fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
+        return job
+
     def execute(
         self,
         route: Route,
@@ -111,40 +134,141 @@ class Gateway:
         request_id: str,
         base_url: str,
     ) -> tuple[int, bytes, bool]:
-        params = validate(route.spec, raw)
-        expand = params.pop("expand", [])
-        ctx = Ctx(self.store, base_url, int(self.clock()), request_id, key)
+        """One request, synchronously, in a transaction of its own (for callers outside a server)."""
+        job = self.prepare(route, api_key, raw, path_params, key, request_id, base_url)
         if route.method == "GET":
-            return 200, orjson.dumps(render(self.store, route.handler(ctx, params, **path_params), expand)), False
-        if key is not None and len(key) > MAX_IDEMPOTENCY_KEY:
-            raise invalid_request(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters; found {len(key)}.")
-        fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest() if key else ""
+            return job.read()
         with self.store.transaction():
-            if key is not None:
-                previous = self.store.idempotent_result(api_key, key)
-                if previous is not None:
-                    method, path, old_fingerprint, status, body = previous
-                    if (method, path, old_fingerprint) != (route.method, _path(route, path_params), fingerprint):
-                        raise StripeError(
-                            400,
-                            "idempotency_error",
-                            f"Keys for idempotent requests can only be used with the same parameters they were first "
-                            f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
-                        )
-                    return status, body, True
-            try:
-                obj = route.handler(ctx, params, **path_params)
-                status, body = 200, orjson.dumps(render(self.store, obj, expand))
-            except StripeError as err:
-                if not err.commit:
-                    raise
-                status, body = err.status, orjson.dumps(err.envelope())
-            if key is not None:
-                self.store.save_idempotent_result(
-                    api_key, key, route.method, _path(route, path_params), fingerprint, status, body, ctx.now
-                )
-        return status, body, False
+            return job.write()
 
+    async def commit(self, job: "Job") -> tuple[int, bytes, bool]:
+        """Run a write in the next group commit and answer once that commit is durable.
+
+        Requests that arrive together (in the same turn of the event loop) share one transaction:
+        BEGIN IMMEDIATE, each request in turn, one COMMIT for all; none is answered before the
+        COMMIT. Each request sees the writes of those before it, as if run alone in turn. If one
+        of them fails part-way (an error that is not a recorded decline), the transaction is rolled
+        back and the group runs again with each request in a SAVEPOINT of its own, so that a failure
+        undoes only its own writes. One commit writes the pages that several requests touched once
+        (a request's COMMIT was a third of its time) and takes the writer lock once per group.
+        """
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[tuple[int, bytes, bool]] = loop.create_future()
+        self._pending.append((job, future))
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self._commit_group)
+        return await future
+
+    def _commit_group(self) -> None:
+        group, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
+        if self._pending:
+            asyncio.get_running_loop().call_soon(self._commit_group)
+        else:
+            self._scheduled = False
+        group = [(job, future) for job, future in group if not future.done()]  # cancelled: never run, never told
+        try:
+            outcomes = self._run_group(group, savepoints=False)
+        except _OneFailed:
+            # Some request failed part-way: the whole transaction was rolled back. Run the group again,
+            # each request in a savepoint (which costs ~10% when nothing fails, so only then).
+            for job, _ in group:
+                job.reset()
+            try:
+                outcomes = self._run_group(group, savepoints=True)
+            except Exception as err:
+                outcomes = [(False, err)] * len(group)
+        except _Alone as alone:  # the only request failed: rolled back, and its error is the answer
+            outcomes = alone.outcomes
+        except Exception as err:  # BEGIN or COMMIT failed: nothing of the group was stored
+            outcomes = [(False, err)] * len(group)
+        for (_, future), (ok, value) in zip(group, outcomes):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    def _run_group(self, group: list[tuple["Job", "asyncio.Future[Any]"]], savepoints: bool) -> list[tuple[bool, Any]]:
+        outcomes: list[tuple[bool, Any]] = []
+        with self.store.transaction():
+            for job, _ in group:
+                if not savepoints:
+                    try:
+                        outcomes.append((True, job.write()))
+                    except Exception as err:
+                        if len(group) > 1:
+                            raise _OneFailed() from err  # rolls the transaction back
+                        outcomes.append((False, err))
+                        raise _Alone(outcomes) from err  # rolls back; a group of one needs no second run
+                    continue
+                try:
+                    with self.store.savepoint():
+                        outcomes.append((True, job.write()))
+                except Exception as err:
+                    outcomes.append((False, err))
+        return outcomes
+
+
+class _OneFailed(Exception):
+    """A request of a group failed without a savepoint: roll back, run the group again with savepoints."""
+
+
+class _Alone(Exception):
+    """The one request of a group failed: the transaction is rolled back and `outcomes` holds its error."""
+
+    def __init__(self, outcomes: list[tuple[bool, Any]]) -> None:
+        self.outcomes = outcomes
+
+
+class Job:
+    """One validated request, ready to read or to write inside an open transaction."""
+
+    __slots__ = ("store", "route", "api_key", "raw", "params", "expand", "path_params", "key", "fingerprint", "ctx")
+
+    def __init__(self, store: Store, route: Route, api_key: str, raw: dict[str, Any], path_params: dict[str, str],
+                 key: str | None, fingerprint: str, ctx: Ctx) -> None:
+        self.store, self.route, self.api_key, self.raw = store, route, api_key, raw
+        self.path_params, self.key, self.fingerprint, self.ctx = path_params, key, fingerprint, ctx
+        self.reset()
+
+    def reset(self) -> None:
+        """Fresh parameters (handlers may change theirs) before running again."""
+        self.params = validate(self.route.spec, self.raw)
+        self.expand = self.params.pop("expand", [])
+
+    def read(self) -> tuple[int, bytes, bool]:
+        obj = self.route.handler(self.ctx, self.params, **self.path_params)
+        return 200, orjson.dumps(render(self.store, obj, self.expand)), False
+
+    def write(self) -> tuple[int, bytes, bool]:
+        """Idempotent replay, or the domain call and its result recorded under the key."""
+        route, key = self.route, self.key
+        if key is not None:
+            previous = self.store.idempotent_result(self.api_key, key)
+            if previous is not None:
+                method, path, old_fingerprint, status, body = previous
+                if (method, path, old_fingerprint) != (route.method, _path(route, self.path_params), self.fingerprint):
+                    raise StripeError(
+                        400,
+                        "idempotency_error",
+                        f"Keys for idempotent requests can only be used with the same parameters they were first "
+                        f"used with. Try using a key other than '{key}' if you meant to execute a different request.",
+                    )
+                return status, body, True
+        try:
+            obj = route.handler(self.ctx, self.params, **self.path_params)
+            status, body = 200, orjson.dumps(render(self.store, obj, self.expand))
+        except StripeError as err:
+            if not err.commit:
+                raise
+            status, body = err.status, orjson.dumps(err.envelope())
+        if key is not None:
+            self.store.save_idempotent_result(
+                self.api_key, key, route.method, _path(route, self.path_params), self.fingerprint, status, body, self.ctx.now
+            )
+        return status, body, False
 
 def _path(route: Route, path_params: dict[str, str]) -> str:
     return route.path.format(**path_params)

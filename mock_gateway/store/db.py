@@ -76,6 +76,8 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
         self.conn.execute("PRAGMA foreign_keys=OFF")
+        # A request's savepoint (group commit) keeps the pages it changes in a sub-journal: in memory, not a file.
+        self.conn.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
         with self.transaction():
             for statement in _SCHEMA.split(";"):
@@ -129,6 +131,19 @@ class Store:
                     self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Inside a transaction: undo only what the block wrote if it fails (one request of a group commit)."""
+        self.conn.execute("SAVEPOINT request")
+        try:
+            yield
+        except BaseException:
+            self.conn.execute("ROLLBACK TO request")
+            self.conn.execute("RELEASE request")
+            raise
+        else:
+            self.conn.execute("RELEASE request")
 
     # -- objects ---------------------------------------------------------------------------
 
