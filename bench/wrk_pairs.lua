@@ -6,7 +6,8 @@
 -- wrk itself runs until -d or SIGINT, so the caller sends SIGINT once every thread has finished
 -- and the rate is computed from the threads' own first-request and last-response times.
 --   wrk -t32 -c32 -d600s --timeout 10s -s wrk_pairs.lua http://127.0.0.1:PORT -- PAIRS_PER_CONNECTION RUN_TAG
--- done() prints one line "RESULT {json}": pairs, failures, span, request and pair latency percentiles.
+-- done() prints one line "RESULT {json}": pairs, failures, span, request and pair latency percentiles
+-- (both timed here, from request() to response(), the same way bench/pairs_client.py times them).
 
 local ffi = require("ffi")
 ffi.cdef [[
@@ -34,8 +35,8 @@ function init(args)
   tag = args[2] or "bench"
   completed, failures, first_failure = 0, 0, ""
   phase, intent = "create", nil
-  started_us, finished_us, pair_started_us = 0, 0, 0
-  pair_us = {}
+  started_us, finished_us, pair_started_us, request_started_us = 0, 0, 0, 0
+  pair_us, request_us = {}, {}
   headers = {
     ["Authorization"] = "Bearer sk_test_bench",
     ["Content-Type"] = "application/x-www-form-urlencoded",
@@ -46,8 +47,9 @@ end
 function request()
   -- Stripe's SDKs send an Idempotency-Key with every POST; so does this load.
   local key = tag .. "-" .. thread_id .. "-" .. completed .. "-" .. failures
+  request_started_us = now_us()
   if phase == "create" then
-    pair_started_us = now_us()
+    pair_started_us = request_started_us
     if started_us == 0 then started_us = pair_started_us end
     headers["Idempotency-Key"] = key .. "-create"
     return wrk.format("POST", "/v1/payment_intents", headers, create_body)
@@ -63,6 +65,7 @@ local function fail(status, body)
 end
 
 function response(status, resp_headers, body)
+  request_us[#request_us + 1] = now_us() - request_started_us
   if phase == "create" then
     intent = status == 200 and string.match(body, '"id":"(pi_[%w]+)"')
     if intent then phase = "confirm" else fail(status, body) end
@@ -90,7 +93,7 @@ end
 function done(summary, latency, requests)
   local pairs_done, failed, first = 0, 0, ""
   local first_start, last_end = math.huge, 0
-  local all_pairs = {}
+  local all_pairs, all_requests = {}, {}
   for _, thread in ipairs(threads) do
     pairs_done = pairs_done + thread:get("completed")
     failed = failed + thread:get("failures")
@@ -100,15 +103,17 @@ function done(summary, latency, requests)
     if f == 0 then f = now_us() end  -- stopped by -d or SIGINT before its target
     if f > last_end then last_end = f end
     for _, v in ipairs(thread:get("pair_us")) do table.insert(all_pairs, v) end
+    for _, v in ipairs(thread:get("request_us")) do table.insert(all_requests, v) end
   end
   table.sort(all_pairs)
+  table.sort(all_requests)
   local e = summary.errors
   io.write(string.format(
     'RESULT {"pairs": %d, "failures": %d, "requests": %d, "span_us": %d, ' ..
     '"request_p50_us": %d, "request_p99_us": %d, "request_max_us": %d, ' ..
     '"pair_p50_us": %d, "pair_p99_us": %d, "socket_errors": %d, "timeouts": %d, "first_failure": %q}\n',
     pairs_done, failed, summary.requests, last_end - first_start,
-    latency:percentile(50), latency:percentile(99), latency.max,
+    percentile(all_requests, 50), percentile(all_requests, 99), all_requests[#all_requests] or 0,
     percentile(all_pairs, 50), percentile(all_pairs, 99),
     e.connect + e.read + e.write, e.timeout, first))
 end

@@ -266,39 +266,63 @@ class Checkpointer(threading.Thread):
 
     Requests' connections run with wal_autocheckpoint=0. Every `interval` this thread runs a
     PASSIVE checkpoint (writers go on meanwhile; sqlite3 releases the GIL for it). Under steady
-    writes a passive pass never catches up with the end of the WAL, which would then grow without
-    bound, so once the WAL is longer than `restart_frames` the next pass finishes under the writer
-    lock: it copies only what was written since the passive pass, and the next writer restarts the
-    WAL from its beginning.
+    writes a passive pass never reaches the end of the WAL (it copies what was there when it
+    started), so the WAL would grow without bound. Once it is longer than `restart_frames`, passes
+    follow each other until fewer than `restart_gap` frames were appended during one; then one
+    last pass under the writer lock copies that short rest, and the next writer starts the WAL from
+    its beginning again. The writers wait only for that short rest (plus its fsyncs), not for the whole
+    WAL: holding the lock for a whole WAL stalled them for seconds. If passes cannot catch up (the
+    disk is slower than the writers) the lock is taken anyway at `max_frames`, which slows writers
+    down to what the disk can take rather than let the WAL fill it.
     """
 
-    def __init__(self, path: str, writer_lock: Callable[[], ContextManager[None]], *, interval: float = 0.5,
-                 restart_frames: int = 32768) -> None:
+    def __init__(self, path: str, writer_lock: Callable[[], ContextManager[None]], *, interval: float = 0.2,
+                 restart_frames: int = 16384, restart_gap: int = 2048, max_frames: int = 262144) -> None:
         super().__init__(name=f"checkpointer {path}", daemon=True)
         self.path = path
         self.writer_lock = writer_lock
         self.interval = interval
         self.restart_frames = restart_frames
+        self.restart_gap = restart_gap
+        self.max_frames = max_frames
         self._stopping = threading.Event()
         self.passes = 0
         self.restarts = 0
 
     def run(self) -> None:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        # One checkpointer per database, whichever process holds this lock: two would double the
+        # fsyncs and take turns stalling each other's writers.
+        role = os.open(self.path + "-checkpointer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         try:
             conn.execute("PRAGMA synchronous=NORMAL")
             while not self._stopping.wait(self.interval):
+                try:
+                    fcntl.flock(role, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    continue  # another process checkpoints this database
                 self.checkpoint(conn)
         except sqlite3.Error:
             pass  # the database went away (deleted directory, closing process): nothing left to copy
         finally:
             conn.close()
+            os.close(role)  # and with it the role, for another process to take
 
     def checkpoint(self, conn: sqlite3.Connection) -> None:
-        busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         self.passes += 1
         if busy or frames < self.restart_frames:
             return
+        for _ in range(8):  # passes back to back until little is appended during one
+            busy, now, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            self.passes += 1
+            if busy or self._stopping.is_set():
+                return
+            if now - frames <= self.restart_gap or now >= self.max_frames:
+                break
+            frames = now
+        else:
+            return  # the writers outpace the passes: try again after the interval
         with self.writer_lock():
             conn.execute("PRAGMA wal_checkpoint(RESTART)")
         self.restarts += 1
