@@ -23,7 +23,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--host", default=DEFAULT_HOST, help="address to bind (default %(default)s)")
     parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="port to bind, 0 for a free one (default %(default)s)")
     parser.add_argument("--db", default=None, help=f"SQLite database path, or :memory: (default {default_db_path()})")
-    parser.add_argument("--workers", type=int, default=1, help="server processes sharing the database (default 1)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="server processes sharing the database (default: 2 on a machine with 2 or more cores, "
+                             "1 with --db :memory:; 2 measured ~12%% faster than 1, see bench/gateway_throughput.py)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--faults", metavar="PROFILE", default=None,
                         help="inject faults from the start: a profile name in scenarios/faults/ or a .toml path")
@@ -98,14 +100,23 @@ def die_with_supervisor() -> None:
         os._exit(1)
 
 
+def default_workers(db: str) -> int:
+    """Two processes where there are two cores: group commits overlap with the other process's
+    HTTP work (1,053 against 940 create+confirm pairs/s on 2 cores); one for :memory:, which
+    processes cannot share."""
+    return 1 if db == ":memory:" else min(2, os.cpu_count() or 1)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, found {args.port}")
+    db = args.db or str(default_db_path())
+    if args.workers is None:
+        args.workers = default_workers(db)
     if args.workers < 1:
         parser.error(f"--workers must be at least 1, found {args.workers}")
-    db = args.db or str(default_db_path())
     if db == ":memory:" and args.workers > 1:
         parser.error("--db :memory: cannot be shared by several --workers; give a file path")
     if db != ":memory:":
