@@ -262,7 +262,7 @@ def test_reset_timeout_and_slow_body(faulty):
         started = time.perf_counter()
         r = client.get("/v1/customers")
         assert r.status_code == 200 and r.json()["object"] == "list"
-        assert time.perf_counter() - started >= 0.55
+        assert time.perf_counter() - started >= 0.5  # 600 ms spread over up to 20 pieces: ~550 ms for a short body
         _clear(faulty)
 
 

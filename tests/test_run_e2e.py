@@ -14,6 +14,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from reports.build import build_reports
+from tests.rundir_factory import make_run_dir
+
 SHORT = """
 name = "e2e"
 seed = 5
@@ -150,18 +153,11 @@ def test_sigint_mid_run_keeps_results_marks_incomplete_and_leaves_no_process(tmp
 
 
 @pytest.mark.browser
-def test_report_renders_its_charts_in_chromium(tmp_path: Path, artifacts_dir: Path):
-    from playwright.sync_api import sync_playwright
-
-    from harness.browser import launch_options
-    from reports.build import build_reports
-    from tests.rundir_factory import make_run_dir
-
+def test_report_renders_its_charts_in_chromium(tmp_path: Path, artifacts_dir: Path, browser):
     run = make_run_dir(tmp_path)
     build_reports(run)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(**launch_options())
-        page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    try:
         page.goto((run / "report.html").as_uri())
         charts = page.locator(".chart svg")
         assert charts.count() >= 6
@@ -170,4 +166,5 @@ def test_report_renders_its_charts_in_chromium(tmp_path: Path, artifacts_dir: Pa
             assert box and box["width"] > 200 and box["height"] > 80
         assert page.get_by_role("heading", name="Checkout designs compared").is_visible()
         page.screenshot(path=str(artifacts_dir / "report.png"), full_page=True)
-        browser.close()
+    finally:
+        page.close()

@@ -429,6 +429,10 @@ def test_human_clock_instant_records_without_sleeping_and_real_sleeps() -> None:
         await c.aspend(400, "homing")
         return waits
 
-    assert asyncio.run(run()) == [0.4]
+    # in a thread of its own: a session-wide Playwright (sync API) may own this thread's event loop
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, run()).result() == [0.4]
     with pytest.raises(ValueError):
         HumanClock("fast")  # type: ignore[arg-type]
