@@ -51,7 +51,11 @@ def _submit_together(gateway: Gateway, bodies_and_keys: list[tuple[str, str]]) -
                 for i, (body, key) in enumerate(bodies_and_keys)]
         return await asyncio.gather(*(gateway.commit(job) for job in jobs), return_exceptions=True)
 
-    return asyncio.run(run())
+    # in a thread of its own: a session-wide Playwright (sync API) may own this thread's event loop
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def _count(gateway: Gateway, object_type: str) -> int:
