@@ -234,9 +234,8 @@ async def _choose_method(ctx: JourneyContext, view: PageView, step: str) -> None
         ctx.record.payment_method = ctx.method
     radio = offered.get(ctx.method)
     if radio is not None and not radio.checked:
-        await ctx.clock.aspend(ctx.shopper.point_and_click_ms(_distance(ctx.here, radio.rect), radio.rect["w"] or 20), "pointing")
+        await _point_at(ctx, radio.rect, 20)
         await ctx.page.get_by_role("radio", name=radio.label, exact=True).check()
-        ctx.here = _centre(radio.rect)
 
 
 async def _fill(ctx: JourneyContext, view: PageView, step: str) -> None:
@@ -279,9 +278,8 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
     if consecutive and not shopper.is_phone:
         await ctx.clock.aspend(shopper.tab_ms(), "pointing")
     else:
-        await ctx.clock.aspend(shopper.point_and_click_ms(_distance(ctx.here, c.rect), c.rect["w"] or 100), "pointing")
+        await _point_at(ctx, c.rect, 100)
     locator = _locate(ctx, c, occurrence)
-    ctx.here = _centre(c.rect)
     if c.tag == "select":
         await _select(ctx, locator, c, intended, f)
     else:
@@ -289,10 +287,8 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
         # waits that cost more than the page does.
         await locator.focus()
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
-        if c.value:  # replacing what is there: select all, delete
-            await ctx.page.keyboard.press("ControlOrMeta+a")
-            await ctx.page.keyboard.press("Backspace")
-            await ctx.clock.aspend(2 * shopper.tab_ms(), "typing")
+        if c.value:
+            await _clear_field(ctx)
         plan = shopper.type_plan(intended)
         await _type(ctx, plan.keys, f, locator)
         f.errors_made += plan.left
@@ -431,8 +427,7 @@ async def _handle_error(ctx: JourneyContext, c: Control, occurrence: int, key: s
         # The page refuses what the person means to enter and they do not know what else to type.
         raise Leave("unrecoverable_error", step, key)
     locator = _locate(ctx, c, occurrence)
-    await ctx.clock.aspend(shopper.point_and_click_ms(_distance(ctx.here, c.rect), c.rect["w"] or 100), "pointing")
-    ctx.here = _centre(c.rect)
+    await _point_at(ctx, c.rect, 100)
     if c.tag == "select":
         await _select(ctx, locator, c, intended, f)
     else:
@@ -441,9 +436,7 @@ async def _handle_error(ctx: JourneyContext, c: Control, occurrence: int, key: s
         if c.value and c.value != intended and normalise(c.value) == c.value.replace(" ", "").lower():
             # The page reformatted what was typed (groups of four, "MM / YY"): finding the slip among
             # the separators is harder than starting again, so the person clears the field and retypes.
-            await ctx.page.keyboard.press("ControlOrMeta+a")
-            await ctx.page.keyboard.press("Backspace")
-            await ctx.clock.aspend(2 * shopper.tab_ms(), "typing")
+            await _clear_field(ctx)
             plan = shopper.type_plan(intended)
         else:
             await ctx.page.keyboard.press("End")
@@ -470,8 +463,7 @@ async def _submit(ctx: JourneyContext, view: PageView, step: str) -> None:
     if not view.fields():  # a review page: the person reads the order before paying
         await ctx.clock.aspend(shopper.read_ms(" ".join(view.headings)) + shopper.read_ms("word " * min(view.body_words, 120)), "reading")
     await ctx.clock.aspend(shopper.think_ms(), "thinking")
-    await ctx.clock.aspend(shopper.point_and_click_ms(_distance(ctx.here, button["rect"]), button["rect"]["w"] or 80), "pointing")
-    ctx.here = _centre(button["rect"])
+    await _point_at(ctx, button["rect"], 80)
     locator = ctx.page.get_by_role("button", name=button["text"], exact=True).last
     await _timed_navigation(ctx, lambda: locator.click())
 
@@ -557,6 +549,20 @@ async def _confirm_success(ctx: JourneyContext) -> None:
         ctx.record.payment_method = ctx.record.payment_method or "card"  # no choice was offered: the card form
     else:
         ctx.record.end("error", "confirmation", None, f"success page but session is {session.get('status')}")
+
+
+async def _point_at(ctx: JourneyContext, rect: dict[str, float], default_width: float) -> None:
+    """Move the pointer (or thumb) to a target and click it: Fitts's law from where it was."""
+    width = rect["w"] or default_width
+    await ctx.clock.aspend(ctx.shopper.point_and_click_ms(_distance(ctx.here, rect), width), "pointing")
+    ctx.here = _centre(rect)
+
+
+async def _clear_field(ctx: JourneyContext) -> None:
+    """Replacing what a field holds: select all, delete (two keystrokes)."""
+    await ctx.page.keyboard.press("ControlOrMeta+a")
+    await ctx.page.keyboard.press("Backspace")
+    await ctx.clock.aspend(2 * ctx.shopper.tab_ms(), "typing")
 
 
 def _centre(rect: dict[str, float]) -> dict[str, float]:
