@@ -1,18 +1,16 @@
-"""Reading and writing the run directory's JSON and JSONL files, tolerating a torn last line."""
+"""Writing the run directory's JSON and JSONL files atomically; reading is reports.rundir's (one
+reader for the harness and the reports, tolerating a line torn by a crash)."""
 
 from __future__ import annotations
 
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
+from reports.rundir import read_jsonl
 
-def read_json(path: Path, default: Any = None) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return default
+__all__ = ["read_jsonl", "write_json", "write_jsonl"]
 
 
 def write_json(path: Path, data: Any) -> None:
@@ -21,22 +19,6 @@ def write_json(path: Path, data: Any) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
     os.replace(tmp, path)
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    """Every complete line; a line cut off by a crash is skipped, not fatal."""
-    try:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                line = line.strip()
-                if not line:
-                    continue
-                try:
-                    yield json.loads(line)
-                except json.JSONDecodeError:
-                    continue
-    except FileNotFoundError:
-        return
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

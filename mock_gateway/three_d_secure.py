@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from html import escape
-from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
-
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, Response
 
 from .api.forms import parse_form
 from .core import payment_intents
+from .pages.common import back_to_merchant
 from .core.context import Ctx
 from .core.errors import StripeError
 from .core.currencies import format_amount
@@ -58,14 +57,7 @@ async def challenge(request: Request) -> Response:
         fresh = store.get(pi["id"])
         if fresh["status"] == "requires_action":
             fresh = payment_intents.complete_authentication(ctx, fresh, success)
-    return_url = pi.get("_return_url")
-    status = "succeeded" if fresh["status"] in ("succeeded", "requires_capture", "processing") else "failed"
-    if not return_url:
+    redirect = back_to_merchant(fresh)
+    if redirect is None:
         return HTMLResponse(template.render(done=f"Authentication {'completed' if success else 'failed'}. You can close this window."))
-    parts = urlsplit(return_url)
-    query = parse_qsl(parts.query, keep_blank_values=True) + [
-        ("payment_intent", pi["id"]),
-        ("payment_intent_client_secret", pi["client_secret"]),
-        ("redirect_status", status),
-    ]
-    return RedirectResponse(urlunsplit(parts._replace(query=urlencode(query))), status_code=303)
+    return redirect
