@@ -237,11 +237,14 @@ def list_profiles() -> list[str]:
     return sorted(p.stem for p in FAULTS_DIR.glob("*.toml"))
 
 
-def load_profile(name_or_path: str | Path, base_dir: Path | None = None) -> FaultProfile:
+def load_profile(name_or_path: str | Path, base_dir: Path | None = None, *, file: str | None = None,
+                 key: str = "(profile)") -> FaultProfile:
+    """A profile by name or path. `file`/`key`: where it was named (a scenario file and its key), so
+    that an unknown name is reported there; without them the error names the profile itself."""
     path = profile_path(name_or_path, base_dir)
     if not path.is_file():
-        raise ScenarioError(str(name_or_path), "(profile)", "a fault profile name (" + ", ".join(list_profiles()) +
-                            ") or the path of a .toml profile", "no such file")
+        raise ScenarioError(file or str(name_or_path), key, "a fault profile name (" + ", ".join(list_profiles()) +
+                            ") or the path of a .toml profile", str(name_or_path) if file else "no such file")
     try:
         table = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
@@ -271,7 +274,7 @@ def parse_faults(table: Any, file: str) -> FaultPlan:
     start_name = t.str("profile")
     start = None
     if start_name:
-        start = load_profile(start_name, base_dir)
+        start = load_profile(start_name, base_dir, file=file, key="faults.profile")
         path = profile_path(start_name, base_dir)
         if path.parent != FAULTS_DIR:
             start_name = str(path.resolve())  # a path the gateway can open whatever its working directory
@@ -297,7 +300,7 @@ def parse_faults(table: Any, file: str) -> FaultPlan:
                 raise ScenarioError(file, f"{path}.clear", "true", entry.get("clear"))
             profile = None
         elif entry.has("profile"):
-            profile = load_profile(entry.str("profile") or "", base_dir)
+            profile = load_profile(entry.str("profile") or "", base_dir, file=file, key=f"{path}.profile")
         else:
             inline = {"rules": entry.get("rules"), "description": entry.get("description", ""), "seed": entry.get("seed", 0)}
             profile = parse_profile(inline, file, name=f"timeline[{i}]", path=path)

@@ -123,12 +123,15 @@ def test_plan_with_start_profile_and_timeline(tmp_path):
         ({"timeline": [{"at": "9s", "clear": True}, {"at": "5s", "clear": True}]}, "faults.timeline[1].at"),
         ({"timeline": [{"at": "5s", "rules": [{"error": "nope"}]}]}, "faults.timeline[0].rules[0].error"),
         ({"profil": "flaky"}, "faults.profil"),
+        ({"profile": "flakey"}, "faults.profile"),
+        ({"timeline": [{"at": "5s", "profile": "slow-confrim"}]}, "faults.timeline[0].profile"),
     ],
 )
 def test_bad_plans_name_the_key(table, key):
     with pytest.raises(ScenarioError) as err:
         parse_faults(table, "scenario.toml")
     assert err.value.key == key
+    assert err.value.file == "scenario.toml"
 
 
 # --------------------------------------------------------------------------------------------

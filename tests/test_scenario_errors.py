@@ -30,6 +30,9 @@ MISTAKES = [
     ("malformed gate", 'gates = ["p99 below 800"]\n' + GOOD_JOURNEYS, "gates[0]"),
     ("gate on a variant not run", 'gates = [\'conversion["steps"] >= 0.5\']\n' + GOOD_JOURNEYS, "gates"),
     ("gate with unknown metric name", 'gates = ["latency <= 3"]\n' + GOOD_JOURNEYS, "gates[0]"),
+    ("unknown start fault profile", GOOD_JOURNEYS + '[faults]\nprofile = "flakey"\n', "faults.profile"),
+    ("unknown fault profile in the timeline",
+     GOOD_JOURNEYS + '[[faults.timeline]]\nat = "5s"\nprofile = "slow-confrim"\n', "faults.timeline[0].profile"),
 ]
 
 
