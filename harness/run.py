@@ -202,6 +202,9 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
 
 def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str) -> dict[str, Part]:
     parts: dict[str, Part] = {}
+    # With Locust workers (local or remote), they run the journeys too: one worker per machine scales both.
+    on_workers = (scenario.load is not None and scenario.journeys is not None
+                  and options.workers + scenario.load.distributed.remote_workers > 0)
     if scenario.load is not None:
         from .load import start_load
 
@@ -209,8 +212,16 @@ def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, opti
         if scenario.faults is not None:
             kwargs["faults"] = scenario.faults
             kwargs["admin_token"] = admin_token
+        if on_workers:
+            from .load.shares import journeys_spec
+
+            kwargs["journeys"] = journeys_spec(scenario.journeys, target, run_dir, seed=seed, api_key=scenario.api_key)
         parts["load"] = start_load(scenario.load, target, run_dir / "load", **_accepted(start_load, kwargs))
-    if scenario.journeys is not None:
+        if on_workers:
+            from .load.shares import WorkerJourneys
+
+            parts["journeys"] = WorkerJourneys(parts["load"], run_dir, len(kwargs["journeys"]["assignments"]))
+    if scenario.journeys is not None and not on_workers:
         from .journeys import start_journeys
 
         parts["journeys"] = start_journeys(scenario.journeys, target, run_dir, seed=seed, api_key=scenario.api_key)

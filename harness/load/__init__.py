@@ -80,13 +80,16 @@ class LoadRun:
 
 def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: int = 0, seed: int = 0,
                api_key: str = "sk_test_checkout_harness", faults: FaultPlan | None = None, admin_token: str | None = None,
-               faults_url: str | None = None) -> LoadRun:
+               faults_url: str | None = None, journeys: dict[str, Any] | None = None) -> LoadRun:
     """Start the load described by `config` against `target_url`; return at once.
 
     workers: local Locust worker processes (0: one process does it all). faults/admin_token: the
     scenario's fault timeline, applied by the load process at its times (relative to the load's
     start) through the gateway's admin endpoint at `faults_url` (default `target_url`); the
-    plan's start profile is the gateway's `--faults`, not applied here.
+    plan's start profile is the gateway's `--faults`, not applied here. journeys: from
+    shares.journeys_spec(...), for a distributed run (workers, or [load.distributed] remote_workers):
+    the workers run these journeys as well, and the load process writes them to the run's
+    journeys.jsonl (follow them with shares.WorkerJourneys).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +110,10 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
         "faults": timeline,
         "faults_url": (faults_url or target_url).rstrip("/"),
     }
+    if journeys is not None:
+        if int(workers) + config.distributed.remote_workers < 1:
+            raise ValueError("journeys on the load's workers need workers (workers=N or [load.distributed] remote_workers)")
+        spec["journeys"] = journeys
     spec_path = out_dir / "spec.json"
     write_json_atomic(spec_path, spec)
     # Until the load process writes its own: whatever happens to it, the run finds a summary.

@@ -29,7 +29,7 @@ from gevent.event import Event
 from scenarios.faults import FaultChange, parse_profile
 from scenarios.load import LoadConfig
 
-from . import channel
+from . import channel, journeys_channel
 from .launch import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port, start_local_workers
 from .aggregate import Aggregator, write_json_atomic
 from .hdr import warm
@@ -76,6 +76,8 @@ class LoadProcess:
         self.faults_stop = threading.Event()
         self.t0 = 0.0
         self.client_ids: list[str] = []
+        self.journeys: journeys_channel.JourneysMaster | None = None  # the scenario's journeys, run by the workers
+        self.journeys_code: int | None = None
         warm()  # numpy and the histogram geometry, before the clock starts
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -154,6 +156,11 @@ class LoadProcess:
         self.client_ids = clients
         for index, client_id in enumerate(clients):
             runner.send_message(channel.CONFIG, self._worker_config(index, len(clients)), client_id=client_id)
+        if self.spec.get("journeys"):
+            journeys = dict(self.spec["journeys"])
+            journeys["settings"] = {**journeys["settings"], "target": d.target or journeys["settings"]["target"]}
+            self.journeys = journeys_channel.JourneysMaster(journeys, runner, clients, self.run_id)
+            self.journeys.start()
         self.aggregator = Aggregator(self.out_dir, self.header(), [f"w{i}" for i in range(len(clients))], self.t0)
         for batch in self.early:
             self.aggregator.add(batch)
@@ -194,7 +201,9 @@ class LoadProcess:
             else:
                 runner, recorder = self.start_local()
             self._loop(runner, recorder)
-            return self._finish(runner, recorder)
+            code = self._finish(runner, recorder)
+            self._finish_journeys(wait=True)
+            return code
         except Exception:
             traceback.print_exc()
             self.reason = self.reason or "the load process failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
@@ -204,7 +213,22 @@ class LoadProcess:
             return EXIT_CRASH
         finally:
             self.faults_stop.set()
+            self._finish_journeys(wait=False)
             self._end_processes(runner)
+
+    def _finish_journeys(self, wait: bool) -> None:
+        """After the load: wait until the workers have sent every journey back (unless interrupted),
+        then write journeys.jsonl. Interrupted or failed: stop them, keep what finished."""
+        if self.journeys is None or self.journeys_code is not None:
+            return
+        try:
+            if wait and not self.interrupted.is_set():
+                print("load done; waiting for the workers' journeys", file=sys.stderr, flush=True)
+                self.journeys.wait(self.interrupted)
+            if not self.journeys.book.finished:
+                self.journeys.stop()
+        finally:
+            self.journeys_code = self.journeys.finish()
 
     def interrupt_now(self, sig: int) -> None:
         """A stop that arrived before the run began: start nothing, write an incomplete summary."""

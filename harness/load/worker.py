@@ -4,7 +4,9 @@
 
 The worker learns everything about the run from the master (channel.CONFIG), reports its
 measurements once a second (channel.BATCH) and a last time when the test stops, and exits when
-the master quits. Local workers (started by the run itself, `--local`) leave Ctrl-C to the
+the master quits. When the run has journeys, the master also sends this worker its share of them
+(journeys_channel.py): they run in separate processes on this machine (never Playwright in this
+gevent process) and their records go back to the master. Local workers (started by the run itself, `--local`) leave Ctrl-C to the
 master and die with it.
 """
 
@@ -23,7 +25,7 @@ import gevent
 
 from scenarios.load import parse_load
 
-from . import channel
+from . import channel, journeys_channel
 from .launch import parse_master
 from .recorder import Recorder
 from .users import ArrivalUser, RunContext, ShopperUser, configure
@@ -60,10 +62,22 @@ def join(master_host: str, master_port: int) -> int:
         if run is not None:
             runner.send_message(channel.BATCH, run.recorder.take(final=True))
 
+    def on_sigterm() -> None:  # the run ended (a local worker's master died) or Ctrl-C on `checkout-harness worker`
+        def leave() -> None:
+            share = journeys_channel.worker_share()
+            if share is not None:
+                share.end()  # the journeys' own processes are in their own sessions: stop them, or they outlive us
+            runner.quit()
+        gevent.spawn(leave)
+
     runner.register_message(channel.CONFIG, on_config)
     channel.install(runner, channel.WORKER_HANDLERS)
     env.events.test_stop.add_listener(on_test_stop)
+    gevent.signal_handler(signal.SIGTERM, on_sigterm)
     runner.greenlet.join()
+    share = journeys_channel.worker_share()
+    if share is not None:  # the master quit (it waits for every share first, unless interrupted)
+        share.end()
     return 0
 
 

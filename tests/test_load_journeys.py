@@ -1,0 +1,224 @@
+"""Journeys on the load's Locust workers: the shares, the master's book, and a real run on loopback
+(a master and two local workers, a real gateway, Chromium), with Locust only in subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from harness.journeys.plan import assign
+from harness.load.shares import (ShareBook, WorkerJourneys, processes_per_worker, read_received, split_by_person,
+                                 write_journeys)
+
+PERSONAS = [("desktop-typical", 1.0), ("phone-typical", 1.0)]
+
+
+# -- shares -------------------------------------------------------------------------------------
+
+@given(st.lists(st.sampled_from(["baseline", "inline-best", "steps"]), min_size=1, max_size=3, unique=True),
+       st.integers(1, 30), st.integers(0, 2**31), st.integers(1, 6))
+@settings(max_examples=60, deadline=None)
+def test_shares_hold_every_journey_once_with_each_person_on_one_worker(variants, count, seed, parts):
+    plan = assign(variants, PERSONAS, count, seed)
+    shares = split_by_person(plan, parts)
+    assert shares == split_by_person(assign(variants, PERSONAS, count, seed), parts)  # deterministic by seed
+    assert len(shares) == parts
+    flat = [a for share in shares for a in share]
+    assert Counter(a.journey_id for a in flat) == Counter(a.journey_id for a in plan) and len(flat) == len(plan)
+    owner = {}
+    for k, share in enumerate(shares):
+        for a in share:
+            assert owner.setdefault(a.journey_id.split("-", 1)[0], k) == k  # a person's variants stay together
+        assert len(share) % len(variants) == 0
+    persons = [len(share) // len(variants) for share in shares]
+    assert max(persons) - min(persons) <= 1
+    # within a share, plan order (variants interleaved) is kept
+    for share in shares:
+        assert share == [a for a in plan if a in share]
+
+
+def test_processes_are_the_runs_total_spread_over_workers():
+    assert [processes_per_worker(n, 2) for n in (1, 2, 3, 4)] == [1, 1, 2, 2]
+    assert processes_per_worker(1, 5) == 1 and processes_per_worker(0, 1) == 1
+
+
+# -- the master's book --------------------------------------------------------------------------
+
+def _record(jid: str, **extra) -> dict:
+    return {"journey_id": jid, "outcome": "success", "human_ms": 1.0, "system_ms": 1.0, "fields": {}, **extra}
+
+
+def _book(tmp_path: Path, parts: int = 2):
+    plan = assign(["baseline", "inline-best"], PERSONAS, 3, 7)
+    shares = dict(zip([f"w{i}" for i in range(parts)], split_by_person(plan, parts)))
+    return plan, shares, ShareBook(plan, tmp_path, shares, {s: "hostA" for s in shares})
+
+
+def _lines(path: Path) -> list[dict]:
+    return [json.loads(x) for x in path.read_text().splitlines()]
+
+
+def test_a_record_that_arrives_twice_is_written_once(tmp_path: Path):
+    plan, shares, book = _book(tmp_path)
+    w0 = [_record(a.journey_id, worker="w0") for a in shares["w0"]]
+    assert book.add("w0", w0[:2]) == 2
+    assert book.add("w0", w0[:2]) == 0  # the same message again
+    assert book.add("w0", w0) == len(w0) - 2  # a resend that overlaps
+    assert book.add("w0", [_record("j99999-nope")]) == 0 and book.unknown == 1
+    assert book.duplicates == 2 + 2
+    assert book.missing("w0") == [] and book.done("w0", 0) == [] and book.state["w0"] == "done"
+    book.add("w1", [_record(a.journey_id) for a in shares["w1"]] * 2)
+    assert book.done("w1", 0) == [] and book.finished and book.exit_code() == 0
+    book.finish("done", 0)
+    rows = _lines(tmp_path / "journeys.jsonl")
+    assert [r["journey_id"] for r in rows] == sorted(a.journey_id for a in plan)  # each once, in journey order
+    assert {r["journey_id"]: r["worker"] for r in rows} == {a.journey_id: s for s, sh in shares.items() for a in sh}
+    # received.jsonl (written as records arrive) holds each journey once too
+    assert sorted(read_received(tmp_path)) == sorted(a.journey_id for a in plan)
+    assert len((tmp_path / "journeys.d" / "received.jsonl").read_text().splitlines()) == len(plan)
+    progress = json.loads((tmp_path / "journeys.d" / "progress.json").read_text())
+    assert progress["phase"] == "done" and progress["done"] == len(plan) and progress["duplicates"] == book.duplicates
+
+
+def test_a_failure_trace_sent_back_is_written_to_traces(tmp_path: Path):
+    _plan, shares, book = _book(tmp_path)
+    jid = shares["w1"][0].journey_id
+    book.add("w1", [_record(jid, outcome="failed", trace=f"traces/{jid}.zip", trace_zip=b"PK\x03\x04zip")])
+    book.add("w1", [_record(jid, trace_zip=b"other")])  # a copy does not overwrite it
+    assert (tmp_path / "traces" / f"{jid}.zip").read_bytes() == b"PK\x03\x04zip"
+    assert book.records[jid]["trace"] == f"traces/{jid}.zip" and "trace_zip" not in book.records[jid]
+
+
+def test_a_lost_worker_leaves_its_unfinished_journeys_failed_with_the_reason(tmp_path: Path):
+    _plan, shares, book = _book(tmp_path)
+    first = shares["w1"][0].journey_id
+    book.add("w1", [_record(first)])
+    book.add("w0", [_record(a.journey_id) for a in shares["w0"]])
+    book.done("w0", 0)
+    assert book.silent(now=time.monotonic() + 5, after_s=15) == []
+    assert book.silent(now=time.monotonic() + 20, after_s=15) == ["w1"]  # w0 is done, never lost
+    n = book.give_up("w1", "lost", "worker w1 (hostA) lost: nothing heard for 15 s with journeys unfinished")
+    assert n == len(shares["w1"]) - 1 and book.finished and book.exit_code() == 1
+    assert book.add("w1", [_record(a.journey_id) for a in shares["w1"]]) == 0  # late records: already accounted for
+    book.finish("done", 1)
+    rows = {r["journey_id"]: r for r in _lines(tmp_path / "journeys.jsonl")}
+    assert rows[first]["outcome"] == "success"
+    for a in shares["w1"][1:]:
+        r = rows[a.journey_id]
+        assert (r["outcome"], r["reason"], r["worker"], r["worker_host"]) == ("failed", "technical failure", "w1", "hostA")
+        assert "lost" in r["error"] and r["variant"] == a.variant and r["persona"] == a.persona and r["seed"] == a.seed
+
+
+def test_a_share_must_cover_the_plan_exactly(tmp_path: Path):
+    plan = assign(["baseline"], PERSONAS, 4, 1)
+    with pytest.raises(ValueError):
+        ShareBook(plan, tmp_path, {"w0": plan[:2], "w1": plan[1:]})
+
+
+def test_the_run_keeps_what_came_back_when_the_load_process_dies(tmp_path: Path):
+    _plan, shares, book = _book(tmp_path)
+    book.add("w0", [_record(a.journey_id) for a in shares["w0"]])
+    book.write_progress("running")
+
+    class DeadLoad:
+        def wait(self, timeout=None):
+            return -9
+
+        def stop(self):
+            pass
+
+    part = WorkerJourneys(DeadLoad(), tmp_path, 6)
+    assert part.poll()["journeys"] == f"{len(shares['w0'])}/6"
+    assert part.wait(1) == 1
+    assert [r["journey_id"] for r in _lines(tmp_path / "journeys.jsonl")] == sorted(a.journey_id for a in shares["w0"])
+    write_journeys(tmp_path, [])  # an empty run still has the file
+    assert (tmp_path / "journeys.jsonl").read_text() == ""
+
+
+# -- a real run: a master and two local workers ------------------------------------------------
+
+def _journey_processes(marker: str) -> list[int]:
+    out = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if "harness.journeys.worker" in cmd and marker in cmd:
+            out.append(int(pid))
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_two_local_workers_run_the_journeys_and_every_record_comes_back_once(tmp_path: Path, monkeypatch):
+    from harness.browser import BrowserNotFound, launch_options
+    from harness.load import start_load
+    from harness.load.shares import journeys_spec
+    from harness.servers import GatewayProcess
+    from scenarios.load import parse_load
+    from scenarios.scenario import JourneyPlan
+
+    try:
+        launch_options()
+    except BrowserNotFound as err:
+        pytest.skip(str(err))
+    # every RECORDS message is sent twice by the workers: the master must keep one copy of each
+    monkeypatch.setenv("CHECKOUT_HARNESS_JOURNEYS_SEND_TWICE", "1")
+    plan = JourneyPlan(variants=("baseline", "inline-best"), personas=tuple(PERSONAS), count=2, pace="instant",
+                       concurrency=2, processes=2, timeout_s=120.0, currency="usd", amount=4980)
+    load = parse_load({"model": "open", "shape": "soak", "duration": "3s", "soak": {"rate": 2},
+                       "mix": {"card_success": 1.0, "refund_share": 0, "retrieve_share": 0, "list_share": 0}}, "test.toml")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    started = time.monotonic()
+    with GatewayProcess(tmp_path / "gw.sqlite3") as gw:
+        spec = journeys_spec(plan, gw.url, run_dir, seed=11, api_key="sk_test_journeys_workers")
+        run = start_load(load, gw.url, run_dir / "load", workers=2, seed=11, journeys=spec)
+        part = WorkerJourneys(run, run_dir, len(spec["assignments"]))
+        try:
+            code = part.wait(240)
+            load_code = run.wait(60)
+        finally:
+            part.stop()
+            run.stop(grace=5)
+    elapsed = time.monotonic() - started
+    assert code == 0 and load_code == 0, (run_dir / "load" / "locust.log").read_text()[-3000:]
+    planned = {a["journey_id"]: a for a in spec["assignments"]}
+    rows = _lines(run_dir / "journeys.jsonl")
+    ids = [r["journey_id"] for r in rows]
+    assert Counter(ids) == Counter(list(planned)), "every planned journey exactly once"
+    by_worker = Counter(r["worker"] for r in rows)
+    assert set(by_worker) == {"w0", "w1"} and sum(by_worker.values()) == 4  # split across both workers
+    for r in rows:
+        a = planned[r["journey_id"]]
+        assert (r["variant"], r["persona"], r["seed"]) == (a["variant"], a["persona"], a["seed"])
+        assert r["outcome"] in ("success", "abandoned", "error"), r.get("error")
+        assert r["human_ms"] > 10_000 and r["system_ms"] > 0 and r["fields"] and r["steps"]
+        assert r["traits"]["device"] in ("desktop", "phone") and r["worker_host"]
+        if r["outcome"] == "success":
+            assert r["payment_intent"].startswith("pi_") and r["checkout_session"].startswith("cs_")
+        else:
+            assert r["reason"] and r["ended_step"]
+    # a person's journeys on every variant ran on the same worker
+    persons = {}
+    for r in rows:
+        assert persons.setdefault(r["journey_id"].split("-", 1)[0], r["worker"]) == r["worker"]
+    progress = json.loads((run_dir / "journeys.d" / "progress.json").read_text())
+    assert progress["phase"] == "done" and progress["exit"] == 0 and progress["done"] == 4
+    assert progress["duplicates"] >= 4, "the copies were sent and dropped"
+    assert {w["state"] for w in progress["workers"].values()} == {"done"}
+    summary = json.loads((run_dir / "load" / "summary.json").read_text())
+    assert summary["incomplete"] is False and summary["started"] == 6 and summary["failures"] == 0
+    # the workers ran their shares in their own processes, all gone now
+    assert (run_dir / "journeys.d" / "w0" / "journeys.d").is_dir() and (run_dir / "journeys.d" / "w1" / "journeys.d").is_dir()
+    assert _journey_processes(str(run_dir)) == []
+    print(f"\n4 journeys on 2 workers with 6 load orders: {elapsed:.1f} s")
