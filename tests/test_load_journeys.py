@@ -222,3 +222,64 @@ def test_two_local_workers_run_the_journeys_and_every_record_comes_back_once(tmp
     assert (run_dir / "journeys.d" / "w0" / "journeys.d").is_dir() and (run_dir / "journeys.d" / "w1" / "journeys.d").is_dir()
     assert _journey_processes(str(run_dir)) == []
     print(f"\n4 journeys on 2 workers with 6 load orders: {elapsed:.1f} s")
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_worker_killed_mid_share_has_its_journeys_recorded_failed_and_leaves_no_process(tmp_path: Path):
+    import signal
+
+    from harness.browser import BrowserNotFound, launch_options
+    from harness.load import start_load
+    from harness.load.shares import journeys_spec
+    from harness.servers import GatewayProcess
+    from scenarios.load import parse_load
+    from scenarios.scenario import JourneyPlan
+
+    try:
+        launch_options()
+    except BrowserNotFound as err:
+        pytest.skip(str(err))
+    plan = JourneyPlan(variants=("baseline", "inline-best"), personas=tuple(PERSONAS), count=2, pace="instant",
+                       concurrency=2, processes=2, timeout_s=120.0, currency="usd", amount=4980)
+    load = parse_load({"model": "open", "shape": "soak", "duration": "2s", "drain": "1s", "soak": {"rate": 1},
+                       "mix": {"card_success": 1.0, "refund_share": 0, "retrieve_share": 0, "list_share": 0}}, "test.toml")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with GatewayProcess(tmp_path / "gw.sqlite3") as gw:
+        spec = {**journeys_spec(plan, gw.url, run_dir, seed=12, api_key="sk_test_journeys_lost"), "lost_after_s": 4.0}
+        run = start_load(load, gw.url, run_dir / "load", workers=2, seed=12, journeys=spec)
+        part = WorkerJourneys(run, run_dir, len(spec["assignments"]))
+        try:
+            deadline = time.monotonic() + 60
+            while len(_journey_processes(str(run_dir))) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            victim_journeys = _journey_processes(str(run_dir))[0]
+            cmd = Path(f"/proc/{victim_journeys}/cmdline").read_bytes().decode(errors="replace")
+            victim = cmd.split("/journeys.d/")[1].split("/")[0]  # run/journeys.d/<source>/journeys.d/worker-0.spec.json
+            os.kill(_parent(victim_journeys), signal.SIGKILL)  # the Locust worker, mid-share
+            code = part.wait(180)
+        finally:
+            part.stop()
+            run.stop(grace=5)
+    assert code == 1
+    rows = _lines(run_dir / "journeys.jsonl")
+    assert Counter(r["journey_id"] for r in rows) == Counter(a["journey_id"] for a in spec["assignments"])
+    survivor = ({"w0", "w1"} - {victim}).pop()
+    for r in rows:
+        if r["worker"] == victim:
+            assert (r["outcome"], r["reason"]) == ("failed", "technical failure") and "lost" in r["error"], r
+        else:
+            assert r["worker"] == survivor and r["outcome"] in ("success", "abandoned", "error"), r.get("error")
+    assert Counter(r["worker"] for r in rows) == {victim: 2, survivor: 2}
+    progress = json.loads((run_dir / "journeys.d" / "progress.json").read_text())
+    assert progress["workers"][victim]["state"] == "lost" and progress["workers"][survivor]["state"] == "done"
+    # the dead worker's journeys processes got SIGTERM when it died (none left running its share)
+    deadline = time.monotonic() + 15
+    while _journey_processes(str(run_dir)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _journey_processes(str(run_dir)) == []

@@ -23,7 +23,7 @@ class JourneyRun:
     """The journeys of one run, spread over `processes` worker processes."""
 
     def __init__(self, assignments: list[Assignment], target: str, run_dir: Path, *, processes: int, concurrency: int,
-                 pace: str, timeout_s: float, api_key: str, currency: str, amount: int) -> None:
+                 pace: str, timeout_s: float, api_key: str, currency: str, amount: int, die_with_parent: bool = False) -> None:
         self.run_dir = run_dir
         self.total = len(assignments)
         self.parts_dir = run_dir / "journeys.d"
@@ -43,6 +43,7 @@ class JourneyRun:
             self.procs.append(subprocess.Popen(
                 [sys.executable, "-m", "harness.journeys.worker", str(spec_path)],
                 stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                preexec_fn=_sigterm_when_parent_dies() if die_with_parent else None,
             ))
             log.close()
         self._merged = False
@@ -105,6 +106,18 @@ class JourneyRun:
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
         os.replace(tmp, self.run_dir / "journeys.jsonl")
         self._merged = True
+
+
+def _sigterm_when_parent_dies() -> Any:
+    """For preexec_fn (Linux): the child gets SIGTERM when the process that started it dies, e.g. a
+    Locust worker killed with its share of journeys under way (load/journeys_channel.py). libc is
+    looked up here, in the parent, not between fork and exec."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return lambda: prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
 
 
 def _signal(pid: int, sig: int) -> None:
