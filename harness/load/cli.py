@@ -2,7 +2,9 @@
 
 The run's master (a `checkout-harness run` whose scenario has `[load.distributed] remote_workers`
 and a `bind` address other machines can reach) prints the address to join. Each worker process
-is one Locust worker; `--processes N` starts N of them (one per core is a good start).
+is one Locust worker; `--processes N` starts N of them (one per core is a good start). When the
+run has journeys, each worker process also runs a share of them in browser processes of its own
+(harness/load/README.md, "Journeys on the workers").
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import sys
 from ..cli import EXIT_BAD_INPUT, command
 
 
-@command("worker", "join a load run on another machine as Locust worker process(es): --master HOST:PORT")
+@command("worker", "join a run on another machine as Locust worker process(es), for its load and its journeys: --master HOST:PORT")
 def _worker_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--master", required=True, metavar="HOST:PORT", help="the run's master, as it printed (e.g. 10.0.0.5:5557)")
     p.add_argument("--processes", type=int, default=1, help="worker processes to start on this machine (default 1)")
