@@ -283,3 +283,164 @@ def test_a_worker_killed_mid_share_has_its_journeys_recorded_failed_and_leaves_n
     while _journey_processes(str(run_dir)) and time.monotonic() < deadline:
         time.sleep(0.2)
     assert _journey_processes(str(run_dir)) == []
+
+
+# -- `checkout-harness run --workers 2` end to end -------------------------------------------------
+
+SCENARIO = """
+name = "journeys-on-workers"
+seed = 21
+max_duration = "3m"
+
+[load]
+model = "open"
+shape = "soak"
+duration = "DURATION"
+drain = "2s"
+
+[load.soak]
+rate = 2
+
+[load.mix]
+card_success = 1.0
+refund_share = 0
+retrieve_share = 0
+list_share = 0
+
+[journeys]
+variants = ["baseline", "inline-best"]
+personas = ["desktop-typical", "phone-typical"]
+count = COUNT
+concurrency = 2
+processes = 2
+currency = "usd"
+"""
+
+
+def _run_processes(run_dir: Path, pids: set[int]) -> list[str]:
+    """Processes of this run still alive: those naming the run directory, and the given pids."""
+    import psutil
+
+    alive = []
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        try:
+            cmd = " ".join(p.info["cmdline"] or [])
+        except psutil.Error:
+            continue
+        if p.info["pid"] in pids or str(run_dir) in cmd:
+            alive.append(f"{p.info['pid']} {cmd}")
+    return alive
+
+
+def _locust_workers(load_pid: int) -> set[int]:
+    import psutil
+
+    try:
+        return {c.pid for c in psutil.Process(load_pid).children() if "harness.load.worker" in " ".join(c.cmdline())}
+    except psutil.Error:
+        return set()
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_run_with_two_workers_gives_one_record_per_journey_from_the_workers(tmp_path: Path):
+    import subprocess
+    import sys
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.replace("DURATION", "4s").replace("COUNT", "2"))
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "harness", "run", str(scenario), "--workers", "2", "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-3000:]
+    run = json.loads((out / "run.json").read_text())
+    assert run["complete"] is True, run["incomplete_reason"]
+    rows = _lines(out / "journeys.jsonl")
+    planned = [a.journey_id for a in assign(["baseline", "inline-best"], PERSONAS, 2, 21)]
+    assert sorted(r["journey_id"] for r in rows) == sorted(planned)  # the same people a local run would make
+    assert {r["worker"] for r in rows} == {"w0", "w1"}
+    assert all(r["outcome"] in ("success", "abandoned", "error") for r in rows), [r.get("error") for r in rows]
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["journeys"]["total"] == 4 and summary["load"]["requests"] > 0
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_ctrl_c_with_journeys_on_workers_keeps_what_finished_and_leaves_no_process(tmp_path: Path):
+    import signal
+    import subprocess
+    import sys
+
+    scenario = tmp_path / "s.toml"
+    scenario.write_text(SCENARIO.replace("DURATION", "60s").replace("COUNT", "8"))
+    out = tmp_path / "run"
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "run", str(scenario), "--workers", "2", "--out", str(out), "--quiet"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    workers: set[int] = set()
+    try:
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline:  # until a journey has come back from a worker
+            if (out / "journeys.d" / "received.jsonl").exists() and (out / "journeys.d" / "received.jsonl").read_text():
+                break
+            spec = out / "load" / "spec.json"
+            if not workers and spec.exists():
+                for p in _run_processes(out, set()):
+                    if "harness.load.runner" in p:
+                        workers = _locust_workers(int(p.split()[0]))
+            time.sleep(0.3)
+        else:
+            pytest.fail("no journey came back")
+        assert len(workers) == 2
+        proc.send_signal(signal.SIGINT)
+        output, _ = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 1, output
+    run = json.loads((out / "run.json").read_text())
+    assert run["complete"] is False and "SIGINT" in run["incomplete_reason"]
+    rows = _lines(out / "journeys.jsonl")
+    ids = [r["journey_id"] for r in rows]
+    assert rows and len(ids) == len(set(ids)) and len(ids) < 16  # what finished, each once
+    assert all(r["worker"] in ("w0", "w1") for r in rows)
+    progress = json.loads((out / "journeys.d" / "progress.json").read_text())
+    assert progress["phase"] == "interrupted" and progress["done"] == len(rows)
+    time.sleep(1)
+    assert _run_processes(out, workers) == []
+
+
+@pytest.mark.slow
+def test_a_worker_that_cannot_run_its_share_has_every_journey_recorded_failed(tmp_path: Path, monkeypatch):
+    """No browser on the workers' machine: the share's processes end at once; the master records each
+    journey as failed with the exit code and where the logs are, once, and the run's part exits 1."""
+    from harness.browser import BROWSER_ENV
+    from harness.load import start_load
+    from harness.load.shares import journeys_spec
+    from harness.servers import GatewayProcess
+    from scenarios.load import parse_load
+    from scenarios.scenario import JourneyPlan
+
+    monkeypatch.setenv(BROWSER_ENV, str(tmp_path / "no-chromium-here"))
+    plan = JourneyPlan(variants=("baseline",), personas=tuple(PERSONAS), count=3, processes=1)
+    load = parse_load({"model": "open", "shape": "soak", "duration": "1s", "drain": "1s", "soak": {"rate": 1},
+                       "mix": {"card_success": 1.0, "refund_share": 0, "retrieve_share": 0, "list_share": 0}}, "test.toml")
+    run_dir = tmp_path / "run"
+    run_dir.mkdir()
+    with GatewayProcess(tmp_path / "gw.sqlite3") as gw:
+        spec = journeys_spec(plan, gw.url, run_dir, seed=3, api_key="sk_test_journeys_nobrowser")
+        run = start_load(load, gw.url, run_dir / "load", workers=2, seed=3, journeys=spec)
+        part = WorkerJourneys(run, run_dir, 3)
+        try:
+            code = part.wait(90)
+            assert run.wait(30) == 0  # the load itself is fine
+        finally:
+            part.stop()
+            run.stop(grace=5)
+    assert code == 1
+    rows = _lines(run_dir / "journeys.jsonl")
+    assert [r["journey_id"] for r in rows] == sorted(a["journey_id"] for a in spec["assignments"])
+    assert Counter(r["worker"] for r in rows) == {"w0": 2, "w1": 1}
+    for r in rows:
+        assert r["outcome"] == "failed" and "exit code" in r["error"] and "/logs on " in r["error"], r
+    progress = json.loads((run_dir / "journeys.d" / "progress.json").read_text())
+    assert {w["state"] for w in progress["workers"].values()} == {"done"} and progress["exit"] == 1

@@ -88,6 +88,9 @@ class JourneysMaster:
         settings = dict(self.spec["settings"])
         settings["processes"] = processes_per_worker(int(settings.get("processes", 1)), len(self.clients))
         for source, client_id in self.clients.items():
+            if not self.shares[source]:  # more workers than people: nothing to start there
+                self.book.done(source, 0)
+                continue
             self.runner.send_message(SHARE, {
                 "source": source, "run_id": self.run_id, "assignments": [a.as_dict() for a in self.shares[source]],
                 "settings": settings, "run_dir": str(self.run_dir), "master_host": socket.gethostname(),
@@ -125,8 +128,9 @@ class JourneysMaster:
             self.book.exits[source] = code
         elif owed:
             why = f": {data['error']}" if data.get("error") else ""
+            logs = f" (their logs: {data['work_dir']}/logs on {self.book.hosts.get(source)})" if data.get("work_dir") else ""
             self.book.give_up(source, "done", f"no record from worker {source} ({self.book.hosts.get(source)}): its journeys "
-                                              f"processes ended (exit code {code}) before finishing this journey{why}", code)
+                                              f"processes ended (exit code {code}) before finishing this journey{why}{logs}", code)
         else:
             self.book.done(source, code)
         self._send(source, ACK, {"complete": True, "resend": []})
@@ -168,7 +172,7 @@ class JourneysMaster:
     def finish(self) -> int:
         global _master
         if self._watcher is not None:
-            self._watcher.kill(block=False)
+            self._watcher.kill(block=True)
         code = self.book.exit_code(self.interrupted)
         self.book.finish("interrupted" if self.interrupted else "done", code)
         if self.book.duplicates:
@@ -292,7 +296,7 @@ class WorkerShare:
                 ids, self.resend = self.resend, []
                 self._send_records([self.produced[jid] for jid in ids if jid in self.produced])
             self._send(DONE, {"source": self.source, "host": self.host, "exit": self.exit, "produced": list(self.produced),
-                              "stopped": self.stopped})
+                              "stopped": self.stopped, "work_dir": str(self.work_dir)})
             self.acked.wait(DONE_EVERY_S)
             if not self.acked.is_set():
                 self._send_records([])  # still alive
