@@ -86,6 +86,36 @@ def test_a_record_that_arrives_twice_is_written_once(tmp_path: Path):
     assert progress["phase"] == "done" and progress["done"] == len(plan) and progress["duplicates"] == book.duplicates
 
 
+def test_done_asks_again_for_lost_records_and_fails_the_never_produced(tmp_path: Path):
+    _plan, shares, book = _book(tmp_path)
+    w0 = [a.journey_id for a in shares["w0"]]
+    book.add("w0", [_record(w0[0])])
+    # the worker produced all of them: the master lacks some, so it asks again (a RECORDS message was lost)
+    assert book.done("w0", 0, w0) == w0[1:] and book.state["w0"] == "running"
+    book.add("w0", [_record(jid) for jid in w0])  # the resend (with a copy of the first one)
+    assert book.done("w0", 0, w0) == [] and book.state["w0"] == "done" and book.exits["w0"] == 0
+    assert book.done("w0", 0, w0) == []  # DONE again (the ACK was lost): nothing changes
+    # w1's processes crashed after one journey: the rest are failed records naming the exit code and the logs
+    w1 = [a.journey_id for a in shares["w1"]]
+    book.add("w1", [_record(w1[0])])
+    assert book.done("w1", 1, w1[:1], logs="/tmp/x/logs") == []
+    assert book.state["w1"] == "done" and book.finished and book.exit_code() == 1
+    for jid in w1[1:]:
+        r = book.records[jid]
+        assert r["outcome"] == "failed" and "exit code 1" in r["error"] and "/tmp/x/logs on hostA" in r["error"]
+    assert book.records[w1[0]]["outcome"] == "success"
+
+
+def test_a_stopped_share_leaves_unfinished_journeys_out(tmp_path: Path):
+    _plan, shares, book = _book(tmp_path)
+    first = shares["w0"][0].journey_id
+    book.add("w0", [_record(first)])
+    assert book.done("w0", 130, [first], stopped=True) == [] and book.state["w0"] == "stopped"
+    assert set(book.records) == {first}
+    book.done("w1", 130, [], stopped=True)
+    assert book.finished and book.exit_code(interrupted=True) == 130
+
+
 def test_a_failure_trace_sent_back_is_written_to_traces(tmp_path: Path):
     _plan, shares, book = _book(tmp_path)
     jid = shares["w1"][0].journey_id

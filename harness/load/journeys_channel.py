@@ -116,24 +116,11 @@ class JourneysMaster:
         if self.book.state[source] != "running":
             self._send(source, ACK, {"complete": True, "resend": []})
             return
-        produced = set(data.get("produced") or [])
-        owed = self.book.missing(source)
-        resend = [jid for jid in owed if jid in produced]
-        if resend:  # a RECORDS message was lost: ask again (copies that do arrive twice are dropped)
-            self._send(source, ACK, {"complete": False, "resend": resend})
-            return
-        code = data.get("exit")
-        if data.get("stopped") or self.interrupted:
-            self.book.state[source] = "stopped"
-            self.book.exits[source] = code
-        elif owed:
-            why = f": {data['error']}" if data.get("error") else ""
-            logs = f" (their logs: {data['work_dir']}/logs on {self.book.hosts.get(source)})" if data.get("work_dir") else ""
-            self.book.give_up(source, "done", f"no record from worker {source} ({self.book.hosts.get(source)}): its journeys "
-                                              f"processes ended (exit code {code}) before finishing this journey{why}{logs}", code)
-        else:
-            self.book.done(source, code)
-        self._send(source, ACK, {"complete": True, "resend": []})
+        resend = self.book.done(source, data.get("exit"), data.get("produced") or [],
+                                stopped=bool(data.get("stopped") or self.interrupted), error=data.get("error"),
+                                logs=f"{data['work_dir']}/logs" if data.get("work_dir") else None)
+        # resend: a RECORDS message was lost, ask again (copies that do arrive twice are dropped)
+        self._send(source, ACK, {"complete": not resend, "resend": resend})
 
     def _send(self, source: str, msg_type: str, data: Any) -> None:
         try:

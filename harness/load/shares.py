@@ -138,18 +138,31 @@ class ShareBook:
     def missing(self, source: str) -> list[str]:
         return [jid for jid in self.shares.get(source, []) if jid not in self.records]
 
-    def done(self, source: str, exit_code: int | None, note: str | None = None) -> list[str]:
-        """The worker says its share is finished; returns the journeys it owes (ask for them again)."""
+    def done(self, source: str, exit_code: int | None, produced: Iterable[str] | None = None, *, stopped: bool = False,
+             error: str | None = None, logs: str | None = None) -> list[str]:
+        """The worker says every process of its share has ended and it has records of `produced`
+        (None: of all it was given). Returns the journeys to ask for again: produced there but not
+        received here (a lost message). Otherwise the share is closed: journeys it never produced
+        are recorded as failed, unless it was `stopped` (interrupted: left out, as in a local run)."""
         self.heard(source)
         if self.state.get(source) != "running":
             return []
         owed = self.missing(source)
-        if not owed:
-            self.state[source] = "done"
-            self.exits[source] = exit_code
-            if note:
-                self.notes[source] = note
-        return owed
+        made = set(self.shares[source] if produced is None else produced)
+        resend = [jid for jid in owed if jid in made]
+        if resend:
+            return resend
+        if stopped:
+            self.state[source], self.exits[source] = "stopped", exit_code
+        elif owed:
+            host = self.hosts.get(source)
+            why = f": {error}" if error else ""
+            where = f" (their logs: {logs} on {host})" if logs else ""
+            self.give_up(source, "done", f"no record from worker {source} ({host}): its journeys processes ended "
+                                         f"(exit code {exit_code}) before finishing this journey{why}{where}", exit_code)
+        else:
+            self.state[source], self.exits[source] = "done", exit_code
+        return []
 
     def give_up(self, source: str, state: str, error: str, exit_code: int | None = None) -> int:
         """Record the share's unfinished journeys as failed (`error` says why); returns how many."""
