@@ -2,7 +2,8 @@
 
 Both run against the same gateway, with the same browser, the same variant and concurrency, in
 the same run: the modelled shopper (harness.journeys) and a plain Playwright script that fills
-each field by label with `fill()` and pays. Prints journeys/min for each and the model's added
+each field by label with `fill()` and pays, with the same browser context handling (contexts kept
+between purchases, cleaned, cache off: harness/journeys/contexts.py). Prints journeys/min for each and the model's added
 time per purchase. Usage: python bench/journeys.py [--count 24] [--concurrency 4] [--processes 2]
 """
 
@@ -22,6 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from playwright.async_api import async_playwright  # noqa: E402
 
 from harness.browser import launch_options  # noqa: E402
+from harness.journeys.contexts import ContextPool, Shape  # noqa: E402
 from harness.journeys.plan import assign  # noqa: E402
 from harness.journeys.runner import JourneyRun  # noqa: E402
 from harness.servers import GatewayProcess  # noqa: E402
@@ -39,6 +41,8 @@ async def scripted(target: str, variant: str, count: int, concurrency: int) -> f
     sem = asyncio.Semaphore(concurrency)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
+        pool = ContextPool(browser, keep=concurrency)  # the same context handling as the journeys
+        shape = Shape(1280, 800, False, "en-US")
 
         async def one(i: int) -> None:
             async with sem:
@@ -46,19 +50,20 @@ async def scripted(target: str, variant: str, count: int, concurrency: int) -> f
                     "mode": "payment", "currency": "usd", "variant": variant, "locale": "en",
                     "line_items": [{"price_data": {"currency": "usd", "unit_amount": 4980, "product_data": {"name": "bench"}}, "quantity": 1}],
                     "success_url": f"{target}/c/confirmation/{{CHECKOUT_SESSION_ID}}", "cancel_url": f"{target}/c"}).body
-                context = await browser.new_context(viewport={"width": 1280, "height": 800})
-                page = await context.new_page()
+                tab = await pool.take(shape)
+                page = tab.page
                 await page.goto(session["url"])
                 for label, value in FORM.items():
                     await page.get_by_label(label, exact=True).fill(value)
                 await page.get_by_label("State or prefecture", exact=True).select_option("CA")
                 await page.get_by_role("button", name="Pay now").click()
                 await page.wait_for_url(f"{target}/c/confirmation/**")
-                await context.close()
+                await pool.give_back(tab, healthy=True)
 
         started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(count)))
         elapsed = time.perf_counter() - started
+        await pool.close()
         await browser.close()
     api.close()
     return elapsed

@@ -48,7 +48,7 @@ class JourneyContext:
     shopper: Shopper
     record: JourneyRecord
     target: str
-    api_key: str
+    api: httpx.AsyncClient  # the merchant's backend talking to the gateway: base URL and secret key set
     currency: str
     amount: int
     card_number: str | None = None
@@ -92,7 +92,8 @@ async def look(ctx: JourneyContext) -> PageView:
     return await read_page(ctx.page)
 
 
-def _track_requests(ctx: JourneyContext) -> None:
+def _track_requests(ctx: JourneyContext) -> Any:
+    """Follow the page's own fetches; returns what stops following them (the page outlives the journey)."""
     def started(request: Request) -> None:
         if not request.is_navigation_request() and request.resource_type in ("fetch", "xhr"):
             ctx.in_flight.add(request)
@@ -100,13 +101,21 @@ def _track_requests(ctx: JourneyContext) -> None:
     def ended(request: Request) -> None:
         ctx.in_flight.discard(request)
 
-    ctx.page.on("request", started)
-    ctx.page.on("requestfinished", ended)
-    ctx.page.on("requestfailed", ended)
+    listeners = {"request": started, "requestfinished": ended, "requestfailed": ended}
+    for event, listener in listeners.items():
+        ctx.page.on(event, listener)
+    return lambda: [ctx.page.remove_listener(event, listener) for event, listener in listeners.items()]
 
 
 async def drive(ctx: JourneyContext) -> None:
-    _track_requests(ctx)
+    untrack = _track_requests(ctx)
+    try:
+        await _journey(ctx)
+    finally:
+        untrack()
+
+
+async def _journey(ctx: JourneyContext) -> None:
     data = ctx.shopper.person.data
     ctx.card_number = data.card_number
     await _create_session(ctx)
@@ -114,25 +123,26 @@ async def drive(ctx: JourneyContext) -> None:
     submits = 0
     step = "start"
     try:
+        view = await look(ctx)
         while True:
-            view = await look(ctx)
             if view.url.startswith(ctx.success_prefix):
                 await _confirm_success(ctx)
                 return
             if view.has_heading("confirm your payment", "3d secure", "本人認証"):
                 await _authenticate(ctx, view)
+                view = await look(ctx)
                 continue
             if submits >= MAX_SUBMITS:
                 raise Leave("stuck", step)
             step = _step_name(view)
             ctx.record.steps.append(step)
             await ctx.clock.aspend(ctx.shopper.think_ms(), "orienting")
-            await _choose_method(ctx, view, step)
-            view = await look(ctx)
-            await _fill(ctx, view, step)
-            await _submit(ctx, await look(ctx), step)
+            if await _choose_method(ctx, view, step):
+                view = await look(ctx)
+            view = await _fill(ctx, view, step)
+            await _submit(ctx, view, step)
             submits += 1
-            await _after_submit(ctx, step)
+            view = await _after_submit(ctx, step)
     except Leave as leave:
         ctx.record.end("abandoned" if leave.reason != "unrecoverable_error" else "error", leave.step or step,
                        leave.field_name, leave.reason)
@@ -157,9 +167,8 @@ async def _create_session(ctx: JourneyContext) -> None:
         "metadata": {"journey": a.journey_id, "persona": a.persona, "channel": "mobile_web" if ctx.shopper.is_phone else "web"},
     }
     started = time.perf_counter()
-    async with httpx.AsyncClient(base_url=ctx.target, headers={"Authorization": f"Bearer {ctx.api_key}"}, timeout=30) as client:
-        response = await client.post("/v1/checkout/sessions", content=urlencode(encode(params)),
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    response = await ctx.api.post("/v1/checkout/sessions", content=urlencode(encode(params)),
+                                  headers={"Content-Type": "application/x-www-form-urlencoded"})
     ctx.record.system_ms += (time.perf_counter() - started) * 1000
     if response.status_code != 200:
         raise RuntimeError(f"creating the checkout session failed: {response.status_code} {response.text[:200]}")
@@ -221,10 +230,11 @@ def _offered_methods(view: PageView) -> dict[str, Control]:
     return offered
 
 
-async def _choose_method(ctx: JourneyContext, view: PageView, step: str) -> None:
+async def _choose_method(ctx: JourneyContext, view: PageView, step: str) -> bool:
+    """Pick (once) and select the payment method; returns whether the page was touched."""
     offered = _offered_methods(view)
     if not offered:
-        return
+        return False
     if ctx.method is None:
         await ctx.clock.aspend(ctx.shopper.read_ms(" ".join(c.label for c in offered.values())), "reading")
         choice = ctx.shopper.choose_method(list(offered))
@@ -236,17 +246,25 @@ async def _choose_method(ctx: JourneyContext, view: PageView, step: str) -> None
     if radio is not None and not radio.checked:
         await _point_at(ctx, radio.rect, 20)
         await ctx.page.get_by_role("radio", name=radio.label, exact=True).check()
+        return True
+    return False
 
 
-async def _fill(ctx: JourneyContext, view: PageView, step: str) -> None:
+async def _fill(ctx: JourneyContext, view: PageView, step: str) -> PageView:
+    """Fill the page's fields in order; returns the page as it is afterwards."""
     data = ctx.shopper.person.data
     previous_field: Control | None = None
     seen_labels: dict[str, int] = {}
-    for c in view.fields():
-        occurrence = seen_labels.get(c.label, 0)
-        seen_labels[c.label] = occurrence + 1
-        key = data_key(c.label)
-        if key is None or (c.optional and not c.value):
+    latest: PageView | None = view  # the page as last read, while nothing has changed since
+    for planned in view.fields():
+        occurrence = seen_labels.get(planned.label, 0)
+        seen_labels[planned.label] = occurrence + 1
+        key = data_key(planned.label)
+        if key is None:
+            continue
+        latest = latest or await look(ctx)
+        c = _find(latest, planned.label, occurrence) or planned  # as it is now: a lookup may have filled it
+        if c.optional and not c.value:
             continue
         if key.startswith("password") and not ctx.account_seen:
             ctx.account_seen = True
@@ -259,9 +277,10 @@ async def _fill(ctx: JourneyContext, view: PageView, step: str) -> None:
             # Typed already (a slip the page accepts stays: the person does not know of it), or
             # filled by the page (autofill, data kept after an error) and right as far as they see.
             continue
-        await _enter(ctx, c, occurrence, key, intended, previous_field, step)
+        latest = await _enter(ctx, c, occurrence, key, intended, previous_field, step)
         ctx.typed.add(key)
         previous_field = c
+    return latest or await look(ctx)
 
 
 def _locate(ctx: JourneyContext, c: Control, occurrence: int):  # noqa: ANN202
@@ -269,8 +288,9 @@ def _locate(ctx: JourneyContext, c: Control, occurrence: int):  # noqa: ANN202
 
 
 async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, intended: str,
-                 previous: Control | None, step: str) -> None:
-    """Move to the field, type (with slips), move on; then look at what the page says about it."""
+                 previous: Control | None, step: str) -> PageView | None:
+    """Move to the field, type (with slips), move on; then look at what the page says about it.
+    Returns the page as last read if nothing changed since."""
     shopper, record = ctx.shopper, ctx.record
     f = record.field(key)
     await ctx.clock.aspend(shopper.think_ms(), "thinking")
@@ -283,18 +303,13 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
     if c.tag == "select":
         await _select(ctx, locator, c, intended, f)
     else:
-        # Focus is what the click (or the Tab key) achieves; Playwright's click adds actionability
-        # waits that cost more than the page does.
-        await locator.focus()
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
-        if c.value:
-            await _clear_field(ctx)
         plan = shopper.type_plan(intended)
-        await _type(ctx, plan.keys, f, locator)
+        await _type(ctx, locator, plan.keys, f, clear=bool(c.value))
         f.errors_made += plan.left
         f.typos_corrected += plan.corrected
     await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
-    await _check_field(ctx, c, occurrence, key, intended, step)
+    return await _check_field(ctx, c, occurrence, key, intended, step)
 
 
 async def _select(ctx: JourneyContext, locator: Any, c: Control, intended: str, f: Any) -> None:
@@ -311,43 +326,48 @@ async def _select(ctx: JourneyContext, locator: Any, c: Control, intended: str, 
     # the person's option is not offered: they leave it as it is
 
 
-async def _type(ctx: JourneyContext, keys: Any, f: Any, locator: Any) -> None:
-    """Key by key. At pace "real" each key is a key event after its modelled delay; at pace
-    "instant" a run of characters between corrections reaches the page as one text input (the
-    page's input handlers, formatting and live validation see the same values at the end of the
-    run; keydown/keyup per character are what is left out, for speed).
+async def _type(ctx: JourneyContext, locator: Any, keys: Any, f: Any, *, clear: bool = False, initial: str = "") -> None:
+    """Type a plan's keys into the field, which holds `initial` with the caret at its end, or is
+    first cleared (select all, delete: two keystrokes of time) when `clear`.
 
-    A correction in the plan (a run of Backspaces) is carried out against what the field really
-    shows: a page that refused a slipped key (a card field that drops letters) or reformatted the
-    value leaves the person deleting only what is wrong and retyping only what is missing."""
-    keyboard = ctx.page.keyboard
-    real = ctx.clock.pace == "real"
+    At pace "real" each key is a key event after its modelled delay, and a correction (a run of
+    Backspaces) is carried out against what the field really shows: a page that refused a slipped
+    key (a card field that drops letters) or reformatted the value leaves the person deleting only
+    what is wrong and retyping only what is missing. At pace "instant" the text the keys end with
+    reaches the page as one text input (Playwright's fill: focus, select, insert); every key's time
+    and count is kept, the page's reactions to the intermediate values are what is left out, for
+    speed. What the page then shows (formatting, a refused character, an error) is read as usual."""
     keys = list(keys)
-    run: list[str] = []
+    if clear:
+        await ctx.clock.aspend(2 * ctx.shopper.tab_ms(), "typing")
+    if ctx.clock.pace != "real":
+        for k in keys:
+            await ctx.clock.aspend(k.delay_ms, "typing")
+        f.keystrokes += len(keys)
+        await locator.fill(apply_keystrokes(keys, "" if clear else initial))
+        return
+    keyboard = ctx.page.keyboard
+    await locator.focus()
+    if clear:
+        await keyboard.press("ControlOrMeta+a")
+        await keyboard.press("Backspace")
+    elif initial:
+        await keyboard.press("End")
     i = 0
     while i < len(keys):
-        k = keys[i]
-        await ctx.clock.aspend(k.delay_ms, "typing")
+        await ctx.clock.aspend(keys[i].delay_ms, "typing")
         f.keystrokes += 1
-        if k.key != "Backspace":
-            run.append(k.key)
-            if real:
-                await keyboard.type("".join(run))
-                run = []
+        if keys[i].key != "Backspace":
+            await keyboard.type(keys[i].key)
             i += 1
             continue
-        if run:
-            await keyboard.insert_text("".join(run))
-            run = []
         j = i
         while j + 1 < len(keys) and keys[j + 1].key == "Backspace":
             j += 1
             await ctx.clock.aspend(keys[j].delay_ms, "typing")
             f.keystrokes += 1
-        await _correct_to(ctx, locator, apply_keystrokes(keys[: j + 1]))
+        await _correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], initial if not clear else ""))
         i = j + 1
-    if run:
-        await keyboard.insert_text("".join(run))
 
 
 async def _correct_to(ctx: JourneyContext, locator: Any, meant: str) -> None:
@@ -386,20 +406,22 @@ def _signal_for(ctx: JourneyContext, view: PageView, c: Control) -> ErrorSignal:
 
 
 async def _check_field(ctx: JourneyContext, c: Control, occurrence: int, key: str, intended: str, step: str,
-                       just_fixed: bool = False) -> None:
-    """After leaving a field: is an error shown for it? Noticed? Fixed?"""
+                       just_fixed: bool = False) -> PageView | None:
+    """After leaving a field: is an error shown for it? Noticed? Fixed? Returns the page as last
+    read, or None when the person changed it after that."""
     for attempt in range(MAX_FIX_ATTEMPTS + 1):
         view = await look(ctx)
         now = _find(view, c.label, occurrence)
         if now is None:
-            return
+            return view
         if (attempt or just_fixed) and normalise(now.value) == normalise(intended):
-            return  # fixed as far as the person can tell; a message left from the last submit is not news
+            return view  # fixed as far as the person can tell; a message left from the last submit is not news
         signal = _signal_for(ctx, view, now)
         if signal.kind == "none":
-            return
+            return view
         if not await _handle_error(ctx, now, occurrence, key, intended, signal, step):
-            return
+            return view
+    return None
 
 
 async def _handle_error(ctx: JourneyContext, c: Control, occurrence: int, key: str, intended: str,
@@ -431,17 +453,15 @@ async def _handle_error(ctx: JourneyContext, c: Control, occurrence: int, key: s
     if c.tag == "select":
         await _select(ctx, locator, c, intended, f)
     else:
-        await locator.focus()
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         if c.value and c.value != intended and normalise(c.value) == c.value.replace(" ", "").lower():
             # The page reformatted what was typed (groups of four, "MM / YY"): finding the slip among
             # the separators is harder than starting again, so the person clears the field and retypes.
-            await _clear_field(ctx)
             plan = shopper.type_plan(intended)
+            await _type(ctx, locator, plan.keys, f, clear=True)
         else:
-            await ctx.page.keyboard.press("End")
             plan = shopper.fix_plan(c.value, intended if normalise(c.value) != normalise(intended) else c.value)
-        await _type(ctx, plan.keys, f, locator)
+            await _type(ctx, locator, plan.keys, f, initial=c.value)
         f.errors_made += plan.left
     await ctx.page.keyboard.press("Tab")
     f.time_to_fix_ms.append(ctx.clock.total_ms - shown_at)
@@ -468,16 +488,18 @@ async def _submit(ctx: JourneyContext, view: PageView, step: str) -> None:
     await _timed_navigation(ctx, lambda: locator.click())
 
 
-async def _after_submit(ctx: JourneyContext, step: str) -> None:
-    """Read what the page says after submitting: field errors (handled by the next fill), or a decline."""
+async def _after_submit(ctx: JourneyContext, step: str) -> PageView:
+    """Read what the page says after submitting: field errors (handled by the next fill), or a
+    decline. Returns the page as it is afterwards."""
     view = await look(ctx)
     if view.url.startswith(ctx.success_prefix) or view.has_heading("confirm your payment", "3d secure", "本人認証"):
-        return
+        return view
     # A problem with the payment itself is an alert that points at no field (a field-error summary
     # links to its fields); the person reads it whatever its wording.
     decline = next((a for a in view.alerts if not a["links"]), None)
     if decline is None:
         # errors on fields: the person looks at each field the page marks
+        touched = False
         for occurrence, c in _marked(view):
             key = data_key(c.label)
             if key is None:
@@ -489,8 +511,9 @@ async def _after_submit(ctx: JourneyContext, step: str) -> None:
             if signal.kind != "none":
                 fixed = await _handle_error(ctx, c, occurrence, key, intended, signal, step)
                 if fixed:
+                    touched = True
                     await _check_field(ctx, c, occurrence, key, intended, step, just_fixed=True)
-        return
+        return await look(ctx) if touched else view
     shopper = ctx.shopper
     await ctx.clock.aspend(shopper.read_ms(decline["text"]), "reading")
     offered = list(_offered_methods(view)) or ["card"]
@@ -506,6 +529,7 @@ async def _after_submit(ctx: JourneyContext, step: str) -> None:
     elif choice.action == "switch_method":
         ctx.method = choice.method
         ctx.record.payment_method = ctx.method
+    return view
 
 
 def _marked(view: PageView) -> list[tuple[int, Control]]:
@@ -520,8 +544,7 @@ def _marked(view: PageView) -> list[tuple[int, Control]]:
 
 async def _decline_code(ctx: JourneyContext) -> str | None:
     """For the record only (the person never sees it): the decline code the gateway gave."""
-    async with httpx.AsyncClient(base_url=ctx.target, headers={"Authorization": f"Bearer {ctx.api_key}"}, timeout=10) as client:
-        session = (await client.get(f"/v1/checkout/sessions/{ctx.session['id']}", params={"expand[]": "payment_intent"})).json()
+    session = (await ctx.api.get(f"/v1/checkout/sessions/{ctx.session['id']}", params={"expand[]": "payment_intent"})).json()
     pi = session.get("payment_intent")
     if isinstance(pi, dict):
         ctx.record.payment_intent = pi.get("id")
@@ -540,8 +563,7 @@ async def _authenticate(ctx: JourneyContext, view: PageView) -> None:
 
 
 async def _confirm_success(ctx: JourneyContext) -> None:
-    async with httpx.AsyncClient(base_url=ctx.target, headers={"Authorization": f"Bearer {ctx.api_key}"}, timeout=10) as client:
-        session = (await client.get(f"/v1/checkout/sessions/{ctx.session['id']}")).json()
+    session = (await ctx.api.get(f"/v1/checkout/sessions/{ctx.session['id']}")).json()
     pi = session.get("payment_intent")
     ctx.record.payment_intent = pi if isinstance(pi, str) else (pi or {}).get("id")
     if session.get("status") == "complete":
@@ -556,13 +578,6 @@ async def _point_at(ctx: JourneyContext, rect: dict[str, float], default_width: 
     width = rect["w"] or default_width
     await ctx.clock.aspend(ctx.shopper.point_and_click_ms(_distance(ctx.here, rect), width), "pointing")
     ctx.here = _centre(rect)
-
-
-async def _clear_field(ctx: JourneyContext) -> None:
-    """Replacing what a field holds: select all, delete (two keystrokes)."""
-    await ctx.page.keyboard.press("ControlOrMeta+a")
-    await ctx.page.keyboard.press("Backspace")
-    await ctx.clock.aspend(2 * ctx.shopper.tab_ms(), "typing")
 
 
 def _centre(rect: dict[str, float]) -> dict[str, float]:

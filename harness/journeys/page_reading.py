@@ -8,13 +8,16 @@ configuration: two variants can only differ through what this sees.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from playwright.async_api import Page
 
+# Returned as one JSON string: Playwright's structured serialisation of the nested result (the
+# options of a prefecture list, every control's facts) costs several times the scan itself.
 _SCAN = r"""
-() => {
+() => JSON.stringify((() => {
   const visible = (el) => {
     if (!el) return false;
     if (el.checkVisibility && !el.checkVisibility({visibilityProperty: true})) return false;
@@ -60,7 +63,7 @@ _SCAN = r"""
   return {url: location.href, title: document.title, controls, alerts, buttons, headings, current_step: current ? text(current) : '',
           viewport: {w: window.innerWidth, h: window.innerHeight, scroll: window.scrollY},
           body_words: text(document.body).split(' ').length};
-}
+})())
 """
 
 
@@ -115,7 +118,7 @@ class PageView:
 
 
 async def read_page(page: Page) -> PageView:
-    raw = await page.evaluate(_SCAN)
+    raw = json.loads(await page.evaluate(_SCAN))
     return PageView(
         url=raw["url"], title=raw["title"], controls=[Control(**c) for c in raw["controls"]], alerts=raw["alerts"],
         buttons=raw["buttons"], headings=raw["headings"], viewport=raw["viewport"], current_step=raw["current_step"],

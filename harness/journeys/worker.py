@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import signal
 import sys
@@ -14,54 +15,48 @@ import traceback
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, async_playwright
+import httpx
+from playwright.async_api import async_playwright
 
 from harness.browser import launch_options
 from harness.shopper.model import Shopper
-from scenarios.personas import load_persona
+from scenarios.personas import Persona, load_persona
 
+from .contexts import ContextPool, Shape
 from .driver import JourneyContext, drive
 from .plan import Assignment
 from .record import JourneyRecord
 
 
-async def run_one(browser: Browser, a: Assignment, spec: dict[str, Any]) -> dict[str, Any]:
-    persona = load_persona(a.persona)
-    shopper = Shopper.from_persona(persona, a.seed, pace=spec["pace"])
+@functools.lru_cache(maxsize=None)
+def _persona(name: str) -> Persona:
+    """A persona file is read and its distributions fitted once per process, not per journey (~60 ms)."""
+    return load_persona(name)
+
+
+async def run_one(pool: ContextPool, api: httpx.AsyncClient, a: Assignment, spec: dict[str, Any]) -> dict[str, Any]:
+    shopper = Shopper.from_persona(_persona(a.persona), a.seed, pace=spec["pace"])
     record = JourneyRecord.start(a, shopper)
     device = shopper.person.device
-    context = await browser.new_context(
-        viewport={"width": device.viewport[0], "height": device.viewport[1]},
-        is_mobile=device.is_phone,
-        has_touch=device.is_phone,
-        locale="ja-JP" if shopper.person.locale.startswith("ja") else "en-US",
-    )
-    context.set_default_timeout(10_000)
-    await context.tracing.start(snapshots=False, screenshots=False)
-    page = await context.new_page()
-    ctx = JourneyContext(page=page, shopper=shopper, record=record, target=spec["target"], api_key=spec["api_key"],
+    tab = await pool.take(Shape(device.viewport[0], device.viewport[1], device.is_phone,
+                                "ja-JP" if shopper.person.locale.startswith("ja") else "en-US"))
+    ctx = JourneyContext(page=tab.page, shopper=shopper, record=record, target=spec["target"], api=api,
                          currency=spec["currency"], amount=spec["amount"])
-    keep_trace = False
+    failed = False
     try:
         await asyncio.wait_for(drive(ctx), timeout=spec["timeout_s"] if spec["pace"] == "instant" else None)
     except asyncio.TimeoutError:
         record.fail(f"timeout after {spec['timeout_s']:.0f} s")
-        keep_trace = True
+        failed = True
     except Exception as err:  # a page crash, a selector that never appeared: the journey failed, the run goes on
         record.fail(f"{type(err).__name__}: {str(err).splitlines()[0][:300] if str(err) else ''}")
-        keep_trace = True
+        failed = True
     finally:
-        trace_path = None
-        if keep_trace:
-            trace_dir = Path(spec["traces"])
-            trace_dir.mkdir(parents=True, exist_ok=True)
-            trace_path = trace_dir / f"{a.journey_id}.zip"
-        try:
-            await context.tracing.stop(path=str(trace_path) if trace_path else None)
-        except Exception:
-            trace_path = None
-        record.trace = f"traces/{trace_path.name}" if trace_path else None
-        await context.close()
+        trace = Path(spec["traces"]) / f"{a.journey_id}.zip" if failed else None
+        if trace:
+            trace.parent.mkdir(parents=True, exist_ok=True)
+        written = await pool.give_back(tab, healthy=not failed, trace=trace)
+        record.trace = f"traces/{trace.name}" if trace and written else None
     return record.finish()
 
 
@@ -74,8 +69,10 @@ async def main(spec: dict[str, Any]) -> int:
         loop.add_signal_handler(sig, stop.set)
     sem = asyncio.Semaphore(spec["concurrency"])
     crashed = 0
+    api = httpx.AsyncClient(base_url=spec["target"], headers={"Authorization": f"Bearer {spec['api_key']}"}, timeout=30)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
+        pool = ContextPool(browser, keep=spec["concurrency"])
 
         async def one(a: Assignment) -> None:
             async with sem:
@@ -83,7 +80,7 @@ async def main(spec: dict[str, Any]) -> int:
                     return
                 nonlocal crashed
                 try:
-                    row = await run_one(browser, a, spec)
+                    row = await run_one(pool, api, a, spec)
                 except Exception as err:  # a bug in the harness, not the shopper: recorded as a failed journey
                     traceback.print_exc()
                     crashed += 1
@@ -100,7 +97,9 @@ async def main(spec: dict[str, Any]) -> int:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         waiter.cancel()
+        await pool.close()
         await browser.close()
+    await api.aclose()
     out.close()
     return 1 if crashed else 0
 
