@@ -123,31 +123,68 @@ class Dist:
         return min(max(x, lo), hi)
 
 
+def _truncated_normal_moments(loc: float, scale: float, lo: float, hi: float) -> tuple[float, float]:
+    """Mean and sd of a normal(loc, scale) restricted to [lo, hi] (the textbook closed forms)."""
+    def pdf(z: float) -> float:
+        return 0.0 if math.isinf(z) else math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+
+    def cdf(z: float) -> float:
+        return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+
+    a, b = (lo - loc) / scale, (hi - loc) / scale
+    mass = cdf(b) - cdf(a)
+    if mass <= 1e-12:
+        return math.nan, math.nan
+    shift = (pdf(a) - pdf(b)) / mass
+    spread = ((0.0 if math.isinf(a) else a * pdf(a)) - (0.0 if math.isinf(b) else b * pdf(b))) / mass
+    return loc + scale * shift, scale * math.sqrt(max(0.0, 1.0 + spread - shift * shift))
+
+
 def _underlying_normal(d: Dist) -> tuple[float, float]:
-    """Location and scale of the normal whose part inside [min, max] has the given mean and sd."""
+    """Location and scale of the normal whose part inside [min, max] has the given mean and sd.
+
+    Newton's method on (location, log scale) with a numerical Jacobian and step halving; pure
+    Python so that a journeys process needs no scipy to read a persona."""
     assert d.mean is not None and d.sd is not None
     if d.min is None and d.max is None:
         return d.mean, d.sd
-    from scipy import optimize, stats  # only needed at load time
-
     lo = -math.inf if d.min is None else d.min
     hi = math.inf if d.max is None else d.max
 
-    def moments(p: Any) -> tuple[float, float]:
-        loc, log_scale = p
-        scale = math.exp(log_scale)
-        m, v = stats.truncnorm.stats((lo - loc) / scale, (hi - loc) / scale, loc, scale, "mv")
-        return float(m), math.sqrt(float(v))
+    def miss(loc: float, log_scale: float) -> tuple[float, float]:
+        try:
+            m, s = _truncated_normal_moments(loc, math.exp(log_scale), lo, hi)
+        except (OverflowError, ZeroDivisionError):
+            return math.nan, math.nan
+        return (m - d.mean) / d.sd, (s - d.sd) / d.sd
 
-    def residual(p: Any) -> list[float]:
-        m, s = moments(p)
-        return [(m - d.mean) / d.sd, (s - d.sd) / d.sd]
+    def size(r: tuple[float, float]) -> float:
+        return math.inf if math.isnan(r[0]) or math.isnan(r[1]) else math.hypot(*r)
 
-    sol = optimize.least_squares(residual, [d.mean, math.log(d.sd)], method="lm")
-    m, s = moments(sol.x)
-    if abs(m - d.mean) > 1e-3 * d.sd or abs(s - d.sd) > 1e-3 * d.sd:
-        raise ValueError("no normal distribution has these moments inside these bounds")
-    return float(sol.x[0]), math.exp(float(sol.x[1]))
+    p = (d.mean, math.log(d.sd))
+    r = miss(*p)
+    for _ in range(200):
+        if size(r) < 1e-10:
+            return p[0], math.exp(p[1])
+        h0, h1 = 1e-7 * d.sd, 1e-7
+        r0, r1 = miss(p[0] + h0, p[1]), miss(p[0], p[1] + h1)
+        j = ((r0[0] - r[0]) / h0, (r1[0] - r[0]) / h1, (r0[1] - r[1]) / h0, (r1[1] - r[1]) / h1)
+        det = j[0] * j[3] - j[1] * j[2]
+        if det == 0 or math.isnan(det):
+            break
+        step = ((j[3] * r[0] - j[1] * r[1]) / det, (j[0] * r[1] - j[2] * r[0]) / det)
+        for _ in range(40):  # halve the step until the miss shrinks
+            q = (p[0] - step[0], p[1] - step[1])
+            rq = miss(*q)
+            if size(rq) < size(r):
+                p, r = q, rq
+                break
+            step = (step[0] / 2, step[1] / 2)
+        else:
+            break
+    if size(r) < 1e-6:
+        return p[0], math.exp(p[1])
+    raise ValueError("no normal distribution has these moments inside these bounds")
 
 
 # --------------------------------------------------------------------------------------------

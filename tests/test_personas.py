@@ -8,6 +8,7 @@ import statistics
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from scenarios.errors import ScenarioError
 from scenarios.personas import PERSONA_DIR, Dist, list_personas, load_persona
@@ -155,3 +156,19 @@ def test_scenario_error_message_format() -> None:
     e = ScenarioError("a.toml", "x.y", "a number", "z")
     assert str(e) == "a.toml: x.y: expected a number, found 'z'"
     assert (e.file, e.key, e.expected, e.found) == ("a.toml", "x.y", "a number", "z")
+
+
+@given(st.floats(-50, 50), st.floats(0.5, 20), st.floats(-3, 1), st.floats(0.5, 4))
+@settings(max_examples=150, deadline=None)
+def test_bounded_normal_is_fitted_back_from_its_own_moments(loc, scale, lo_z, width_z) -> None:
+    """The fit finds the underlying normal whose part inside the bounds has the stated mean and sd."""
+    from scenarios.personas import _truncated_normal_moments
+
+    lo, hi = loc + lo_z * scale, loc + (lo_z + width_z) * scale
+    mean, sd = _truncated_normal_moments(loc, scale, lo, hi)
+    d = Dist("normal", mean=mean, sd=sd, min=lo, max=hi)
+    assert d._a == pytest.approx(loc, abs=1e-4 * scale) and d._b == pytest.approx(scale, rel=1e-4)
+    rng = random.Random(1)
+    draws = [d.sample(rng) for _ in range(4000)]
+    assert lo <= min(draws) and max(draws) <= hi
+    assert statistics.fmean(draws) == pytest.approx(mean, abs=0.1 * sd)

@@ -305,7 +305,7 @@ async def _enter(ctx: JourneyContext, c: Control, occurrence: int, key: str, int
     else:
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         plan = shopper.type_plan(intended)
-        await _type(ctx, locator, plan.keys, f, clear=bool(c.value))
+        await _type(ctx, locator, plan.keys, f, clear=bool(c.value), focused=c.focused)
         f.errors_made += plan.left
         f.typos_corrected += plan.corrected
     await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
@@ -326,7 +326,8 @@ async def _select(ctx: JourneyContext, locator: Any, c: Control, intended: str, 
     # the person's option is not offered: they leave it as it is
 
 
-async def _type(ctx: JourneyContext, locator: Any, keys: Any, f: Any, *, clear: bool = False, initial: str = "") -> None:
+async def _type(ctx: JourneyContext, locator: Any, keys: Any, f: Any, *, clear: bool = False, initial: str = "",
+                focused: bool = False) -> None:
     """Type a plan's keys into the field, which holds `initial` with the caret at its end, or is
     first cleared (select all, delete: two keystrokes of time) when `clear`.
 
@@ -334,9 +335,10 @@ async def _type(ctx: JourneyContext, locator: Any, keys: Any, f: Any, *, clear: 
     Backspaces) is carried out against what the field really shows: a page that refused a slipped
     key (a card field that drops letters) or reformatted the value leaves the person deleting only
     what is wrong and retyping only what is missing. At pace "instant" the text the keys end with
-    reaches the page as one text input (Playwright's fill: focus, select, insert); every key's time
-    and count is kept, the page's reactions to the intermediate values are what is left out, for
-    speed. What the page then shows (formatting, a refused character, an error) is read as usual."""
+    reaches the page as one text input (into the empty field the caret is already in, else with
+    Playwright's fill: focus, select, insert); every key's time and count is kept, the page's
+    reactions to the intermediate values are what is left out, for speed. What the page then
+    shows (formatting, a refused character, an error) is read as usual."""
     keys = list(keys)
     if clear:
         await ctx.clock.aspend(2 * ctx.shopper.tab_ms(), "typing")
@@ -344,7 +346,12 @@ async def _type(ctx: JourneyContext, locator: Any, keys: Any, f: Any, *, clear: 
         for k in keys:
             await ctx.clock.aspend(k.delay_ms, "typing")
         f.keystrokes += len(keys)
-        await locator.fill(apply_keystrokes(keys, "" if clear else initial))
+        text = apply_keystrokes(keys, "" if clear else initial)
+        if focused and not clear and not initial:
+            if text:
+                await ctx.page.keyboard.insert_text(text)
+        else:
+            await locator.fill(text)
         return
     keyboard = ctx.page.keyboard
     await locator.focus()
