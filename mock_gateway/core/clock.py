@@ -20,11 +20,12 @@ One (task, ref) pair is scheduled at most once: scheduling it again moves it.
 from __future__ import annotations
 
 import logging
+import weakref
 from typing import Any, Callable
 
 import orjson
 
-from ..store.db import Store
+from ..store.db import Redo, Store
 from . import tables
 from .context import Ctx
 from .errors import StripeError, invalid_request
@@ -49,6 +50,20 @@ Handler = Callable[[Ctx, str, dict[str, Any]], None]
 TASKS: dict[str, Handler] = {}
 MAX_TASKS_PER_ADVANCE = 100_000
 DELETES_AFTER = 30 * 86400
+_BATCH = 1000  # due tasks an advance reads at a time
+
+
+class _Batch:
+    """The tasks an advance has read ahead: due up to `horizon` on `clock`. Scheduling a task on that
+    clock due by the horizon makes the read-ahead `stale` (it may belong before tasks still in it)."""
+
+    __slots__ = ("clock", "horizon", "stale")
+
+    def __init__(self, clock: str) -> None:
+        self.clock, self.horizon, self.stale = clock, -1, False
+
+
+_BATCHES: "weakref.WeakKeyDictionary[Store, _Batch]" = weakref.WeakKeyDictionary()
 
 
 def task(name: str) -> Callable[[Handler], Handler]:
@@ -65,6 +80,9 @@ def schedule(ctx: Ctx, name: str, ref: str, at: int, clock: str | None = None, d
     """Run task `name` for object `ref` at `at` (on `clock`'s time, or real time when None)."""
     if name not in TASKS:
         raise KeyError(f"no handler registered for scheduled task {name!r}")
+    batch = _BATCHES.get(ctx.store)
+    if batch is not None and clock == batch.clock and at <= batch.horizon:
+        batch.stale = True
     tables.ensure(ctx.store, _DDL)
     ctx.store.conn.execute(
         "INSERT INTO scheduled_tasks (due, clock, task, ref, data) VALUES (?, ?, ?, ?, ?) "
@@ -109,22 +127,24 @@ def now_for(ctx: Ctx, customer_id: str | None) -> int:
 
 
 def _run_one(ctx: Ctx, name: str, ref: str, data: str) -> None:
-    """One task in a savepoint: a failing handler is logged and undone, the others still run."""
+    """One task, undone alone if it fails (logged; the other tasks still run)."""
     handler = TASKS.get(name)
     if handler is None:
         log.error("scheduled task %s for %s has no handler; dropped", name, ref)
         return
-    conn = ctx.store.conn
-    conn.execute("SAVEPOINT scheduled_task")
+    store = ctx.store
+    point = store.undo_point("scheduled_task")
     try:
         handler(ctx, ref, orjson.loads(data))
     except StripeError as err:
-        conn.execute("ROLLBACK TO scheduled_task")
+        store.undo("scheduled_task", point)
         log.warning("scheduled task %s for %s refused: %s", name, ref, err.message)
+        return
     except Exception:
-        conn.execute("ROLLBACK TO scheduled_task")
+        store.undo("scheduled_task", point)
         log.exception("scheduled task %s for %s failed", name, ref)
-    conn.execute("RELEASE scheduled_task")
+        return
+    store.keep("scheduled_task", point)
 
 
 def run_due(store: Store, now: float, limit: int = 200) -> int:
@@ -171,6 +191,24 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return clk
 
 
+def _run_batch(ctx: Ctx, clk: dict[str, Any], rows: list[tuple[Any, ...]], batch: _Batch) -> int:
+    """Run the tasks read ahead, in order, until the read-ahead goes stale; returns how many ran."""
+    store, conn = ctx.store, ctx.store.conn
+    batch.stale = False
+    ran = 0
+    for task_id, name, ref, data, due in rows:
+        if conn.execute("DELETE FROM scheduled_tasks WHERE id = ? AND due = ?", (task_id, due)).rowcount != 1:
+            continue  # unscheduled, or moved to a later time, by a task that ran before it
+        if due > clk["frozen_time"]:  # the clock's stored time follows the tasks (handlers read it)
+            clk["frozen_time"] = due
+            store.update(clk)
+        _run_one(Ctx(store, ctx.base_url, due, ctx.request_id, ctx.idempotency_key), name, ref, data)
+        ran += 1
+        if batch.stale:  # a task scheduled something due within the read-ahead: read the order again
+            break
+    return ran
+
+
 def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
     """Move the clock forward, running everything due on it up to `frozen_time` in due order."""
     if frozen_time <= clk["frozen_time"]:
@@ -183,17 +221,38 @@ def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
     clk["status_details"] = {"advancing": {"target_frozen_time": frozen_time}}
     ctx.store.update(clk)
     ctx.emit("test_helpers.test_clock.advancing", clk)
-    for _ in range(MAX_TASKS_PER_ADVANCE):
-        row = ctx.store.conn.execute(
-            "SELECT id, task, ref, data, due FROM scheduled_tasks WHERE clock = ? AND due <= ? ORDER BY due, id LIMIT 1",
-            (clk["id"], frozen_time),
-        ).fetchone()
-        if row is None:
-            break
-        ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE id = ?", (row[0],))
-        clk["frozen_time"] = max(clk["frozen_time"], row[4])
-        ctx.store.update(clk)
-        _run_one(Ctx(ctx.store, ctx.base_url, row[4], ctx.request_id, ctx.idempotency_key), row[1], row[2], row[3])
+    store, conn = ctx.store, ctx.store.conn
+    batch = _Batch(clk["id"])
+    _BATCHES[store] = batch
+    try:
+        ran = 0
+        while ran < MAX_TASKS_PER_ADVANCE:
+            # The next tasks in due order, read a batch at a time; each is claimed (deleted) just before it
+            # runs, and only if an earlier task did not unschedule or move it meanwhile.
+            rows = conn.execute(
+                "SELECT id, task, ref, data, due FROM scheduled_tasks WHERE clock = ? AND due <= ? ORDER BY due, id LIMIT ?",
+                (clk["id"], frozen_time, min(_BATCH, MAX_TASKS_PER_ADVANCE - ran)),
+            ).fetchall()
+            if not rows:
+                break
+            batch.horizon = rows[-1][4]
+            frozen_before = clk["frozen_time"]
+            # The batch runs under one savepoint, its tasks without their own; if one fails after writing,
+            # the batch is rolled back and run again with a savepoint per task (which undoes only that one).
+            conn.execute("SAVEPOINT clock_batch")
+            store.optimistic = True
+            try:
+                ran += _run_batch(ctx, clk, rows, batch)
+            except Redo:
+                store.optimistic = False
+                store.rollback_to("clock_batch")
+                clk["frozen_time"] = frozen_before
+                ran += _run_batch(ctx, clk, rows, batch)
+            finally:
+                store.optimistic = False
+            conn.execute("RELEASE clock_batch")
+    finally:
+        _BATCHES.pop(store, None)
     clk["frozen_time"] = frozen_time
     clk["status"] = "ready"
     clk["status_details"] = {}

@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 _COLUMNS = ("customer", "parent", "kind")
 
 
+class Redo(BaseException):
+    """Raised inside `Store.optimistic` work that failed after writing: the owner rolls its block back and runs
+    it again with a savepoint per piece. A BaseException, so that no `except Exception` on the way swallows it."""
+
+
 def default_db_path() -> Path:
     """Where `--db` points by default: a data directory under the user's XDG data home."""
     base = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
@@ -62,9 +67,19 @@ def default_db_path() -> Path:
 
 
 class Store:
-    """One connection per process; every write goes through `transaction()`."""
+    """One connection per process; every write goes through `transaction()`.
 
-    def __init__(self, path: str | os.PathLike[str], *, background_checkpoints: bool = True) -> None:
+    Inside a write transaction the objects read or written are remembered (their JSON text, by id),
+    so that a second `get` of the same object (a renewal reads its customer and card several times)
+    costs no query. The writer lock keeps other processes out until COMMIT, and every write to
+    `objects` and `settings` goes through this class, so the remembered text is what the database
+    holds; it is forgotten at the end of the transaction and whenever a savepoint is rolled back.
+    """
+
+    CACHE_MAX = 4096  # objects remembered per transaction (cleared when full: renewals reread what they just touched)
+
+    def __init__(self, path: str | os.PathLike[str], *, background_checkpoints: bool = True,
+                 page_size: int | None = None) -> None:
         self.path = str(path)
         self._lock_fd: int | None = None
         self.checkpointer: Checkpointer | None = None
@@ -72,6 +87,8 @@ class Store:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_fd = os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        if page_size:  # only a new, empty file takes it (before WAL mode and the first table); else a no-op
+            self.conn.execute(f"PRAGMA page_size={int(page_size)}")
         self.conn.execute("PRAGMA journal_mode=WAL")
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
@@ -79,6 +96,11 @@ class Store:
         # A request's savepoint (group commit) keeps the pages it changes in a sub-journal: in memory, not a file.
         self.conn.execute("PRAGMA temp_store=MEMORY")
         self._depth = 0
+        # True while a block runs without its per-piece savepoints (see `undo_point`): a piece that fails
+        # after writing raises Redo instead of rolling back to its own savepoint.
+        self.optimistic = False
+        self._cache: dict[str, str] = {}
+        self._settings: dict[str, str | None] = {}
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -119,18 +141,51 @@ class Store:
                 self._depth -= 1
             return
         self._depth = 1
+        self._forget()
         try:
             with self.writer_lock():
                 self.conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield
                 except BaseException:
+                    self._forget()
                     self.conn.execute("ROLLBACK")
                     raise
                 else:
                     self.conn.execute("COMMIT")
         finally:
             self._depth = 0
+            self._forget()
+
+    def _forget(self) -> None:
+        self._cache.clear()
+        self._settings.clear()
+
+    def rollback_to(self, savepoint: str) -> None:
+        """ROLLBACK TO a savepoint (what the transaction remembers is forgotten with it)."""
+        self._forget()
+        self.conn.execute(f"ROLLBACK TO {savepoint}")
+
+    def undo_point(self, name: str) -> int | None:
+        """Where a piece of work may have to be undone from: SAVEPOINT `name`, or inside an optimistic block
+        no savepoint at all (a savepoint costs a copy of every page first changed under it), only the
+        count of rows changed so far. Pair with `undo` (on failure) or `keep` (on success)."""
+        if self.optimistic:
+            return self.conn.total_changes
+        self.conn.execute(f"SAVEPOINT {name}")
+        return None
+
+    def undo(self, name: str, point: int | None) -> None:
+        """Undo what was written since `undo_point`; optimistic: nothing to undo if nothing was written, else Redo."""
+        if point is None:
+            self.rollback_to(name)
+            self.conn.execute(f"RELEASE {name}")
+        elif self.conn.total_changes != point:
+            raise Redo()
+
+    def keep(self, name: str, point: int | None) -> None:
+        if point is None:
+            self.conn.execute(f"RELEASE {name}")
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
@@ -139,7 +194,7 @@ class Store:
         try:
             yield
         except BaseException:
-            self.conn.execute("ROLLBACK TO request")
+            self.rollback_to("request")
             self.conn.execute("RELEASE request")
             raise
         else:
@@ -148,34 +203,50 @@ class Store:
     # -- objects ---------------------------------------------------------------------------
 
     def get(self, id: str) -> dict[str, Any] | None:
+        if self._depth:
+            data = self._cache.get(id)
+            if data is not None:
+                return orjson.loads(data)
         row = self.conn.execute("SELECT data FROM objects WHERE id = ?", (id,)).fetchone()
-        return orjson.loads(row[0]) if row else None
+        if row is None:
+            return None
+        if self._depth:
+            self._remember(id, row[0])
+        return orjson.loads(row[0])
+
+    def _remember(self, id: str, data: str) -> None:
+        if len(self._cache) >= self.CACHE_MAX:
+            self._cache.clear()
+        self._cache[id] = data
 
     def insert(self, obj: dict[str, Any], **columns: str | None) -> None:
+        data = orjson.dumps(obj).decode()
         self.conn.execute(
             "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                obj["id"],
-                obj["object"],
-                obj.get("created", 0),
-                columns.get("customer"),
-                columns.get("parent"),
-                columns.get("kind"),
-                orjson.dumps(obj).decode(),
-            ),
+            (obj["id"], obj["object"], obj.get("created", 0), columns.get("customer"), columns.get("parent"),
+             columns.get("kind"), data),
         )
+        if self._depth and obj["object"] != "event":  # events are written, rarely read back in the same transaction
+            self._remember(obj["id"], data)
 
     def update(self, obj: dict[str, Any], **columns: str | None) -> None:
-        sets = ["data = ?"]
-        values: list[Any] = [orjson.dumps(obj).decode()]
-        for name in _COLUMNS:
-            if name in columns:
-                sets.append(f"{name} = ?")
-                values.append(columns[name])
-        values.append(obj["id"])
-        self.conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
+        data = orjson.dumps(obj).decode()
+        if not columns:
+            self.conn.execute("UPDATE objects SET data = ? WHERE id = ?", (data, obj["id"]))
+        else:
+            sets = ["data = ?"]
+            values: list[Any] = [data]
+            for name in _COLUMNS:
+                if name in columns:
+                    sets.append(f"{name} = ?")
+                    values.append(columns[name])
+            values.append(obj["id"])
+            self.conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
+        if self._depth:
+            self._remember(obj["id"], data)
 
     def delete(self, id: str) -> None:
+        self._cache.pop(id, None)
         self.conn.execute("DELETE FROM objects WHERE id = ?", (id,))
 
     def seq_of(self, id: str, type: str) -> int | None:
@@ -254,10 +325,16 @@ class Store:
     # -- settings --------------------------------------------------------------------------
 
     def setting(self, name: str) -> str | None:
+        if self._depth and name in self._settings:
+            return self._settings[name]
         row = self.conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
-        return row[0] if row else None
+        value = row[0] if row else None
+        if self._depth:
+            self._settings[name] = value
+        return value
 
     def set_setting(self, name: str, value: str) -> None:
+        self._settings.pop(name, None)
         self.conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
 
 

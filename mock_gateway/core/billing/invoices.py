@@ -188,16 +188,16 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
         inv["_automatic_attempts"] = inv.get("_automatic_attempts", 0) + 1
     failure: StripeError | None = None
     pi: dict[str, Any] | None = None
-    conn = ctx.store.conn
-    conn.execute("SAVEPOINT invoice_attempt")
+    store = ctx.store
+    point = store.undo_point("invoice_attempt")
     try:
         if not pm_id:
             raise invalid_request("The customer has no default payment method to pay this invoice with.",
                                   param="payment_method", code="invoice_no_payment_method_types")
         pm = ctx.get(pm_id, "payment_method", "PaymentMethod", param="payment_method")
-        pi = ctx.store.get(inv["payment_intent"]) if inv.get("payment_intent") else None
+        pi = store.get(inv["payment_intent"]) if inv.get("payment_intent") else None
         if pi is not None and pi["status"] == "succeeded":  # paid already: never twice
-            conn.execute("RELEASE invoice_attempt")
+            store.keep("invoice_attempt", point)
             _mark_paid(ctx, inv, pi, sub)
             return None
         if pi is None:
@@ -209,8 +209,11 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     except StripeError as err:
         failure = err
         if not err.commit:  # nothing worth keeping from the attempt (no intent, no charge)
-            conn.execute("ROLLBACK TO invoice_attempt")
-    conn.execute("RELEASE invoice_attempt")
+            store.undo("invoice_attempt", point)
+        else:
+            store.keep("invoice_attempt", point)
+    else:
+        store.keep("invoice_attempt", point)
     if failure is None:
         _mark_paid(ctx, inv, pi, sub)
         return None
