@@ -4,7 +4,11 @@ Both run against the same gateway, with the same browser, the same variant and c
 the same run: the modelled shopper (harness.journeys) and a plain Playwright script that fills
 each field by label with `fill()` and pays, with the same browser context handling (contexts kept
 between purchases, cleaned, cache off: harness/journeys/contexts.py). Prints journeys/min for each and the model's added
-time per purchase. Usage: python bench/journeys.py [--count 24] [--concurrency 4] [--processes 2]
+time per purchase. The scripted purchases run in one process with the same number of contexts
+in total, so compare at --processes 1 for like with like (on 2 cores one browser with 6 contexts
+was the fastest setting measured).
+
+Usage: python bench/journeys.py [--count 48] [--concurrency 6] [--processes 1]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ FORM = {  # label -> value: a shopper with nothing going wrong, as a plain test 
 
 
 async def scripted(target: str, variant: str, count: int, concurrency: int) -> float:
+    started = time.perf_counter()  # from nothing, as the journeys are timed: browser start included
     api = StripeApi(target)
     sem = asyncio.Semaphore(concurrency)
     async with async_playwright() as pw:
@@ -60,7 +65,6 @@ async def scripted(target: str, variant: str, count: int, concurrency: int) -> f
                 await page.wait_for_url(f"{target}/c/confirmation/**")
                 await pool.give_back(tab, healthy=True)
 
-        started = time.perf_counter()
         await asyncio.gather(*(one(i) for i in range(count)))
         elapsed = time.perf_counter() - started
         await pool.close()
@@ -85,9 +89,9 @@ def modelled(target: str, variant: str, count: int, concurrency: int, processes:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--count", type=int, default=24)
-    parser.add_argument("--concurrency", type=int, default=4, help="browser contexts at once per process")
-    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--count", type=int, default=48)
+    parser.add_argument("--concurrency", type=int, default=6, help="browser contexts at once per process")
+    parser.add_argument("--processes", type=int, default=1)
     parser.add_argument("--variant", default="inline-best")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp, GatewayProcess(Path(tmp) / "gw.sqlite3") as gateway:

@@ -74,22 +74,18 @@ class Leave(Exception):
         self.reason, self.step, self.field_name = reason, step, field_name
 
 
-async def settle(ctx: JourneyContext, limit_s: float = 10.0) -> None:
-    """Wait for the page's own requests (e.g. an address lookup) to finish before looking at it:
-    the person sees the page as it ends up, whatever the timing, so the same seed gives the same
-    person the same experience. The wait is system time."""
+async def look(ctx: JourneyContext, limit_s: float = 10.0) -> PageView:
+    """Read the page once its own requests (e.g. an address lookup) have finished and it has
+    drawn what they brought: the person sees the page as it ends up, whatever the timing, so the
+    same seed gives the same person the same experience. The wait is system time."""
     if not ctx.in_flight:
-        return
+        return await read_page(ctx.page)
     started = time.perf_counter()
     while ctx.in_flight and time.perf_counter() - started < limit_s:
         await asyncio.sleep(0.005)
-    await ctx.page.evaluate("() => new Promise((resolve) => requestAnimationFrame(() => resolve(null)))")
+    view = await read_page(ctx.page, after_frame=True)
     ctx.record.system_ms += (time.perf_counter() - started) * 1000
-
-
-async def look(ctx: JourneyContext) -> PageView:
-    await settle(ctx)
-    return await read_page(ctx.page)
+    return view
 
 
 def _track_requests(ctx: JourneyContext) -> Any:

@@ -16,8 +16,9 @@ from playwright.async_api import Page
 
 # Returned as one JSON string: Playwright's structured serialisation of the nested result (the
 # options of a prefecture list, every control's facts) costs several times the scan itself.
+# `frame`: first let the page finish what it does with a response it just got (one animation frame).
 _SCAN = r"""
-() => JSON.stringify((() => {
+async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFrame(resolve)); return JSON.stringify((() => {
   const visible = (el) => {
     if (!el) return false;
     if (el.checkVisibility && !el.checkVisibility({visibilityProperty: true})) return false;
@@ -63,7 +64,7 @@ _SCAN = r"""
   return {url: location.href, title: document.title, controls, alerts, buttons, headings, current_step: current ? text(current) : '',
           viewport: {w: window.innerWidth, h: window.innerHeight, scroll: window.scrollY},
           body_words: text(document.body).split(' ').length};
-})())
+})()); }
 """
 
 
@@ -117,8 +118,8 @@ class PageView:
         return any(w.lower() in joined for w in words)
 
 
-async def read_page(page: Page) -> PageView:
-    raw = json.loads(await page.evaluate(_SCAN))
+async def read_page(page: Page, after_frame: bool = False) -> PageView:
+    raw = json.loads(await page.evaluate(_SCAN, after_frame))
     return PageView(
         url=raw["url"], title=raw["title"], controls=[Control(**c) for c in raw["controls"]], alerts=raw["alerts"],
         buttons=raw["buttons"], headings=raw["headings"], viewport=raw["viewport"], current_step=raw["current_step"],
