@@ -83,3 +83,27 @@ def test_journeys_on_baseline_and_inline_best_give_complete_records_and_repeat_e
         for f in r["fields"].values():
             assert f["errors_noticed"] + f["errors_unnoticed"] <= f["errors_shown"]
             assert len(f["time_to_fix_ms"]) <= f["errors_noticed"]
+
+
+@pytest.mark.browser
+def test_a_failed_journey_keeps_its_trace_and_the_next_one_starts_clean(gateway, tmp_path: Path):
+    """A journey that fails (here: the checkout session cannot be created) is recorded as failed with
+    its Playwright trace kept; the next journey in the same browser gets a fresh context and succeeds."""
+    import zipfile
+
+    from harness.journeys.plan import Assignment
+    from harness.journeys.runner import JourneyRun
+
+    people = [Assignment("j0-broken", "no-such-variant", "desktop-typical", 7),
+              Assignment("j1-inline-best", "inline-best", "desktop-typical", 8)]
+    run = JourneyRun(people, gateway.url, tmp_path, processes=1, concurrency=1, pace="instant", timeout_s=120,
+                     api_key="sk_test_journeys", currency="usd", amount=4980)
+    assert run.wait(300) == 0
+    records = {r["journey_id"]: r for r in map(json.loads, (tmp_path / "journeys.jsonl").read_text().splitlines())}
+    broken = records["j0-broken"]
+    assert broken["outcome"] == "failed" and "no-such-variant" in broken["error"]
+    assert broken["trace"] == "traces/j0-broken.zip"
+    with zipfile.ZipFile(tmp_path / broken["trace"]) as trace:
+        assert any(name.endswith(".trace") for name in trace.namelist())
+    assert records["j1-inline-best"]["outcome"] in ("success", "abandoned")
+    assert records["j1-inline-best"]["trace"] is None
