@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from scenarios.errors import ScenarioError
+from scenarios.reading import Table
 
 PERSONA_DIR = Path(__file__).resolve().parent / "personas"
 
@@ -292,171 +293,105 @@ class Persona:
 # Loading and validation
 
 
-class _Reader:
-    """Validates one file's tables, naming every problem by its dotted key."""
-
-    def __init__(self, file: str) -> None:
-        self.file = file
-
-    def fail(self, key: str, expected: str, found: Any) -> ScenarioError:
-        return ScenarioError(self.file, key, expected, found)
-
-    def sub(self, t: Mapping[str, Any], name: str, path: str, allowed: tuple[str, ...]) -> Mapping[str, Any]:
-        key = f"{path}.{name}" if path else name
-        if name not in t:
-            raise self.fail(key, "a table", None)
-        v = t[name]
-        if not isinstance(v, Mapping):
-            raise self.fail(key, "a table", v)
-        unknown = sorted(set(v) - set(allowed))
-        if unknown:
-            raise self.fail(f"{key}.{unknown[0]}", f"one of the keys {', '.join(allowed)}", unknown[0])
-        return v
-
-    def number(self, t: Mapping[str, Any], name: str, path: str, lo: float = -math.inf,
-               hi: float = math.inf, default: float | None = None) -> float:
-        key = f"{path}.{name}" if path else name
-        if name not in t:
-            if default is not None:
-                return default
-            raise self.fail(key, f"a number in [{lo}, {hi}]", None)
-        v = t[name]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not (lo <= v <= hi):
-            raise self.fail(key, f"a number in [{lo}, {hi}]", v)
-        return float(v)
-
-    def prob(self, t: Mapping[str, Any], name: str, path: str, default: float | None = None) -> float:
-        return self.number(t, name, path, 0.0, 1.0, default)
-
-    def string(self, t: Mapping[str, Any], name: str, path: str, choices: tuple[str, ...] | None = None,
-               default: str | None = None) -> str:
-        key = f"{path}.{name}" if path else name
-        if name not in t and default is not None:
-            return default
-        v = t.get(name)
-        if not isinstance(v, str) or (choices is not None and v not in choices):
-            raise self.fail(key, "one of " + ", ".join(choices) if choices else "a string", v)
-        return v
-
-    def dist(self, t: Mapping[str, Any], name: str, path: str, lo: float = 0.0,
-             hi: float = math.inf, default: Dist | None = None) -> Dist:
-        """A number or a {dist=...} table, whose whole support must lie in [lo, hi]."""
-        key = f"{path}.{name}" if path else name
-        if name not in t:
-            if default is not None:
-                return default
-            raise self.fail(key, "a number or a {dist=...} table", None)
-        v = t[name]
-        if isinstance(v, (int, float)) and not isinstance(v, bool):
-            if not lo <= v <= hi:
-                raise self.fail(key, f"a number in [{lo}, {hi}]", v)
-            return Dist.fixed(v)
-        if not isinstance(v, Mapping):
-            raise self.fail(key, "a number or a {dist=...} table", v)
-        kind = v.get("dist")
-        if kind not in DIST_KINDS:
-            raise self.fail(f"{key}.dist", "one of " + ", ".join(DIST_KINDS), kind)
-        allowed = {"fixed": ("dist", "value"), "uniform": ("dist", "min", "max")}.get(
-            kind, ("dist", "mean", "sd", "min", "max"))
-        unknown = sorted(set(v) - set(allowed))
-        if unknown:
-            raise self.fail(f"{key}.{unknown[0]}", f"one of the keys {', '.join(allowed)} for dist={kind}",
-                            unknown[0])
-        nums: dict[str, float | None] = {}
-        for k in allowed[1:]:
-            x = v.get(k)
-            if x is not None and (isinstance(x, bool) or not isinstance(x, (int, float))):
-                raise self.fail(f"{key}.{k}", "a number", x)
-            nums[k] = None if x is None else float(x)
-        need = {"fixed": ("value",), "uniform": ("min", "max")}.get(kind, ("mean", "sd"))
-        for k in need:
-            if nums[k] is None:
-                raise self.fail(f"{key}.{k}", f"a number (required for dist={kind})", None)
-        mn, mx = nums.get("min"), nums.get("max")
-        if mn is not None and mx is not None and mn >= mx:
-            raise self.fail(f"{key}.max", f"a number greater than min={mn:g}", mx)
-        if kind in ("normal", "lognormal", "gamma"):
-            if nums["sd"] < 0 or (kind != "gamma" and nums["sd"] == 0):  # type: ignore[operator]
-                raise self.fail(f"{key}.sd", "a positive number", nums["sd"])
-            if kind in ("lognormal", "gamma") and nums["mean"] <= 0:  # type: ignore[operator]
-                raise self.fail(f"{key}.mean", "a positive number", nums["mean"])
-            if (mn is not None and nums["mean"] <= mn) or (mx is not None and nums["mean"] >= mx):  # type: ignore[operator]
-                raise self.fail(f"{key}.mean", "a number between min and max", nums["mean"])
-        # the support must respect the parameter's own range
-        if kind == "fixed":
-            support = (nums["value"], nums["value"])
-        elif kind == "uniform":
-            support = (mn, mx)
-        else:
-            support = (mn if mn is not None else (0.0 if kind != "normal" else -math.inf),
-                       mx if mx is not None else math.inf)
-        if support[0] < lo:  # type: ignore[operator]
-            k = "value" if kind == "fixed" else "min"
-            raise self.fail(f"{key}.{k}", f"a lower bound of at least {lo:g}", v.get(k))
-        if support[1] > hi:  # type: ignore[operator]
-            k = "value" if kind == "fixed" else "max"
-            raise self.fail(f"{key}.{k}", f"an upper bound of at most {hi:g}", v.get(k))
-        try:
-            return Dist(kind, mean=nums.get("mean"), sd=nums.get("sd"), min=mn, max=mx,
-                        value=nums.get("value"))
-        except ValueError as e:
-            raise self.fail(key, f"a distribution that exists ({e})", dict(v)) from None
-
-    def weights(self, t: Mapping[str, Any], name: str, path: str, choices: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
-        """A table of non-negative weights over known names, not all zero."""
-        key = f"{path}.{name}" if path else name
-        v = t.get(name)
-        if not isinstance(v, Mapping) or not v:
-            raise self.fail(key, "a table of weights, e.g. {" + f"{choices[0]}=1.0" + "}", v)
-        out = []
-        for k, w in v.items():
-            if k not in choices:
-                raise self.fail(f"{key}.{k}", "one of " + ", ".join(choices), k)
-            if isinstance(w, bool) or not isinstance(w, (int, float)) or w < 0:
-                raise self.fail(f"{key}.{k}", "a non-negative number", w)
-            out.append((k, float(w)))
-        if sum(w for _, w in out) <= 0:
-            raise self.fail(key, "weights that are not all zero", dict(v))
-        return tuple(out)
+def _section(t: Table, name: str, keys: tuple[str, ...]) -> Table:
+    """A required sub-table that may hold only `keys`."""
+    sub = t.table(name, required=True)
+    assert sub is not None  # required=True raised otherwise
+    return sub.known(keys)
 
 
-def _viewport(r: _Reader, t: Mapping[str, Any], path: str) -> tuple[int, int]:
+def _dist(t: Table, name: str, lo: float, hi: float) -> Dist:
+    """A number or a {dist=...} table, whose whole support must lie in [lo, hi]."""
+    v = t.get(name)
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        return Dist.fixed(t.number(name, lo, hi))
+    if not isinstance(v, Mapping):
+        raise ScenarioError(t.file, t.key(name), "a number or a {dist=...} table", v)
+    d = Table(v, t.file, t.key(name))
+    kind = d.choice("dist", DIST_KINDS)
+    need = {"fixed": ("value",), "uniform": ("min", "max")}.get(kind, ("mean", "sd"))
+    keys = need + (("min", "max") if kind in ("normal", "lognormal", "gamma") else ())
+    d.known(keys)
+    nums = {k: d.float(k) for k in keys}
+    for k in need:
+        if nums[k] is None:
+            raise ScenarioError(d.file, d.key(k), f"a number (required for dist={kind})", None)
+    mn, mx = nums.get("min"), nums.get("max")
+    if mn is not None and mx is not None and mn >= mx:
+        raise ScenarioError(d.file, d.key("max"), f"a number greater than min={mn:g}", mx)
+    if kind in ("normal", "lognormal", "gamma"):
+        if nums["sd"] < 0 or (kind != "gamma" and nums["sd"] == 0):  # type: ignore[operator]
+            raise ScenarioError(d.file, d.key("sd"), "a positive number", nums["sd"])
+        if kind in ("lognormal", "gamma") and nums["mean"] <= 0:  # type: ignore[operator]
+            raise ScenarioError(d.file, d.key("mean"), "a positive number", nums["mean"])
+        if (mn is not None and nums["mean"] <= mn) or (mx is not None and nums["mean"] >= mx):  # type: ignore[operator]
+            raise ScenarioError(d.file, d.key("mean"), "a number between min and max", nums["mean"])
+    # the support must respect the parameter's own range
+    if kind == "fixed":
+        support = (nums["value"], nums["value"])
+    elif kind == "uniform":
+        support = (mn, mx)
+    else:
+        support = (mn if mn is not None else (0.0 if kind != "normal" else -math.inf),
+                   mx if mx is not None else math.inf)
+    if support[0] < lo:  # type: ignore[operator]
+        k = "value" if kind == "fixed" else "min"
+        raise ScenarioError(d.file, d.key(k), f"a lower bound of at least {lo:g}", v.get(k))
+    if support[1] > hi:  # type: ignore[operator]
+        k = "value" if kind == "fixed" else "max"
+        raise ScenarioError(d.file, d.key(k), f"an upper bound of at most {hi:g}", v.get(k))
+    try:
+        return Dist(kind, mean=nums.get("mean"), sd=nums.get("sd"), min=mn, max=mx, value=nums.get("value"))
+    except ValueError as e:
+        raise ScenarioError(t.file, t.key(name), f"a distribution that exists ({e})", dict(v)) from None
+
+
+def _weights(t: Table, name: str, choices: tuple[str, ...]) -> tuple[tuple[str, float], ...]:
+    """A table of non-negative weights over known names, not all zero."""
+    v = t.get(name)
+    if not isinstance(v, Mapping) or not v:
+        raise ScenarioError(t.file, t.key(name), "a table of weights, e.g. {" + f"{choices[0]}=1.0" + "}", v)
+    w = Table(v, t.file, t.key(name)).known(choices)
+    out = tuple((k, w.number(k, min=0.0)) for k in v)
+    if sum(x for _, x in out) <= 0:
+        raise ScenarioError(t.file, t.key(name), "weights that are not all zero", dict(v))
+    return out
+
+
+def _viewport(t: Table) -> tuple[int, int]:
     v = t.get("viewport")
     try:
         w, h = (int(x) for x in str(v).lower().split("x"))
         if w <= 0 or h <= 0 or not isinstance(v, str):
             raise ValueError
     except ValueError:
-        raise r.fail(f"{path}.viewport", 'a string "WIDTHxHEIGHT" such as "1280x800"', v) from None
+        raise ScenarioError(t.file, t.key("viewport"), 'a string "WIDTHxHEIGHT" such as "1280x800"', v) from None
     return w, h
 
 
-def _device(r: _Reader, kind: str, t: Mapping[str, Any]) -> DeviceProfile:
-    path = f"device.{kind}"
-    t = r.sub({kind: t}, kind, "device",  # re-use sub() for its type and unknown-key checks
-              ("share", "viewport", "input", "abandon_per_100ms_over_tolerance", "typing", "pointing"))
-    ty = r.sub(t, "typing", path, ("wpm", "uncorrected_error_rate", "corrected_error_rate", "error_kinds",
-                                   "speed_error_exponent", "keystroke_cv"))
-    tp = f"{path}.typing"
-    po = r.sub(t, "pointing", path, ("fitts_a_s", "throughput_bits_s"))
-    pp = f"{path}.pointing"
+def _device(devices: Table, kind: str) -> DeviceProfile:
+    t = _section(devices, kind, ("share", "viewport", "input", "abandon_per_100ms_over_tolerance", "typing",
+                                 "pointing"))
+    ty = _section(t, "typing", ("wpm", "uncorrected_error_rate", "corrected_error_rate", "error_kinds",
+                                "speed_error_exponent", "keystroke_cv"))
+    po = _section(t, "pointing", ("fitts_a_s", "throughput_bits_s"))
     return DeviceProfile(
         kind=kind,
-        share=r.number(t, "share", path, 0.0, 1.0),
-        viewport=_viewport(r, t, path),
-        input=r.string(t, "input", path, INPUTS[kind]),
-        abandon_per_100ms_over_tolerance=r.prob(t, "abandon_per_100ms_over_tolerance", path),
+        share=t.prob("share"),
+        viewport=_viewport(t),
+        input=t.choice("input", INPUTS[kind]),
+        abandon_per_100ms_over_tolerance=t.prob("abandon_per_100ms_over_tolerance"),
         typing=TypingProfile(
-            wpm=r.dist(ty, "wpm", tp, 1.0, 300.0),
-            uncorrected_error_rate=r.dist(ty, "uncorrected_error_rate", tp, 0.0, 0.5),
-            corrected_error_rate=r.dist(ty, "corrected_error_rate", tp, 0.0, 0.5),
-            error_kinds=r.weights(ty, "error_kinds", tp, ERROR_KINDS),
-            speed_error_exponent=r.number(ty, "speed_error_exponent", tp, 0.0, 5.0),
-            keystroke_cv=r.number(ty, "keystroke_cv", tp, 0.0, 2.0),
+            wpm=_dist(ty, "wpm", 1.0, 300.0),
+            uncorrected_error_rate=_dist(ty, "uncorrected_error_rate", 0.0, 0.5),
+            corrected_error_rate=_dist(ty, "corrected_error_rate", 0.0, 0.5),
+            error_kinds=_weights(ty, "error_kinds", ERROR_KINDS),
+            speed_error_exponent=ty.number("speed_error_exponent", 0.0, 5.0),
+            keystroke_cv=ty.number("keystroke_cv", 0.0, 2.0),
         ),
         pointing=PointingProfile(
-            fitts_a_s=r.dist(po, "fitts_a_s", pp, 0.0, 2.0),
-            throughput_bits_s=r.dist(po, "throughput_bits_s", pp, 0.5, 20.0),
+            fitts_a_s=_dist(po, "fitts_a_s", 0.0, 2.0),
+            throughput_bits_s=_dist(po, "throughput_bits_s", 0.5, 20.0),
         ),
     )
 
@@ -467,84 +402,76 @@ TOP_KEYS = ("name", "description", "locale", "returning_share", "device", "klm",
 
 def parse_persona(data: Mapping[str, Any], file: str, default_name: str) -> Persona:
     """Validate a parsed TOML document; raise ScenarioError naming the file and the key."""
-    r = _Reader(file)
-    unknown = sorted(set(data) - set(TOP_KEYS))
-    if unknown:
-        raise r.fail(unknown[0], "one of the keys " + ", ".join(TOP_KEYS), unknown[0])
-    dev = data.get("device")
+    top = Table(data, file).known(TOP_KEYS)
+    dev = top.get("device")
     if not isinstance(dev, Mapping) or not dev:
-        raise r.fail("device", "a table with [device.desktop] and/or [device.phone]", dev)
-    for k in dev:
-        if k not in DEVICE_KINDS:
-            raise r.fail(f"device.{k}", "device kind desktop or phone", k)
-    devices = tuple(_device(r, k, dev[k]) for k in DEVICE_KINDS if k in dev)
+        raise ScenarioError(file, "device", "a table with [device.desktop] and/or [device.phone]", dev)
+    dev_table = Table(dev, file, "device").known(DEVICE_KINDS)
+    devices = tuple(_device(dev_table, k) for k in DEVICE_KINDS if dev_table.has(k))
     total = sum(d.share for d in devices)
     if abs(total - 1.0) > 1e-6:
-        raise r.fail("device", "shares that add up to 1", {d.kind: d.share for d in devices})
+        raise ScenarioError(file, "device", "shares that add up to 1", {d.kind: d.share for d in devices})
 
-    klm = r.sub(data, "klm", "", ("mental_s", "homing_s", "click_s"))
-    reading = r.sub(data, "reading", "", ("wpm",))
-    pat = r.sub(data, "patience", "", ("wait_with_feedback_s", "wait_without_feedback_s", "errors_per_field",
-                                       "errors_total"))
-    noti = r.sub(data, "noticing", "", ("in_view_near", "in_view_far", "alert", "screen_reader_share"))
-    pay = r.sub(data, "payment", "", ("preferred", "accepts", "leave_if_preferred_missing"))
-    card = r.sub(data, "card", "", ("outcomes", "retry_after_decline", "switch_method_after_decline"))
-    ab = r.sub(data, "abandonment", "", ABANDONMENT_REASONS)
+    klm = _section(top, "klm", ("mental_s", "homing_s", "click_s"))
+    reading = _section(top, "reading", ("wpm",))
+    pat = _section(top, "patience", ("wait_with_feedback_s", "wait_without_feedback_s", "errors_per_field",
+                                     "errors_total"))
+    noti = _section(top, "noticing", ("in_view_near", "in_view_far", "alert", "screen_reader_share"))
+    pay = _section(top, "payment", ("preferred", "accepts", "leave_if_preferred_missing"))
+    card = _section(top, "card", ("outcomes", "retry_after_decline", "switch_method_after_decline"))
+    ab = _section(top, "abandonment", ABANDONMENT_REASONS)
 
     accepts = pay.get("accepts")
     if not isinstance(accepts, list) or not accepts:
-        raise r.fail("payment.accepts", "a non-empty list of payment methods", accepts)
+        raise ScenarioError(file, "payment.accepts", "a non-empty list of payment methods", accepts)
     for i, m in enumerate(accepts):
         if m not in PAYMENT_METHODS:
-            raise r.fail(f"payment.accepts[{i}]", "one of " + ", ".join(PAYMENT_METHODS), m)
-    preferred = r.weights(pay, "preferred", "payment", PAYMENT_METHODS)
+            raise ScenarioError(file, f"payment.accepts[{i}]", "one of " + ", ".join(PAYMENT_METHODS), m)
+    preferred = _weights(pay, "preferred", PAYMENT_METHODS)
     for m, w in preferred:
         if w > 0 and m not in accepts:
-            raise r.fail(f"payment.preferred.{m}", "a method that is also in payment.accepts", m)
+            raise ScenarioError(file, f"payment.preferred.{m}", "a method that is also in payment.accepts", m)
 
-    name = data.get("name", default_name)
-    if not isinstance(name, str) or not name:
-        raise r.fail("name", "a non-empty string", name)
-    description = data.get("description", "")
-    if not isinstance(description, str):
-        raise r.fail("description", "a string", description)
+    name = top.str("name", default_name)
+    if not name:
+        raise ScenarioError(file, "name", "a non-empty string", name)
 
     return Persona(
         name=name,
         file=file,
-        description=description,
-        locale=r.string(data, "locale", "", LOCALES),
-        returning_share=r.prob(data, "returning_share", ""),
+        description=top.str("description", "") or "",
+        locale=top.choice("locale", LOCALES),
+        returning_share=top.prob("returning_share"),
         devices=devices,
         klm=Klm(
-            mental_s=r.dist(klm, "mental_s", "klm", 0.0, 10.0),
-            homing_s=r.dist(klm, "homing_s", "klm", 0.0, 5.0),
-            click_s=r.dist(klm, "click_s", "klm", 0.0, 5.0),
+            mental_s=_dist(klm, "mental_s", 0.0, 10.0),
+            homing_s=_dist(klm, "homing_s", 0.0, 5.0),
+            click_s=_dist(klm, "click_s", 0.0, 5.0),
         ),
-        reading_wpm=r.dist(reading, "wpm", "reading", 20.0, 2000.0),
+        reading_wpm=_dist(reading, "wpm", 20.0, 2000.0),
         patience=Patience(
-            wait_with_feedback_s=r.dist(pat, "wait_with_feedback_s", "patience", 0.0, 3600.0),
-            wait_without_feedback_s=r.dist(pat, "wait_without_feedback_s", "patience", 0.0, 3600.0),
-            errors_per_field=r.dist(pat, "errors_per_field", "patience", 0.0, 100.0),
-            errors_total=r.dist(pat, "errors_total", "patience", 0.0, 1000.0),
+            wait_with_feedback_s=_dist(pat, "wait_with_feedback_s", 0.0, 3600.0),
+            wait_without_feedback_s=_dist(pat, "wait_without_feedback_s", 0.0, 3600.0),
+            errors_per_field=_dist(pat, "errors_per_field", 0.0, 100.0),
+            errors_total=_dist(pat, "errors_total", 0.0, 1000.0),
         ),
         noticing=Noticing(
-            in_view_near=r.prob(noti, "in_view_near", "noticing"),
-            in_view_far=r.prob(noti, "in_view_far", "noticing"),
-            alert=r.prob(noti, "alert", "noticing"),
-            screen_reader_share=r.prob(noti, "screen_reader_share", "noticing"),
+            in_view_near=noti.prob("in_view_near"),
+            in_view_far=noti.prob("in_view_far"),
+            alert=noti.prob("alert"),
+            screen_reader_share=noti.prob("screen_reader_share"),
         ),
         payment=PaymentPrefs(
             preferred=preferred,
             accepts=tuple(accepts),
-            leave_if_preferred_missing=r.prob(pay, "leave_if_preferred_missing", "payment"),
+            leave_if_preferred_missing=pay.prob("leave_if_preferred_missing"),
         ),
         card=CardPrefs(
-            outcomes=r.weights(card, "outcomes", "card", CARD_OUTCOMES),
-            retry_after_decline=r.prob(card, "retry_after_decline", "card"),
-            switch_method_after_decline=r.prob(card, "switch_method_after_decline", "card"),
+            outcomes=_weights(card, "outcomes", CARD_OUTCOMES),
+            retry_after_decline=card.prob("retry_after_decline"),
+            switch_method_after_decline=card.prob("switch_method_after_decline"),
         ),
-        abandonment=tuple((k, r.prob(ab, k, "abandonment")) for k in ab),
+        abandonment=tuple((k, ab.prob(k)) for k in ab.data),
     )
 
 

@@ -26,6 +26,17 @@ def parse_duration(value: Any, file: str, key: str) -> float:
     raise ScenarioError(file, key, "a duration such as 30, \"30s\", \"2m\" or \"1h30m\"", value)
 
 
+def _within(value: float, min: float | None, max: float | None) -> bool:
+    """Written as a positive test so that NaN (which TOML allows) is outside any bound."""
+    return (min is None or min <= value) and (max is None or value <= max)
+
+
+def _bounds(min: float | None, max: float | None) -> str:
+    if min is not None and max is not None:
+        return f"between {min} and {max}"
+    return f"at least {min}" if min is not None else (f"at most {max}" if max is not None else "")
+
+
 class Table:
     """A TOML table being read: remembers its file and key path, and refuses keys nobody read."""
 
@@ -51,10 +62,9 @@ class Table:
         value = self.get(name, default)
         if value is None:
             return None
-        if not isinstance(value, str):
-            raise ScenarioError(self.file, self.key(name), "a string", value)
-        if choices and value not in choices:
-            raise ScenarioError(self.file, self.key(name), "one of " + ", ".join(repr(c) for c in choices), value)
+        if not isinstance(value, str) or (choices and value not in choices):
+            expected = "one of " + ", ".join(repr(c) for c in choices) if choices else "a string"
+            raise ScenarioError(self.file, self.key(name), expected, value)
         return value
 
     def int(self, name: str, default: int | None = None, min: int | None = None, max: int | None = None) -> int | None:
@@ -63,20 +73,37 @@ class Table:
             return None
         if isinstance(value, bool) or not isinstance(value, int):
             raise ScenarioError(self.file, self.key(name), "a whole number", value)
-        if (min is not None and value < min) or (max is not None and value > max):
-            bounds = f"between {min} and {max}" if min is not None and max is not None else (f"at least {min}" if min is not None else f"at most {max}")
-            raise ScenarioError(self.file, self.key(name), f"a whole number {bounds}", value)
+        if not _within(value, min, max):
+            raise ScenarioError(self.file, self.key(name), f"a whole number {_bounds(min, max)}", value)
         return value
 
     def float(self, name: str, default: float | None = None, min: float | None = None, max: float | None = None) -> float | None:
         value = self.get(name, default)
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ScenarioError(self.file, self.key(name), "a number", value)
-        if (min is not None and value < min) or (max is not None and value > max):
-            raise ScenarioError(self.file, self.key(name), f"a number between {min} and {max}", value)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not _within(value, min, max):
+            raise ScenarioError(self.file, self.key(name), f"a number {_bounds(min, max)}".strip(), value)
         return float(value)
+
+    def number(self, name: str, min: float | None = None, max: float | None = None,
+               default: float | None = None) -> float:
+        """Like float(), but a missing key without a default is an error: for figures that have no
+        sensible default (a persona's), where silently leaving one out would change the population."""
+        value = self.float(name, default, min, max)
+        if value is None:
+            raise ScenarioError(self.file, self.key(name), f"a number {_bounds(min, max)}".strip(), None)
+        return value
+
+    def prob(self, name: str, default: float | None = None) -> float:
+        """A probability or share: a number in [0, 1], required unless a default is given."""
+        return self.number(name, 0.0, 1.0, default)
+
+    def choice(self, name: str, choices: tuple[str, ...]) -> str:
+        """A required string among `choices` (str() with choices still lets the key be left out)."""
+        value = self.str(name, choices=choices)
+        if value is None:
+            raise ScenarioError(self.file, self.key(name), "one of " + ", ".join(repr(c) for c in choices), None)
+        return value
 
     def bool(self, name: str, default: bool | None = None) -> bool | None:
         value = self.get(name, default)
@@ -105,6 +132,12 @@ class Table:
                 raise ScenarioError(self.file, self.key(name), "a table", None)
             return None
         return Table(value, self.file, self.key(name))
+
+    def known(self, names: tuple[str, ...]) -> "Table":
+        """Refuse keys outside `names` now, before anything is read, so that a misspelt key is
+        named as unknown instead of surfacing as a missing required one."""
+        self.done(allowed_extra=names)
+        return self
 
     def done(self, allowed_extra: tuple[str, ...] = ()) -> None:
         """Refuse keys this reader did not ask for: a typo is an error, not a silent default."""
