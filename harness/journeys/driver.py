@@ -14,7 +14,7 @@ import os
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlencode
 
 import httpx
@@ -88,7 +88,7 @@ async def look(ctx: JourneyContext, limit_s: float = 10.0) -> PageView:
     return view
 
 
-def _track_requests(ctx: JourneyContext) -> Any:
+def _track_requests(ctx: JourneyContext) -> Callable[[], None]:
     """Follow the page's own fetches; returns what stops following them (the page outlives the journey)."""
     def started(request: Request) -> None:
         if not request.is_navigation_request() and request.resource_type in ("fetch", "xhr"):
@@ -100,7 +100,12 @@ def _track_requests(ctx: JourneyContext) -> Any:
     listeners = {"request": started, "requestfinished": ended, "requestfailed": ended}
     for event, listener in listeners.items():
         ctx.page.on(event, listener)
-    return lambda: [ctx.page.remove_listener(event, listener) for event, listener in listeners.items()]
+
+    def stop() -> None:
+        for event, listener in listeners.items():
+            ctx.page.remove_listener(event, listener)
+
+    return stop
 
 
 async def drive(ctx: JourneyContext) -> None:
