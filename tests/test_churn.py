@@ -157,3 +157,26 @@ def test_stopping_the_part_leaves_no_gateway_behind(tmp_path):
     while left() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert left() == []
+
+
+def test_the_driver_reads_each_event_once_newest_first(tmp_path):
+    """The driver's event reads start after the newest event read before (ending_before) and walk pages
+    towards the newest; what they return is what walking the whole list (starting_after) returns, less
+    what earlier reads returned."""
+    from harness.churn.driver import PolicyRun
+    from harness.servers import GatewayProcess
+    from harness.stripe_api import StripeApi
+
+    with GatewayProcess(":memory:") as gateway:
+        api = StripeApi(gateway.url, "sk_test_events")
+        run = PolicyRun(ChurnPlan(subscribers=1, months=1), Policy("p"), draw(ChurnPlan(subscribers=1, months=1), 1), api, tmp_path)
+        ids = lambda events: [e["id"] for e in events]  # noqa: E731
+        seen: list[str] = []
+        for n in (150, 0, 230, 1):
+            for i in range(n):
+                assert api.post("/v1/customers", {"email": f"c{len(seen)}-{i}@example.jp"}).ok
+            everything = ids(api.list_all("/v1/events", {"type": "customer.created"}))
+            assert ids(run._events("customer.created", 0, 2**40)) == everything[:len(everything) - len(seen)]
+            seen = everything
+        assert len(seen) == 381
+        api.close()

@@ -63,6 +63,7 @@ class PolicyRun:
         self.leaves_due: dict[int, list[int]] = defaultdict(list)
         self.decided: set[tuple[int, int]] = set()  # (subscriber, month) already decided after a failed mail
         self.counters: dict[str, int] = defaultdict(int)
+        self.event_cursor: dict[str, str] = {}  # event type -> the newest event of that type read so far
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -148,16 +149,38 @@ class PolicyRun:
         for i in self.cohort.leaves[:, month].nonzero()[0]:
             self.leaves_due[day0 + int(self.cohort.leave_day[i, month]) * DAY].append(int(i))
 
+    def _events(self, type: str, since: int, until: int) -> list[dict[str, Any]]:
+        """The events of `type` created in (since, until], newest first. Once one was read, a read starts after
+        the newest event of the type read so far (`ending_before`, pages walked towards the newest), so that
+        the gateway looks through the new events only, not through every earlier one of the type each day.
+        The same events: every earlier one was created by the end of an earlier day (all carry the clock's time)."""
+        params: dict[str, Any] = {"type": type, "created": {"gt": since, "lte": until}, "limit": 100}
+        cursor = self.event_cursor.get(type)
+        if cursor is None:
+            events = list(self.api.list_all("/v1/events", params))
+        else:
+            pages: list[list[dict[str, Any]]] = []
+            while True:
+                body = _ok(self.api.get("/v1/events", {**params, "ending_before": cursor}), f"list {type} events")
+                if body["data"]:
+                    pages.append(body["data"])  # each page newest first; the pages come oldest first
+                    cursor = body["data"][0]["id"]
+                if not body["has_more"] or not body["data"]:
+                    break
+            events = [event for page in reversed(pages) for event in page]
+        if events:
+            self.event_cursor[type] = events[0]["id"]
+        return events
+
     def _read_events(self, since: int, until: int, month: int) -> None:
         """Mails the customers got (events, when this policy sends notices) and subscriptions that ended."""
-        for event in self.api.list_all("/v1/events", {"type": "customer.subscription.deleted",
-                                                       "created": {"gt": since, "lte": until}}):
+        for event in self._events("customer.subscription.deleted", since, until):
             i = self.index.get(event["data"]["object"]["customer"])
             if i is not None:
                 self.ended.add(i)
         if not self.policy.notices:
             return
-        for event in self.api.list_all("/v1/events", {"type": "invoice.payment_failed", "created": {"gt": since, "lte": until}}):
+        for event in self._events("invoice.payment_failed", since, until):
             i = self.index.get(event["data"]["object"]["customer"])
             if i is None or i in self.ended or (i, month) in self.decided:
                 continue
@@ -165,7 +188,7 @@ class PolicyRun:
             self.counters["payment_failed_mails"] += 1
             if self.cohort.updates_after_failed[i, month]:
                 self.updates_due[_midnight(event["created"]) + (1 + int(self.cohort.update_delay[i, month])) * DAY].add(i)
-        for event in self.api.list_all("/v1/events", {"type": "customer.source.expiring", "created": {"gt": since, "lte": until}}):
+        for event in self._events("customer.source.expiring", since, until):
             i = self.index.get(event["data"]["object"].get("customer"))
             if i is None or i in self.ended:
                 continue

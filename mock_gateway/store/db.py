@@ -338,6 +338,14 @@ class Store:
         self.conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
 
 
+def _page_size(path: str) -> int:
+    conn = sqlite3.connect(path, timeout=30.0)
+    try:
+        return int(conn.execute("PRAGMA page_size").fetchone()[0])
+    finally:
+        conn.close()
+
+
 class Checkpointer(threading.Thread):
     """Copies the WAL into the database file in the background, and keeps the WAL short.
 
@@ -354,14 +362,16 @@ class Checkpointer(threading.Thread):
     """
 
     def __init__(self, path: str, writer_lock: Callable[[], ContextManager[None]], *, interval: float = 0.2,
-                 restart_frames: int = 16384, restart_gap: int = 2048, max_frames: int = 262144) -> None:
+                 restart_frames: int | None = None, restart_gap: int | None = None, max_frames: int | None = None) -> None:
         super().__init__(name=f"checkpointer {path}", daemon=True)
         self.path = path
         self.writer_lock = writer_lock
         self.interval = interval
-        self.restart_frames = restart_frames
-        self.restart_gap = restart_gap
-        self.max_frames = max_frames
+        # Thresholds in WAL frames (pages); by default 64 MiB, 8 MiB and 1 GiB of pages of this file's size.
+        page = _page_size(path)
+        self.restart_frames = restart_frames or (64 << 20) // page
+        self.restart_gap = restart_gap or (8 << 20) // page
+        self.max_frames = max_frames or (1 << 30) // page
         self._stopping = threading.Event()
         self.passes = 0
         self.restarts = 0

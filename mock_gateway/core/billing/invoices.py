@@ -137,8 +137,10 @@ def create(ctx: Ctx, sub: dict[str, Any], billing_reason: str, period: dict[str,
     return inv
 
 
-def finalize(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
-    """draft -> open: numbered, the customer's balance applied; nothing to collect -> paid at once."""
+def finalize(ctx: Ctx, inv: dict[str, Any], *, save: bool = True) -> dict[str, Any]:
+    """draft -> open: numbered, the customer's balance applied; nothing to collect -> paid at once.
+
+    `save=False`: the caller attempts the open invoice next, and `attempt` saves it (one write, not two)."""
     customer = ctx.get(inv["customer"], "customer", param="customer")
     balance = customer.get("balance", 0)
     due = inv["total"] + balance
@@ -155,7 +157,8 @@ def finalize(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
     inv["status"] = "open"
     inv["status_transitions"]["finalized_at"] = ctx.now
     inv["hosted_invoice_url"] = f"{ctx.base_url}/billing/invoices/{inv['id']}/{inv['_token']}"
-    _save(ctx, inv)
+    if save or inv["amount_due"] == 0:
+        _save(ctx, inv)
     ctx.emit("invoice.finalized", inv)
     if inv["amount_due"] == 0:
         _mark_paid(ctx, inv)
@@ -236,17 +239,18 @@ def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
         "metadata": {},
     })
     pi["invoice"] = inv["id"]  # stored by the confirm that follows
-    inv["payment_intent"] = pi["id"]
-    _save(ctx, inv)
+    inv["payment_intent"] = pi["id"]  # and the invoice by `attempt`, whatever the confirm's outcome
     return pi
 
 
 def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None) -> None:
     paid = pi["amount_received"] if pi else 0
+    retry_pending = inv["next_payment_attempt"] is not None
     inv.update(status="paid", paid=True, amount_paid=paid, amount_remaining=0, next_payment_attempt=None)
     inv["status_transitions"]["paid_at"] = ctx.now
     _save(ctx, inv)
-    clock.unschedule(ctx, RETRY_TASK, inv["id"])
+    if retry_pending:  # a retry is scheduled only with next_payment_attempt set (`_failed`)
+        clock.unschedule(ctx, RETRY_TASK, inv["id"])
     ctx.emit("invoice.paid", inv)
     ctx.emit("invoice.payment_succeeded", inv)
     if inv.get("subscription"):

@@ -202,7 +202,7 @@ def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     ctx.emit("customer.subscription.updated", sub, previous)
     failure = None
     if sub["status"] != "unpaid":  # an unpaid subscription's invoices stay drafts, as Stripe leaves them
-        invoices.finalize(ctx, inv)
+        invoices.finalize(ctx, inv, save=False)  # the attempt saves it (an open invoice is always attempted)
         if inv["status"] == "open":
             failure = invoices.attempt(ctx, inv, sub=sub, automatic=True)
     _schedule_next(ctx, ctx.get(ref, "subscription") if failure is not None else sub)  # a failure may have moved it

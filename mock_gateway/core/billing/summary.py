@@ -43,20 +43,22 @@ def summary(store: Store, clock_id: str | None = None, reconcile: bool = True) -
         f"AND o.kind IN ('active', 'past_due', 'trialing', 'unpaid'){where} GROUP BY 1", args
     ):
         mrr[status] = round(amount or 0.0, 2)
+    # One pass over the invoices (each one's JSON parsed once: the JSON functions of one statement share
+    # their parse): counts and amounts by status, and those whose first attempt failed, recovered or not.
     invoices: dict[str, dict[str, int]] = {}
-    for status, n, due, paid, remaining in conn.execute(
+    recovered_n = recovered_amount = failed_first = 0
+    for status, n, due, paid, remaining, recovered, recovered_paid, failed_unrecovered in conn.execute(
         "SELECT o.kind, COUNT(*), SUM(json_extract(o.data, '$.amount_due')), SUM(json_extract(o.data, '$.amount_paid')), "
-        f"SUM(json_extract(o.data, '$.amount_remaining')) FROM objects o WHERE o.type = 'invoice'{where} GROUP BY 1", args
+        "SUM(json_extract(o.data, '$.amount_remaining')), "
+        "SUM(o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1), "
+        "SUM(CASE WHEN o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1 THEN json_extract(o.data, '$.amount_paid') END), "
+        "SUM(o.kind IN ('open', 'uncollectible', 'void') AND json_extract(o.data, '$.attempt_count') >= 1) "
+        f"FROM objects o WHERE o.type = 'invoice'{where} GROUP BY 1", args
     ):
         invoices[status] = {"count": n, "amount_due": due or 0, "amount_paid": paid or 0, "amount_remaining": remaining or 0}
-    recovered_n, recovered_amount = conn.execute(
-        "SELECT COUNT(*), COALESCE(SUM(json_extract(o.data, '$.amount_paid')), 0) FROM objects o WHERE o.type = 'invoice' "
-        f"AND o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1{where}", args
-    ).fetchone()
-    failed_first = conn.execute(  # invoices whose first attempt failed, whatever became of them
-        "SELECT COUNT(*) FROM objects o WHERE o.type = 'invoice' AND ((o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1) "
-        f"OR (o.kind IN ('open', 'uncollectible', 'void') AND json_extract(o.data, '$.attempt_count') >= 1)){where}", args
-    ).fetchone()[0]
+        recovered_n += recovered or 0
+        recovered_amount += recovered_paid or 0
+        failed_first += (recovered or 0) + (failed_unrecovered or 0)
     events = dict(conn.execute(
         f"SELECT kind, COUNT(*) FROM objects WHERE type = 'event' AND kind IN ({','.join('?' * len(NOTICE_EVENTS))}) GROUP BY kind",
         NOTICE_EVENTS,
