@@ -63,4 +63,5 @@ def app_from_env() -> Starlette:
     from .server import die_with_supervisor
 
     die_with_supervisor()
-    return create_app(Store(os.environ["CHECKOUT_GATEWAY_DB"]))
+    cache_mb = os.environ.get("CHECKOUT_GATEWAY_CACHE_MB")
+    return create_app(Store(os.environ["CHECKOUT_GATEWAY_DB"], cache_mb=int(cache_mb) if cache_mb else None))

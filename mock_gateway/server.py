@@ -30,6 +30,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="SQLite page size of a new --db file (512 .. 65536, a power of two; default SQLite's 4096). "
                              "Larger pages hold big objects more densely (cohort ledgers: 16384) but make each small "
                              "transaction write more; an existing file keeps its own")
+    parser.add_argument("--cache-mb", type=int, default=None, metavar="MB",
+                        help="SQLite page cache per server process, in MiB (default SQLite's 2). A large ledger's "
+                             "index pages stay in memory instead of being read again from the OS (cohorts: 128)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--faults", metavar="PROFILE", default=None,
                         help="inject faults from the start: a profile name in scenarios/faults/ or a .toml path")
@@ -130,7 +133,13 @@ def main(argv: list[str] | None = None) -> int:
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         except OSError as err:
             parser.error(f"--db {db}: cannot create its directory ({err.strerror})")
+    if args.cache_mb is not None and not 1 <= args.cache_mb <= 65536:
+        parser.error(f"--cache-mb must be between 1 and 65536, found {args.cache_mb}")
     os.environ["CHECKOUT_GATEWAY_DB"] = db
+    if args.cache_mb is not None:
+        os.environ["CHECKOUT_GATEWAY_CACHE_MB"] = str(args.cache_mb)
+    else:
+        os.environ.pop("CHECKOUT_GATEWAY_CACHE_MB", None)
     from .background import apply_arguments
 
     try:

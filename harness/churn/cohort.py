@@ -26,10 +26,11 @@ from .driver import PolicyRun
 from .model import draw
 
 API_KEY = "sk_test_churn"
-# The cohort's gateways: no real-time sweep to speak of (everything runs on the cohort's test clock), and
+# The cohort's gateways: no real-time sweep to speak of (everything runs on the cohort's test clock);
 # 16 KiB pages for a new ledger: its rows are events and invoices of 1-2.5 KB, which 4 KiB pages hold one
-# to a page (16 KiB: a third fewer bytes written, ~12% less time per renewal, measured).
-GATEWAY_ARGS = ["--sweep-interval", "60", "--page-size", "16384"]
+# to a page (16 KiB: a third fewer bytes written, ~12% less time per renewal, measured); and a 128 MiB page
+# cache, in which the index pages a renewal touches stay instead of being read again (~4% less time).
+GATEWAY_ARGS = ["--sweep-interval", "60", "--page-size", "16384", "--cache-mb", "128"]
 STARTED: list[GatewayProcess] = []  # every gateway this process started, for stop_gateways() on SIGTERM
 _started_lock = threading.Lock()
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..store.db import Store
+from .errors import not_found
 from .ids import new_id
 
 API_VERSION = "2024-06-20"
@@ -32,8 +33,6 @@ class Ctx:
     idempotency_key: str | None = None
 
     def get(self, id: str, object_type: str, kind_name: str | None = None, param: str = "id") -> dict[str, Any]:
-        from .errors import not_found
-
         obj = self.store.get(id) if isinstance(id, str) else None
         if obj is None or obj.get("object") != object_type:
             raise not_found(kind_name or object_type, str(id), param=param)

@@ -19,22 +19,32 @@ _TIME_CHARS = 9  # 62**9 microseconds: until the year 2398
 _TIMED_FROM = 24
 _random = random.Random()  # seeded from os.urandom (no system call per id); reseeded in a forked child
 os.register_at_fork(after_in_child=_random.seed)
+_getrandbits = _random.getrandbits  # what Random.randbytes does, without its Python frame
 
 
 _PAIRS = [a + b for a in _ALPHABET for b in _ALPHABET]  # two base62 digits per lookup
 
 
+_high: tuple[int, str] = (-1, "")  # the five leading digits, which change every 3844**2 us (~15 s), and their text
+
+
 def _time_part(microseconds: int) -> str:
     """9 base62 digits, most significant first."""
+    global _high
     rest, d1 = divmod(microseconds, 3844)
-    rest, d2 = divmod(rest, 3844)
-    rest, d3 = divmod(rest, 3844)
-    rest, d4 = divmod(rest, 3844)
-    return _ALPHABET[rest % 62] + _PAIRS[d4] + _PAIRS[d3] + _PAIRS[d2] + _PAIRS[d1]
+    high, d2 = divmod(rest, 3844)
+    known, text = _high
+    if high != known:
+        rest, d3 = divmod(high, 3844)
+        rest, d4 = divmod(rest, 3844)
+        text = _ALPHABET[rest % 62] + _PAIRS[d4] + _PAIRS[d3]
+        _high = (high, text)
+    return text + _PAIRS[d2] + _PAIRS[d1]
 
 
 def new_id(prefix: str, length: int = 24) -> str:
     if length >= _TIMED_FROM:
+        n = length - _TIME_CHARS
         timed = _time_part(time.time_ns() // 1000)
-        return f"{prefix}_{timed}{_random.randbytes(length - _TIME_CHARS).translate(_RANDOM).decode()}"
-    return f"{prefix}_{_random.randbytes(length).translate(_RANDOM).decode()}"
+        return f"{prefix}_{timed}{_getrandbits(8 * n).to_bytes(n, 'little').translate(_RANDOM).decode()}"
+    return f"{prefix}_{_getrandbits(8 * length).to_bytes(length, 'little').translate(_RANDOM).decode()}"

@@ -79,7 +79,7 @@ class Store:
     CACHE_MAX = 4096  # objects remembered per transaction (cleared when full: renewals reread what they just touched)
 
     def __init__(self, path: str | os.PathLike[str], *, background_checkpoints: bool = True,
-                 page_size: int | None = None) -> None:
+                 page_size: int | None = None, cache_mb: int | None = None) -> None:
         self.path = str(path)
         self._lock_fd: int | None = None
         self.checkpointer: Checkpointer | None = None
@@ -95,6 +95,8 @@ class Store:
         self.conn.execute("PRAGMA foreign_keys=OFF")
         # A request's savepoint (group commit) keeps the pages it changes in a sub-journal: in memory, not a file.
         self.conn.execute("PRAGMA temp_store=MEMORY")
+        if cache_mb:  # the page cache (SQLite's default: 2 MiB)
+            self.conn.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")
         self._depth = 0
         # True while a block runs without its per-piece savepoints (see `undo_point`): a piece that fails
         # after writing raises Redo instead of rolling back to its own savepoint.

@@ -12,6 +12,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+import orjson
+
 from .. import clock, payment_intents
 from ..context import Ctx, public
 from ..currencies import minimum_amount
@@ -74,8 +76,6 @@ def pending_items(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
     rows = ctx.store.conn.execute(
         "SELECT data FROM objects WHERE parent = ? AND type = 'invoiceitem' AND kind = 'pending' ORDER BY seq", (sub_id,)
     ).fetchall()
-    import orjson
-
     return [orjson.loads(r[0]) for r in rows]
 
 
@@ -337,8 +337,6 @@ def mark_uncollectible(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
 
 
 def open_invoices(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
-    import orjson
-
     rows = ctx.store.conn.execute(
         "SELECT data FROM objects WHERE parent = ? AND type = 'invoice' AND kind IN ('open', 'uncollectible') ORDER BY seq",
         (sub_id,),
