@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 from typing import IO
 
@@ -28,6 +29,10 @@ class ServerError(RuntimeError):
 class ManagedProcess:
     """A child process in its own session; `stop()` ends it and everything it started."""
 
+    # Every one started and not yet stopped, from the moment it exists (before it is ready): a
+    # process stopping on a signal can end them all even if one was still starting.
+    running: "weakref.WeakSet[ManagedProcess]" = weakref.WeakSet()
+
     def __init__(self, argv: list[str], log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.argv = argv
         self.log_path = log_path
@@ -40,6 +45,7 @@ class ManagedProcess:
             start_new_session=True,
             env={**os.environ, **(env or {})},
         )
+        ManagedProcess.running.add(self)
         self.lines: list[str] = []
         self._first_url: str | None = None
         self._url_ready = threading.Event()
@@ -84,6 +90,7 @@ class ManagedProcess:
         if self.proc.poll() is None:
             self.proc.wait(5)
         self._reader.join(timeout=2)
+        ManagedProcess.running.discard(self)
 
     def kill(self) -> None:
         """kill -9, as a crash would: the leader first, then anything left in its process group.

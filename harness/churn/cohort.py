@@ -20,7 +20,7 @@ from typing import Any
 
 from scenarios.churn import ChurnPlan, Policy
 
-from ..servers import GatewayProcess
+from ..servers import GatewayProcess, ManagedProcess
 from ..stripe_api import StripeApi
 from .driver import PolicyRun
 from .model import draw
@@ -38,7 +38,7 @@ _started_lock = threading.Lock()
 def stop_gateways() -> None:
     """Stop the gateways still running (each is in its own session: they would outlive this process)."""
     with _started_lock:
-        running = list(STARTED)
+        running = set(STARTED) | set(ManagedProcess.running)  # including one still starting
     for gateway in running:
         gateway.stop()
 

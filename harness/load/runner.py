@@ -10,16 +10,23 @@ Exit codes: 0 complete, 1 failed (results so far kept), 2 bad spec, 3 workers di
 
 from __future__ import annotations
 
-import json
-import logging
 import signal
-import sys
-from pathlib import Path
 
-from scenarios.errors import ScenarioError
-from scenarios.load import parse_load
+# A stop asked for while this process is still importing (Locust takes seconds on a busy machine)
+# is remembered from the first moment and carried out once the load process exists.
+early: list[int] = []
+for _sig in (signal.SIGINT, signal.SIGTERM):
+    signal.signal(_sig, lambda signum, _frame: early.append(signum))
 
-from .launch import EXIT_BAD_SPEC, connect_host, free_port, start_local_workers
+import json  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from scenarios.errors import ScenarioError  # noqa: E402
+from scenarios.load import parse_load  # noqa: E402
+
+from .launch import EXIT_BAD_SPEC, connect_host, free_port, start_local_workers  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,9 +43,6 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError, KeyError) as err:
         print(f"{args[0]}: not a load spec ({err})", file=sys.stderr)
         return EXIT_BAD_SPEC
-    early: list[int] = []  # a stop asked for while Locust is still being imported
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda signum, _frame: early.append(signum))
     workers = []
     if int(spec.get("workers", 0)) > 0:
         d = config.distributed
