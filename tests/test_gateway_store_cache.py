@@ -93,3 +93,29 @@ def test_optimistic_undo_points():
         store.insert(_thing("t2", 2))
         store.undo("p", point)
         assert store.get("t2") is None and store.get("t1") is not None
+
+
+def test_indexed_columns_written_only_when_they_change_stay_right():
+    store = Store(":memory:")
+    cols = lambda: store.conn.execute("SELECT customer, parent, kind FROM objects WHERE id = 't1'").fetchone()  # noqa: E731
+    with store.transaction():
+        store.insert(_thing("t1", 1), customer="c1", kind="a")
+        store.update(_thing("t1", 2), customer="c1", kind="a")  # unchanged: not set again
+        assert cols() == ("c1", None, "a") and store.get("t1")["n"] == 2
+        store.update(_thing("t1", 3), kind="b")
+        assert cols() == ("c1", None, "b")
+        store.update(_thing("t1", 4), customer="c2", parent="p", kind="b")
+        assert cols() == ("c2", "p", "b")
+        store.conn.execute("SAVEPOINT s")
+        store.update(_thing("t1", 5), kind="c")
+        store.rollback_to("s")
+        store.conn.execute("RELEASE s")
+        store.update(_thing("t1", 6), kind="c")  # what was remembered went with the rollback: written
+        assert cols() == ("c2", "p", "c")
+    with store.transaction():
+        store.update(_thing("t1", 7), kind="c")  # not read in this transaction: written as given
+        store.update(_thing("t1", 8), kind="d")
+        assert cols() == ("c2", "p", "d")
+        assert store.get("t1")["n"] == 8
+        store.update(_thing("t1", 9), kind="d", parent=None)
+        assert cols() == ("c2", None, "d")

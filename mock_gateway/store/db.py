@@ -101,7 +101,7 @@ class Store:
         # True while a block runs without its per-piece savepoints (see `undo_point`): a piece that fails
         # after writing raises Redo instead of rolling back to its own savepoint.
         self.optimistic = False
-        self._cache: dict[str, str | bytes] = {}
+        self._cache: dict[str, tuple[bytes, tuple[Any, ...] | None]] = {}
         self._settings: dict[str, str | None] = {}
         with self.transaction():
             for statement in _SCHEMA.split(";"):
@@ -209,49 +209,53 @@ class Store:
 
     def get(self, id: str) -> dict[str, Any] | None:
         if self._depth:
-            data = self._cache.get(id)
-            if data is not None:
-                return orjson.loads(data)
-        row = self.conn.execute("SELECT data FROM objects WHERE id = ?", (id,)).fetchone()
+            entry = self._cache.get(id)
+            if entry is not None:
+                return orjson.loads(entry[0])
+        # as bytes (the UTF-8 SQLite holds), which orjson reads as they are: no str decoded and encoded again
+        row = self.conn.execute("SELECT CAST(data AS BLOB), customer, parent, kind FROM objects WHERE id = ?", (id,)).fetchone()
         if row is None:
             return None
         if self._depth:
-            self._remember(id, row[0])
+            self._remember(id, row[0], row[1:])
         return orjson.loads(row[0])
 
-    def _remember(self, id: str, data: str | bytes) -> None:
+    def _remember(self, id: str, data: bytes, columns: tuple[Any, ...] | None) -> None:
+        """What the row holds now: its JSON, and its indexed columns (customer, parent, kind) when known."""
         if len(self._cache) >= self.CACHE_MAX:
             self._cache.clear()
-        self._cache[id] = data
+        self._cache[id] = (data, columns)
 
     # The JSON goes in as orjson's UTF-8 bytes, stored as TEXT by CAST (the bytes taken as the database's
     # UTF-8): no decoding to a str and encoding back for SQLite, which cost ~3 us a row (every invoice
     # line holds a non-ASCII "×", so neither is the ASCII fast path).
     def insert(self, obj: dict[str, Any], **columns: str | None) -> None:
         data = orjson.dumps(obj)
+        values = (columns.get("customer"), columns.get("parent"), columns.get("kind"))
         self.conn.execute(
             "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
-            (obj["id"], obj["object"], obj.get("created", 0), columns.get("customer"), columns.get("parent"),
-             columns.get("kind"), data),
+            (obj["id"], obj["object"], obj.get("created", 0), *values, data),
         )
         if self._depth and obj["object"] != "event":  # events are written, rarely read back in the same transaction
-            self._remember(obj["id"], data)
+            self._remember(obj["id"], data, values)
 
     def update(self, obj: dict[str, Any], **columns: str | None) -> None:
         data = orjson.dumps(obj)
-        if not columns:
-            self.conn.execute("UPDATE objects SET data = CAST(? AS TEXT) WHERE id = ?", (data, obj["id"]))
-        else:
-            sets = ["data = CAST(? AS TEXT)"]
-            values: list[Any] = [data]
-            for name in _COLUMNS:
-                if name in columns:
-                    sets.append(f"{name} = ?")
-                    values.append(columns[name])
-            values.append(obj["id"])
-            self.conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
+        entry = self._cache.get(obj["id"]) if self._depth else None
+        known = entry[1] if entry is not None else None
+        sets = ["data = CAST(? AS TEXT)"]
+        values: list[Any] = [data]
+        for i, name in enumerate(_COLUMNS):
+            # an indexed column set to the value it holds still rewrites its index entries: set only changes
+            if name in columns and (known is None or known[i] != columns[name]):
+                sets.append(f"{name} = ?")
+                values.append(columns[name])
+        values.append(obj["id"])
+        self.conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
         if self._depth:
-            self._remember(obj["id"], data)
+            if known is not None:
+                known = tuple(columns[name] if name in columns else known[i] for i, name in enumerate(_COLUMNS))
+            self._remember(obj["id"], data, known)
 
     def delete(self, id: str) -> None:
         self._cache.pop(id, None)

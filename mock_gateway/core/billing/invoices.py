@@ -20,7 +20,6 @@ from ..currencies import minimum_amount
 from ..errors import StripeError, card_error, invalid_request
 from ..ids import new_id
 from . import settings
-from .clocked import clock_of
 
 RETRY_TASK = "billing.invoice_retry"
 OPEN = ("open", "uncollectible")
@@ -127,7 +126,7 @@ def create(ctx: Ctx, sub: dict[str, Any], billing_reason: str, period: dict[str,
         "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None, "voided_at": None},
         "subscription": sub["id"],
         "subtotal": total,
-        "test_clock": clock_of(ctx, sub["customer"]),
+        "test_clock": customer.get("test_clock"),  # the customer's clock (clock_of, without reading it again)
         "total": total,
         "webhooks_delivered_at": ctx.now,
         "_token": secrets.token_urlsafe(12),  # the hosted invoice page's link (mailed when a payment fails)

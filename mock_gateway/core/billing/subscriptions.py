@@ -111,7 +111,7 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
                           with_items=not trial_end)
     sub["latest_invoice"] = inv["id"]
     _save(ctx, sub)
-    invoices.finalize(ctx, inv)
+    invoices.finalize(ctx, inv, save=False)  # the attempt saves it (an open invoice is always attempted)
     sub = ctx.get(sub_id, "subscription")
     if inv["status"] == "open":
         failure = invoices.attempt(ctx, inv, automatic=True)
