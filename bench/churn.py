@@ -1,8 +1,10 @@
-"""Subscriber-months simulated per second: the cohort simulation end to end (gateways started per
-policy, bulk sign-up, the clock advanced day by day, renewals and dunning inside the gateways).
+"""Subscriber-months simulated per second: the cohort simulation end to end (the cohort signed up in
+parts, a gateway per policy and part, the clock advanced day by day, renewals and dunning inside the
+gateways), with the CPU the gateways and the drivers used.
 
     .venv/bin/python bench/churn.py                       # the shipped scenario: 10,000 x 12, three policies
     .venv/bin/python bench/churn.py --subscribers 2000 --months 6
+    .venv/bin/python bench/churn.py --shards 1              # each policy's cohort on one gateway
 
 Prints the figure for the closing note; never part of the test run's pass/fail.
 """
@@ -12,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import resource
 import signal
 import tempfile
 import time
@@ -27,13 +30,14 @@ def main() -> None:
     p.add_argument("--subscribers", type=int)
     p.add_argument("--months", type=int)
     p.add_argument("--processes", type=int)
+    p.add_argument("--shards", type=int)
     p.add_argument("--out", type=Path, help="keep the churn directory here (default: a temporary one)")
     args = p.parse_args()
     for sig in (signal.SIGTERM, signal.SIGINT):  # the gateways run in their own sessions: stop them with us
         signal.signal(sig, lambda signum, _f: (stop_gateways(), os._exit(128 + signum)))
     scenario = load_scenario(args.scenario)
     plan = scenario.churn
-    changes = {k: v for k, v in (("subscribers", args.subscribers), ("months", args.months), ("processes", args.processes)) if v}
+    changes = {k: v for k, v in (("subscribers", args.subscribers), ("months", args.months), ("processes", args.processes), ("shards", args.shards)) if v}
     plan = dataclasses.replace(plan, **changes)
     out = args.out or Path(tempfile.mkdtemp(prefix="bench-churn-"))
     load_before = os.getloadavg()[0]
@@ -41,17 +45,21 @@ def main() -> None:
     result = run_cohort(plan, out, scenario.seed)
     elapsed = time.perf_counter() - started
     sm = plan.subscribers * plan.months
-    print(f"{plan.subscribers:,} subscribers x {plan.months} months x {len(plan.policies)} policies, "
-          f"{plan.processes} at once, on {os.cpu_count()} cores (load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
-    print(f"total {elapsed:.1f} s: {sm * len(plan.policies) / elapsed:,.0f} subscriber-months/s over all policies, "
+    print(f"{plan.subscribers:,} subscribers x {plan.months} months x {len(plan.policies)} policies, each in {plan.shards} parts, "
+          f"{plan.processes} gateways at once, on {os.cpu_count()} cores (load average {load_before:.1f} before, {os.getloadavg()[0]:.1f} after)")
+    print(f"total {elapsed:.1f} s (sign-up {result['sign_up_seconds'] or 0:.1f} s): {sm * len(plan.policies) / elapsed:,.0f} subscriber-months/s over all policies, "
           f"{sm / elapsed:,.0f} per policy-cohort")
     for r in result["policies"]:
         if "error" in r:
             print(f"  {r['policy']}: FAILED {r['error']}")
             continue
         lost = sum(m["involuntary_churn"] for m in r["months"])
-        print(f"  {r['policy']:<18} {r['seconds']:7.1f} s (sign-up {r['setup_seconds']:.1f} s)  {sm / r['seconds']:7,.0f} subscriber-months/s  "
+        spans = ", ".join(f"{p['began']:.0f}-{p['ended']:.0f} s" for p in r.get("parts", []))
+        print(f"  {r['policy']:<18} {r['seconds']:7.1f} s{f' (parts {spans})' if spans else ''}  "
               f"involuntary churn {lost:,}  reconciled {r['final']['reconciliation']['ok']}")
+    own, gateways = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(f"CPU: gateways {gateways.ru_utime + gateways.ru_stime:.1f} s ({gateways.ru_stime:.1f} s system), "
+          f"this process (the drivers) {own.ru_utime + own.ru_stime:.1f} s, of {elapsed * (os.cpu_count() or 1):.0f} core-seconds")
     print(f"results: {out / 'results.json'}")
 
 

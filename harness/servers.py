@@ -30,27 +30,41 @@ class ManagedProcess:
     """A child process in its own session; `stop()` ends it and everything it started."""
 
     # Every one started and not yet stopped, from the moment it exists (before it is ready): a
-    # process stopping on a signal can end them all even if one was still starting.
+    # process stopping on a signal can end them all even if one was still starting (`stop_all`).
     running: "weakref.WeakSet[ManagedProcess]" = weakref.WeakSet()
+    closed = False  # set by stop_all: no new one starts after it (a thread about to start one would outlive it)
+    _spawning = threading.RLock()  # reentrant: a signal handler calling stop_all may interrupt a start
 
     def __init__(self, argv: list[str], log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
         self.argv = argv
         self.log_path = log_path
         self._log: IO[str] | None = None
-        self.proc = subprocess.Popen(
-            argv,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-            env={**os.environ, **(env or {})},
-        )
-        ManagedProcess.running.add(self)
+        with ManagedProcess._spawning:
+            if ManagedProcess.closed:
+                raise ServerError(f"not started, this process is stopping its servers: {' '.join(argv)}")
+            self.proc = subprocess.Popen(
+                argv,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                start_new_session=True,
+                env={**os.environ, **(env or {})},
+            )
+            ManagedProcess.running.add(self)
         self.lines: list[str] = []
         self._first_url: str | None = None
         self._url_ready = threading.Event()
         self._reader = threading.Thread(target=self._pump, daemon=True)
         self._reader.start()
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop every one still running, and start none from now on (for a process stopping on a signal)."""
+        with cls._spawning:
+            cls.closed = True
+            running = list(cls.running)
+        for process in running:
+            process.stop()
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
@@ -128,8 +142,12 @@ class GatewayProcess(ManagedProcess):
         argv = [sys.executable, "-m", "mock_gateway", "--host", host, "--port", str(port), "--db", str(db),
                 "--workers", str(workers), *(extra_args or [])]
         super().__init__(argv, log_path)
-        self.url = self.wait_url()
-        wait_http(self.url + "/v1/customers?limit=1", self, expect_status=(200, 401))
+        try:
+            self.url = self.wait_url()
+            wait_http(self.url + "/v1/customers?limit=1", self, expect_status=(200, 401))
+        except BaseException:
+            self.stop()  # never ready: nobody else holds it to stop it
+            raise
 
     def __enter__(self) -> "GatewayProcess":
         return self

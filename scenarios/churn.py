@@ -38,7 +38,8 @@ class ChurnPlan:
     update_after_expiry_mail: float = 0.5
     update_delay_days: tuple[int, int] = (0, 5)
     voluntary_churn: float = 0.015  # per month
-    processes: int = 3  # policies simulated at once, each on its own gateway
+    processes: int = 3  # gateways billing at once
+    shards: int = 2  # parts each policy's cohort is split into, each billed by a gateway of its own
     batch: int = 1000
     policies: tuple[Policy, ...] = field(default_factory=tuple)
 
@@ -50,6 +51,7 @@ class ChurnPlan:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "ChurnPlan":
         data = dict(data)
+        data.setdefault("shards", 1)  # a plan written before there were shards
         data["policies"] = tuple(Policy(**{**p, "retry_days": tuple(p["retry_days"])}) for p in data["policies"])
         for key in ("card_validity_months", "update_delay_days"):
             data[key] = tuple(data[key])
@@ -146,6 +148,7 @@ def parse_churn(raw: Any, file: str) -> ChurnPlan:
         update_delay_days=_range(t, "update_delay_days", (0, 5), 0, 60),
         voluntary_churn=t.float("voluntary_churn", 0.015, min=0.0, max=1.0) or 0.0,
         processes=t.int("processes", 3, min=1, max=16) or 3,
+        shards=t.int("shards", 2, min=1, max=16) or 2,
         batch=t.int("batch", 1000, min=1, max=1000) or 1000,
         policies=tuple(_policy(p, file, f"churn.policies[{i}]") for i, p in enumerate(_list(t, "policies"))) or DEFAULT_POLICIES,
     )

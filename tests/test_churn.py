@@ -3,6 +3,7 @@ real gateways (the same subscribers, different dunning), and a whole `checkout-h
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -14,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from harness.churn.cohort import run_cohort
 from harness.churn.model import draw, expiry
+from harness.churn.shards import add_summaries, split
 from scenarios.churn import ChurnPlan, Policy, parse_churn
 from scenarios.errors import ScenarioError
 from scenarios.scenario import load_scenario, parse_scenario
@@ -96,9 +98,59 @@ def test_small_cohort_under_two_policies(tmp_path):
     assert lost(dunning) < lost(plain)
     # voluntary churn is the same draws under both policies, less those who left involuntarily first
     assert sum(m["voluntary_churn"] for m in plain["months"]) <= sum(m["voluntary_churn"] for m in dunning["months"]) + lost(plain)
-    assert not list(tmp_path.glob("*/gateway.sqlite3"))  # ledgers removed unless kept
     results = json.loads((tmp_path / "results.json").read_text())
+    assert not list(tmp_path.glob("**/gateway.sqlite3*"))  # ledgers removed unless kept
+    assert results["shards"] == 2 and [len(p["parts"]) for p in results["policies"]] == [2, 2]
     assert results["subscriber_months_per_s"] > 0
+
+
+def test_a_cohort_split_in_parts_is_the_cohort_billed_whole(tmp_path):
+    """Each subscriber's behaviour is drawn by its index, so three gateways billing a third each must report
+    what one gateway billing everyone reports: every monthly count and amount, and the final ledger."""
+    plan = ChurnPlan(subscribers=45, months=3, decline_rate=0.3, voluntary_churn=0.05, card_validity_months=(1, 3),
+                     decline_recovery=((2, 0.5), (None, 0.5)), update_after_failed_mail=0.6, update_after_expiry_mail=0.5,
+                     update_delay_days=(0, 2), batch=20, processes=2,
+                     policies=(Policy("retries", (1, 3), "cancel", False), Policy("notices", (2,), "unpaid", True)))
+    whole = run_cohort(dataclasses.replace(plan, shards=1), tmp_path / "whole", seed=11)
+    parts = run_cohort(dataclasses.replace(plan, shards=3), tmp_path / "parts", seed=11)
+    for one, split in zip(whole["policies"], parts["policies"]):
+        assert "error" not in one and "error" not in split, (one, split)
+        assert split["months"] == one["months"]
+        assert split["driver"] == one["driver"]
+        for key in ("subscriptions", "canceled_by_reason", "mrr", "invoices", "recovered", "notice_events"):
+            assert split["final"][key] == one["final"][key], key
+        rec_one, rec_split = one["final"]["reconciliation"], split["final"]["reconciliation"]
+        assert rec_split["ok"] and rec_one["ok"]
+        assert {k: rec_split[k] for k in ("invoices", "paid", "charged_total")} == {k: rec_one[k] for k in ("invoices", "paid", "charged_total")}
+        assert [p["subscribers"] for p in split["parts"]] == [15, 15, 15]
+        lines = (tmp_path / "parts" / one["policy"] / "months.jsonl").read_text().splitlines()
+        assert [json.loads(line) for line in lines] == one["months"]
+
+
+@given(st.integers(1, 5000), st.integers(1, 16))
+def test_parts_cover_the_cohort_once(subscribers, shards):
+    parts = split(subscribers, shards)
+    assert [i for part in parts for i in part] == list(range(subscribers))
+    assert all(len(part) for part in parts) and max(map(len, parts)) - min(map(len, parts)) <= 1
+
+
+_counts = st.dictionaries(st.sampled_from(["active", "canceled", "unpaid"]), st.integers(0, 10**6), max_size=3)
+
+
+@given(st.lists(st.fixed_dictionaries({"subscriptions": _counts, "mrr": st.dictionaries(st.sampled_from(["active", "past_due"]), st.floats(0, 1e7), max_size=2),
+                                        "reconciliation": st.fixed_dictionaries({"ok": st.booleans(), "invoices": st.integers(0, 10**6),
+                                                                                 "problems": st.lists(st.integers(), max_size=300)}),
+                                        "test_clock": st.sampled_from(["clock_a", "clock_b"])}), min_size=1, max_size=4))
+def test_summaries_add_up(parts):
+    total = add_summaries(parts)
+    for status in {s for p in parts for s in p["subscriptions"]}:
+        assert total["subscriptions"][status] == sum(p["subscriptions"].get(status, 0) for p in parts)
+    for status in {s for p in parts for s in p["mrr"]}:
+        assert total["mrr"][status] == pytest.approx(sum(p["mrr"].get(status, 0.0) for p in parts), abs=0.01)
+    assert total["reconciliation"]["ok"] == all(p["reconciliation"]["ok"] for p in parts)
+    assert total["reconciliation"]["invoices"] == sum(p["reconciliation"]["invoices"] for p in parts)
+    assert total["reconciliation"]["problems"] == [x for p in parts for x in p["reconciliation"]["problems"]][:200]
+    assert total["test_clock"] == (parts[0]["test_clock"] if len({p["test_clock"] for p in parts}) == 1 else None)
 
 
 def test_checkout_harness_run_writes_the_churn_report(tmp_path):
@@ -140,7 +192,7 @@ def test_stopping_the_part_leaves_no_gateway_behind(tmp_path):
     plan = ChurnPlan(subscribers=3000, months=6, batch=500, policies=(Policy("a"), Policy("b", (1,))))
     part = start_churn(plan, tmp_path / "churn", seed=1)
     deadline = time.monotonic() + 60
-    while not list((tmp_path / "churn").glob("*/gateway.log")) and time.monotonic() < deadline:
+    while not list((tmp_path / "churn").glob("**/gateway.log")) and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(1.0)
     children = subprocess.run(["pgrep", "-f", str(tmp_path)], capture_output=True, text=True).stdout.split()

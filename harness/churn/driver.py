@@ -47,16 +47,18 @@ def month_starts(start: int, months: int) -> list[int]:
 
 
 class PolicyRun:
-    """Simulates one policy; writes `months.jsonl` and returns the policy's result."""
+    """Simulates one policy for the cohort's `members` (all of it by default, else a part: shards.py);
+    writes `months.jsonl` and returns the result. Subscribers are known by their index in the cohort."""
 
     def __init__(self, plan: ChurnPlan, policy: Policy, cohort: Cohort, api: StripeApi, out: Path,
-                 progress: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 progress: Callable[[dict[str, Any]], None] | None = None, members: range | None = None) -> None:
         self.plan, self.policy, self.cohort, self.api, self.out = plan, policy, cohort, api, out
         self.progress = progress or (lambda _p: None)
-        self.customers: list[str] = []
+        self.members = members if members is not None else range(plan.subscribers)
+        self.customers: dict[int, str] = {}
         self.index: dict[str, int] = {}
-        self.cards: list[str] = []
-        self.subs: list[str] = []
+        self.cards: dict[int, str] = {}
+        self.subs: dict[int, str] = {}
         self.ended: set[int] = set()
         self.spell_end: dict[int, int] = {}  # subscriber -> day the declining card recovers
         self.updates_due: dict[int, set[int]] = defaultdict(set)  # day -> subscribers updating their card
@@ -76,26 +78,27 @@ class PolicyRun:
             "currency": plan.currency, "unit_amount": plan.amount, "recurring": {"interval": "month"},
             "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
         start = datetime.fromtimestamp(plan.start, timezone.utc)
-        for first in range(0, plan.subscribers, plan.batch):
+        for first in range(0, len(self.members), plan.batch):
             batch = []
-            for i in range(first, min(first + plan.batch, plan.subscribers)):
+            members = self.members[first:first + plan.batch]
+            for i in members:
                 year, month = expiry(start.year, start.month, self.cohort.expiry_offset[i])
                 batch.append({"email": f"s{i}@cohort.example", "card": {"exp_month": month, "exp_year": year}})
             body = _ok(self.api.post("/v1/test_helpers/billing/subscribers",
                                      {"price": self.price, "test_clock": self.clock, "subscribers": batch}), "create subscribers")
-            for row in body["data"]:
-                self.index[row["customer"]] = len(self.customers)
-                self.customers.append(row["customer"])
-                self.cards.append(row["payment_method"])
-                self.subs.append(row["subscription"])
+            for i, row in zip(members, body["data"]):
+                self.index[row["customer"]] = i
+                self.customers[i] = row["customer"]
+                self.cards[i] = row["payment_method"]
+                self.subs[i] = row["subscription"]
             self.progress({"phase": "signing up", "subscribers": len(self.customers)})
         return {"clock": self.clock, "price": self.price, "customers": self.customers, "cards": self.cards, "subs": self.subs}
 
     def adopt(self, roster: dict[str, Any]) -> None:
         """Take over a cohort signed up before (a copy of the sign-up's ledger)."""
         self.clock, self.price = roster["clock"], roster["price"]
-        self.customers, self.cards, self.subs = list(roster["customers"]), list(roster["cards"]), list(roster["subs"])
-        self.index = {c: i for i, c in enumerate(self.customers)}
+        self.customers, self.cards, self.subs = dict(roster["customers"]), dict(roster["cards"]), dict(roster["subs"])
+        self.index = {c: i for i, c in self.customers.items()}
 
     def configure(self) -> None:
         """This policy's dunning settings on the cohort's clock."""
@@ -122,7 +125,7 @@ class PolicyRun:
             del self.spell_end[i]
             behaviours.append({"payment_method": self.cards[i], "outcome": "succeed"})
         if renewal_day and month > 0:
-            for i in self.cohort.declines[:, month].nonzero()[0]:
+            for i in self._members_where(self.cohort.declines[:, month]):
                 if i in self.ended:
                     continue
                 self.spell_end[i] = day + int(self.cohort.spell_days[i, month]) * DAY if self.cohort.spell_days[i, month] < NEVER else 2**62
@@ -145,9 +148,14 @@ class PolicyRun:
                                [{"subscription": self.subs[i], "at_period_end": True} for i in leaves])
             self.counters["cancellations_requested"] += len(leaves)
 
+    def _members_where(self, column: Any) -> list[int]:
+        """The members whose entry in a column of the cohort's draws (one entry per subscriber) is set."""
+        lo = self.members.start
+        return [lo + int(i) for i in column[lo:self.members.stop].nonzero()[0]]
+
     def _plan_month(self, month: int, day0: int) -> None:
-        for i in self.cohort.leaves[:, month].nonzero()[0]:
-            self.leaves_due[day0 + int(self.cohort.leave_day[i, month]) * DAY].append(int(i))
+        for i in self._members_where(self.cohort.leaves[:, month]):
+            self.leaves_due[day0 + int(self.cohort.leave_day[i, month]) * DAY].append(i)
 
     def _events(self, type: str, since: int, until: int) -> list[dict[str, Any]]:
         """The events of `type` created in (since, until], newest first. Once one was read, a read starts after
@@ -225,7 +233,7 @@ class PolicyRun:
                     now = target
                     day += DAY
                 current = self._summary()
-                row = month_row(month, previous, current, self.plan.subscribers)
+                row = month_row(month, previous, current, len(self.members))
                 rows.append(row)
                 months_file.write(orjson.dumps(row) + b"\n")
                 months_file.flush()
