@@ -211,6 +211,26 @@ def test_stopping_the_part_leaves_no_gateway_behind(tmp_path):
     assert left() == []
 
 
+def test_stop_all_ends_every_server_and_refuses_new_ones(monkeypatch):
+    """A policy's thread about to start its gateway when the churn process is told to stop must not start one
+    that outlives it (seen: a gateway left running after the benchmark was interrupted)."""
+    import weakref
+
+    from harness.servers import ManagedProcess, ServerError
+
+    # this test's servers only (the session's own stay up), and starting them again afterwards
+    monkeypatch.setattr(ManagedProcess, "running", weakref.WeakSet())
+    monkeypatch.setattr(ManagedProcess, "closed", False)
+    sleeper = ManagedProcess([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        ManagedProcess.stop_all()
+        assert not sleeper.alive() and sleeper not in ManagedProcess.running
+        with pytest.raises(ServerError, match="stopping"):
+            ManagedProcess([sys.executable, "-c", "pass"])
+    finally:
+        sleeper.stop()
+
+
 def test_the_driver_reads_each_event_once_newest_first(tmp_path):
     """The driver's event reads start after the newest event read before (ending_before) and walk pages
     towards the newest; what they return is what walking the whole list (starting_after) returns, less
