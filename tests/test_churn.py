@@ -33,6 +33,7 @@ def test_shipped_scenario_loads_with_three_policies():
     assert plan.policies[1].retry_days == (1.0, 3.0, 5.0) and plan.policies[2].notices
     assert dict(plan.decline_recovery) == {2: 0.4, 7: 0.3, None: 0.3}
     assert ChurnPlan.from_dict(json.loads(json.dumps(plan.as_dict()))) == plan
+    assert plan.shards == 2 and plan.processes == 3
 
 
 @pytest.mark.parametrize("table, key", [
@@ -47,6 +48,8 @@ def test_shipped_scenario_loads_with_three_policies():
     ({"policies": [{"name": "a", "after_retries": "forgive"}]}, "churn.policies[0].after_retries"),
     ({"policies": [{"name": "a"}, {"name": "a"}]}, "churn.policies"),
     ({"retries": 3}, "churn.retries"),
+    ({"shards": 0}, "churn.shards"),
+    ({"shards": 17}, "churn.shards"),
 ])
 def test_bad_churn_tables_name_the_key(table, key):
     with pytest.raises(ScenarioError) as err:
