@@ -50,10 +50,10 @@ def _reference_advance(ctx: Ctx, clk: dict, frozen_time: int, limit: int = 100_0
     ctx.store.update(clk)
 
 
-def _run(program: list[tuple[str, int, dict]], advance, target: int) -> tuple[list, list, list]:
+def _run(program: list[tuple[str, int, dict]], advance, target: int, stepwise: bool = False) -> tuple[list, list, list]:
     runs.clear()
     store = Store(":memory:")
-    with store.transaction():
+    with store.transaction(stepwise=stepwise):  # stepwise: the advance commits after each batch, as in a server
         ctx = Ctx(store, now=T0)
         clk = clock.create(ctx, {"frozen_time": T0})
         for ref, due, data in program:
@@ -92,12 +92,13 @@ _programs = st.lists(st.tuples(st.sampled_from(list("abcdefgh")), st.integers(mi
 
 
 @settings(max_examples=150, deadline=None)
-@given(program=_programs, target=st.integers(min_value=1, max_value=90), batch=st.integers(min_value=1, max_value=5))
-def test_batched_advance_matches_one_task_at_a_time(program, target, batch):
+@given(program=_programs, target=st.integers(min_value=1, max_value=90), batch=st.integers(min_value=1, max_value=5),
+       stepwise=st.booleans())
+def test_batched_advance_matches_one_task_at_a_time(program, target, batch, stepwise):
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(clock, "_BATCH", batch)
         mp.setattr(clock, "MAX_TASKS_PER_ADVANCE", 200)  # programs may schedule each other forever
-        got = _run(program, clock.advance, target)
+        got = _run(program, clock.advance, target, stepwise)
     expected = _run(program, _reference_advance_limited, target)
     # Tasks of a batch that is run again run twice; what stays (the objects the runs wrote, in the order
     # written, and what is left scheduled) is the same.
@@ -106,3 +107,27 @@ def test_batched_advance_matches_one_task_at_a_time(program, target, batch):
 
 def _reference_advance_limited(ctx: Ctx, clk: dict, frozen_time: int) -> None:
     _reference_advance(ctx, clk, frozen_time, limit=200)
+
+
+def test_a_stepwise_transaction_commits_as_it_goes_and_a_failure_undoes_only_the_rest(tmp_path):
+    store = Store(tmp_path / "ledger.sqlite3", background_checkpoints=False)
+    other = __import__("sqlite3").connect(store.path)
+    seen = lambda: [r[0] for r in other.execute("SELECT id FROM objects WHERE type = 'thing' ORDER BY seq")]  # noqa: E731
+    with store.transaction():  # not stepwise: commit_so_far does nothing
+        store.insert({"id": "thing_a", "object": "thing", "created": 0})
+        store.commit_so_far()
+        assert seen() == []
+    with pytest.raises(RuntimeError):
+        with store.transaction(stepwise=True):
+            store.insert({"id": "thing_b", "object": "thing", "created": 0})
+            store.commit_so_far()
+            assert seen() == ["thing_a", "thing_b"]  # durable before the transaction ends
+            store.insert({"id": "thing_c", "object": "thing", "created": 0})
+            raise RuntimeError("a bug after the first step")
+    assert seen() == ["thing_a", "thing_b"] and store.get("thing_c") is None
+    with store.transaction():  # the next transaction is not stepwise unless asked
+        store.insert({"id": "thing_d", "object": "thing", "created": 0})
+        store.commit_so_far()
+        assert "thing_d" not in seen()
+    other.close()
+    store.close()

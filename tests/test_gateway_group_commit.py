@@ -34,10 +34,10 @@ def gateway(tmp_path):
     opened = store.transaction
 
     @contextmanager
-    def counted():
+    def counted(**options):
         if not store._depth:
             gateway.transactions += 1  # type: ignore[attr-defined]
-        with opened():
+        with opened(**options):
             yield
 
     store.transaction = counted  # type: ignore[method-assign]

@@ -138,7 +138,7 @@ class Gateway:
         job = self.prepare(route, api_key, raw, path_params, key, request_id, base_url)
         if route.method == "GET":
             return job.read()
-        with self.store.transaction():
+        with self.store.transaction(stepwise=True):
             return job.write()
 
     async def commit(self, job: "Job") -> tuple[int, bytes, bool]:
@@ -192,7 +192,8 @@ class Gateway:
 
     def _run_group(self, group: list[tuple["Job", "asyncio.Future[Any]"]], savepoints: bool) -> list[tuple[bool, Any]]:
         outcomes: list[tuple[bool, Any]] = []
-        with self.store.transaction():
+        # a request alone in its transaction may commit as it goes (a clock advance: Store.commit_so_far)
+        with self.store.transaction(stepwise=len(group) == 1 and not savepoints):
             for job, _ in group:
                 if not savepoints:
                     try:

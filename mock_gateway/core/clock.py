@@ -251,6 +251,7 @@ def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
             finally:
                 store.optimistic = False
             conn.execute("RELEASE clock_batch")
+            store.commit_so_far()  # when the advance is alone in its request's transaction (Stripe's advances as they go)
     finally:
         _BATCHES.pop(store, None)
     clk["frozen_time"] = frozen_time
