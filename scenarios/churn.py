@@ -39,7 +39,7 @@ class ChurnPlan:
     update_delay_days: tuple[int, int] = (0, 5)
     voluntary_churn: float = 0.015  # per month
     processes: int = 3  # gateways billing at once
-    shards: int = 2  # parts each policy's cohort is split into, each billed by a gateway of its own
+    shards: int = 3  # parts each policy's cohort is split into, each billed by a gateway of its own
     batch: int = 1000
     policies: tuple[Policy, ...] = field(default_factory=tuple)
 
@@ -148,7 +148,7 @@ def parse_churn(raw: Any, file: str) -> ChurnPlan:
         update_delay_days=_range(t, "update_delay_days", (0, 5), 0, 60),
         voluntary_churn=t.float("voluntary_churn", 0.015, min=0.0, max=1.0) or 0.0,
         processes=t.int("processes", 3, min=1, max=16) or 3,
-        shards=t.int("shards", 2, min=1, max=16) or 2,
+        shards=t.int("shards", 3, min=1, max=16) or 3,
         batch=t.int("batch", 1000, min=1, max=1000) or 1000,
         policies=tuple(_policy(p, file, f"churn.policies[{i}]") for i, p in enumerate(_list(t, "policies"))) or DEFAULT_POLICIES,
     )

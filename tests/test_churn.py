@@ -33,7 +33,7 @@ def test_shipped_scenario_loads_with_three_policies():
     assert plan.policies[1].retry_days == (1.0, 3.0, 5.0) and plan.policies[2].notices
     assert dict(plan.decline_recovery) == {2: 0.4, 7: 0.3, None: 0.3}
     assert ChurnPlan.from_dict(json.loads(json.dumps(plan.as_dict()))) == plan
-    assert plan.shards == 2 and plan.processes == 3
+    assert plan.shards == 3 and plan.processes == 3
 
 
 @pytest.mark.parametrize("table, key", [
@@ -103,7 +103,7 @@ def test_small_cohort_under_two_policies(tmp_path):
     assert sum(m["voluntary_churn"] for m in plain["months"]) <= sum(m["voluntary_churn"] for m in dunning["months"]) + lost(plain)
     results = json.loads((tmp_path / "results.json").read_text())
     assert not list(tmp_path.glob("**/gateway.sqlite3*"))  # ledgers removed unless kept
-    assert results["shards"] == 2 and [len(p["parts"]) for p in results["policies"]] == [2, 2]
+    assert results["shards"] == 3 and [len(p["parts"]) for p in results["policies"]] == [3, 3]
     assert results["subscriber_months_per_s"] > 0
 
 
