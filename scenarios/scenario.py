@@ -33,6 +33,7 @@ class JourneyPlan:
     timeout_s: float = 120.0
     currency: str = "jpy"
     amount: int = 4980
+    site: Any | None = None  # scenarios.sites.SitePlan: the user's own checkout; None: the reference checkout
 
 
 @dataclass(frozen=True)
@@ -153,10 +154,19 @@ def _journeys(t: Table | None, file: str) -> JourneyPlan:
     variants = t.str_list("variants") or []
     if not variants:
         raise ScenarioError(file, t.key("variants"), "a list of one or more variant names", t.get("variants"))
-    known_variants = list_variants()
+    site = None
+    if t.has("site"):
+        from .sites import parse_site
+
+        site = parse_site(t.table("site", required=True))  # type: ignore[arg-type]
+        known_variants = [name for name, _ in site.variants]
+        where = "variant names of [journeys.site.variants]"
+    else:
+        known_variants = list_variants()
+        where = "variant names among"
     for v in variants:
         if v not in known_variants:
-            raise ScenarioError(file, t.key("variants"), "variant names among " + ", ".join(known_variants), v)
+            raise ScenarioError(file, t.key("variants"), where + " " + ", ".join(known_variants), v)
     raw_personas = t.get("personas")
     personas: list[tuple[str, float]]
     if isinstance(raw_personas, list) and raw_personas and all(isinstance(p, str) for p in raw_personas):
@@ -183,6 +193,7 @@ def _journeys(t: Table | None, file: str) -> JourneyPlan:
         timeout_s=t.duration("timeout", "120s") or 120.0,
         currency=(t.str("currency", "jpy") or "jpy").lower(),
         amount=t.int("amount", 4980, min=1) or 4980,
+        site=site,
     )
     t.done()
     return plan
