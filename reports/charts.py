@@ -192,3 +192,23 @@ def lines_per_policy(series: dict[str, list[dict[str, Any]]], key: str, ylabel: 
     ax.set_ylabel(ylabel)
     ax.legend(loc="best", fontsize=8, frameon=False)
     return _svg(fig)
+
+
+def payments_by_group(groups: dict[str, dict[str, Any]], label: str) -> str | None:
+    """One bar per payment method (or channel): paid, still waiting, unpaid, canceled or expired."""
+    names = [n for n, g in groups.items() if g.get("attempts")]
+    if not names:
+        return None
+    parts = [("succeeded", "paid", "#16a34a"), ("waiting", "waiting (slip, transfer, QR, 3-D Secure)", "#eab308"),
+             ("unpaid", "declined / unpaid", "#dc2626"), ("canceled", "canceled or expired", "#6b7280")]
+    fig, ax = plt.subplots(figsize=(6.5, 0.8 + 0.45 * len(names)))
+    left = [0.0] * len(names)
+    for key, legend, colour in parts:
+        values = [float(groups[n].get(key) or 0) for n in names]
+        ax.barh(range(len(names)), values, left=left, color=colour, label=legend)
+        left = [a + b for a, b in zip(left, values)]
+    ax.set_yticks(range(len(names)), names)
+    ax.invert_yaxis()
+    ax.set_xlabel(f"payments per {label}")
+    ax.legend(fontsize=7, loc="lower right")
+    return _svg(fig)

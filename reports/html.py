@@ -57,9 +57,16 @@ def report_html(run_dir: Path, summary: dict[str, Any]) -> str:
             ("Latency percentiles over time (shaded: injected faults)", charts.latency_over_time(timeseries, faults)),
             ("Throughput and errors over time", charts.throughput_over_time(timeseries, faults)),
         ]
+    payment_charts: list[tuple[str, str | None]] = []
+    if summary.get("payments"):
+        payment_charts = [
+            ("Payments by method", charts.payments_by_group(summary["payments"]["by_method"], "method")),
+            ("Payments by channel", charts.payments_by_group(summary["payments"]["by_channel"], "channel")),
+        ]
     from .churn import churn_charts
 
     return _env.get_template("report.html").render(
-        s=summary, journey_charts=journey_charts, load_charts=load_charts, fmt=_fmt, pct=_pct, show=_show,
+        s=summary, journey_charts=journey_charts, load_charts=load_charts, payment_charts=payment_charts,
+        fmt=_fmt, pct=_pct, show=_show,
         churn_charts=churn_charts(summary["churn"]) if summary.get("churn") else [],
     )

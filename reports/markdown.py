@@ -75,6 +75,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
                          f"{p['recovered_invoices']:,} / {p['failed_invoices']:,} | {p['recovered_revenue']:,} | "
                          f"{_num(p['mrr_end'])} | {'reconciled' if p['reconciliation_ok'] else str(p['reconciliation_problems']) + ' problems'} |")
         lines.append("")
+    lines += _payments(summary.get("payments"))
     integrity = summary.get("integrity")
     if integrity is not None:
         if integrity["ok"]:
@@ -97,3 +98,27 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             lines.append(f"- {'✅' if c['passed'] else '❌'} {c['message']}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _payments(payments: dict[str, Any] | None) -> list[str]:
+    """Payments by method and by channel, from the ledger."""
+    if not payments:
+        return []
+    lines: list[str] = []
+    for title, groups in (("method", payments["by_method"]), ("channel", payments["by_channel"])):
+        lines += [f"### Payments by {title}", "",
+                  f"| {title} | attempts | paid | conversion | waiting | declined (recovered) | refunds | paid amount |",
+                  "|---|---:|---:|---:|---:|---:|---:|---|"]
+        for name, g in groups.items():
+            amounts = ", ".join(f"{c.upper()} {a['succeeded']:,}" for c, a in g["amounts"].items()) or "-"
+            lines.append(f"| {name} | {g['attempts']:,} | {g['succeeded']:,} | {_pct(g['conversion'])} | {g['waiting']:,} | "
+                         f"{g['declined_payments']:,} ({g['recovered_after_decline']:,}) | {g['refunds']:,} | {amounts} |")
+        lines.append("")
+    delayed = {m: g["settlement"] for m, g in payments["by_method"].items() if g.get("settlement")}
+    if delayed:
+        lines.append("Methods that settle later: " + "; ".join(
+            f"{m} {s['settled']} settled, {s['expired']} expired, {s['pending']} pending"
+            + (f", median {s['median_time_to_settle_s']:,.0f} s to settle" if s["median_time_to_settle_s"] is not None else "")
+            for m, s in delayed.items()) + ".")
+        lines.append("")
+    return lines

@@ -8,6 +8,7 @@ from typing import Any
 from .gates import evaluate_gates, evaluate_regression
 from .churn import summarise_churn
 from .journeys import summarise_journeys
+from .payments import summarise_payments
 from .rundir import read_json, read_jsonl
 
 SCHEMA = "checkout-harness/summary/1"
@@ -34,6 +35,7 @@ def build_summary(run_dir: Path, baseline_dir: Path | None = None) -> dict[str, 
         "journeys": summarise_journeys(
             read_jsonl(run_dir / "journeys.jsonl"), (plan.get("journeys") or {}).get("variants"), seed=run.get("seed") or 0
         ),
+        "payments": summarise_payments(run_dir),
         "integrity": read_json(run_dir / "reconciliation.json"),
         "webhooks": read_json(run_dir / "webhooks" / "stats.json"),
         "mail": read_json(run_dir / "mail" / "stats.json"),
