@@ -29,6 +29,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    from scenarios.reading import MAX_SEED
+
+    value = _positive_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed between 0 and {MAX_SEED}, found {value}")
+    return value
+
+
 @command("run", "run a scenario: gateway, load and simulated shoppers together, then reports and gates")
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", default=None,
@@ -36,7 +45,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="run directory to write (must not exist or be empty; default runs/<time>-<name>)")
     p.add_argument("--baseline", type=Path, help="a previous run directory to check for regressions against")
     p.add_argument("--workers", type=_positive_int, default=0, help="local Locust worker processes (0: load runs in one process)")
-    p.add_argument("--seed", type=_positive_int, help="override the scenario's seed")
+    p.add_argument("--seed", type=_seed, help="override the scenario's seed (0 to 2**32-1)")
     p.add_argument("--quiet", action="store_true", help="no live progress display")
 
 
@@ -183,7 +192,7 @@ def _journeys_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", action="append", required=True, help="checkout variant (repeat for several)")
     p.add_argument("--persona", action="append", required=True, help="persona (repeat for several, equal weights)")
     p.add_argument("--count", type=_positive_int, default=5, help="journeys per variant (default 5)")
-    p.add_argument("--seed", type=_positive_int, default=1)
+    p.add_argument("--seed", type=_seed, default=1)
     p.add_argument("--out", type=Path, required=True, help="directory for journeys.jsonl and traces (must be new or empty)")
     p.add_argument("--target", help="a running Stripe-compatible API with the hosted checkout (default: start one)")
     p.add_argument("--pace", choices=("instant", "real"), default="instant")
