@@ -276,7 +276,9 @@ def _stop_everything(scenario: Scenario, state: RunState, parts: dict[str, Part]
                            lambda: notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}, console)
             _step(state, "writing webhooks and mail", lambda: notifications.finish(outbox or {}), console)
         target = scenario.target or (gateway.url if gateway else None)
-        if target and (gateway is None or gateway.alive()):
+        if state.failure and state.failure["type"] == TARGET_UNREACHABLE:
+            pass  # nothing to read from it
+        elif target and (gateway is None or gateway.alive()):
             _collect_ledger(target, scenario.api_key, state.run_dir, state, console)
         elif target:
             state.fail("ledger export skipped: the gateway is not running", KIND_LAB, LEDGER_EXPORT_FAILED)
