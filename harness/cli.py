@@ -1,6 +1,7 @@
 """`checkout-harness`: one command for the gateway, runs, journeys, reports and gates.
 
-Exit codes: 0 success, 1 a gate failed, 2 bad input (a scenario, a flag).
+Exit codes (harness/exit_codes.py): 0 pass, 1 a gate failed or regressed, 2 bad input, 3 the lab
+itself failed, 130/143 interrupted by SIGINT/SIGTERM.
 """
 
 from __future__ import annotations
@@ -11,8 +12,13 @@ import sys
 from typing import Callable
 
 from . import __version__
+from .exit_codes import BAD_INPUT as EXIT_BAD_INPUT
+from .exit_codes import GATE_FAILED as EXIT_GATE_FAILED
+from .exit_codes import HELP as EXIT_CODES_HELP
+from .exit_codes import LAB_FAILED as EXIT_LAB_FAILED
+from .exit_codes import PASSED as EXIT_OK
 
-EXIT_OK, EXIT_GATE_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+__all__ = ["EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_LAB_FAILED", "EXIT_OK", "command", "main"]
 
 # Each subcommand: (help text, function that adds its arguments, function that runs it).
 Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
@@ -41,14 +47,21 @@ def _gateway(argv: list[str]) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
+    from .servers import ServerError
 
-    return run_demo()
+    try:
+        return run_demo()
+    except ServerError as err:
+        print(f"error: the lab failed: {' '.join(str(err).split())[:300]}", file=sys.stderr)
+        return EXIT_LAB_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="checkout-harness",
         description="Test a checkout the way it is used: load, simulated shoppers in a real browser, a mock gateway.",
+        epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"checkout-harness {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -57,10 +70,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the mock payment gateway (see `checkout-harness gateway --help`)",
         add_help=False,
     )
-    demo = sub.add_parser("demo", help="start a gateway and run a short scripted purchase against it")
+    demo_help = "start a gateway and run a short scripted purchase against it"
+    demo = sub.add_parser("demo", help=demo_help, epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description=demo_help + ": four cards (two succeed, one is declined, one asks for 3-D Secure "
+                          "and completes it), a refund, and the events the ledger recorded. Needs no browser; "
+                          "takes a few seconds. Exit 0 when it worked, 3 when the gateway could not be started.")
     demo.set_defaults(run=_demo)
     for name, (help, add_arguments, run) in COMMANDS.items():
-        p = sub.add_parser(name, help=help, description=help)
+        p = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES_HELP,
+                           formatter_class=argparse.RawDescriptionHelpFormatter)
         add_arguments(p)
         p.set_defaults(run=run)
     return parser

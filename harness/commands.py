@@ -10,7 +10,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from .cli import EXIT_BAD_INPUT, EXIT_GATE_FAILED, EXIT_OK, command
+from . import exit_codes
+from .cli import EXIT_BAD_INPUT, EXIT_OK, command
 
 
 def _bad_input(message: str) -> int:
@@ -28,6 +29,15 @@ def _positive_int(text: str) -> int:
     return value
 
 
+def _seed(text: str) -> int:
+    from scenarios.reading import MAX_SEED
+
+    value = _positive_int(text)
+    if value > MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed between 0 and {MAX_SEED}, found {value}")
+    return value
+
+
 @command("run", "run a scenario: gateway, load and simulated shoppers together, then reports and gates")
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", default=None,
@@ -35,7 +45,7 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, help="run directory to write (must not exist or be empty; default runs/<time>-<name>)")
     p.add_argument("--baseline", type=Path, help="a previous run directory to check for regressions against")
     p.add_argument("--workers", type=_positive_int, default=0, help="local Locust worker processes (0: load runs in one process)")
-    p.add_argument("--seed", type=_positive_int, help="override the scenario's seed")
+    p.add_argument("--seed", type=_seed, help="override the scenario's seed (0 to 2**32-1)")
     p.add_argument("--quiet", action="store_true", help="no live progress display")
 
 
@@ -44,8 +54,10 @@ def _run(args: argparse.Namespace) -> int:
     from scenarios.errors import ScenarioError
     from scenarios.scenario import load_scenario
 
-    from .run import RunOptions, execute
+    from .run import RunOptions, check_out_dir
 
+    if args.out is not None and (problem := check_out_dir(args.out)):
+        return _bad_input(problem)
     try:
         scenario = load_scenario(args.scenario, seed=args.seed)
     except ScenarioError as err:
@@ -53,18 +65,30 @@ def _run(args: argparse.Namespace) -> int:
     if args.baseline is not None and not (args.baseline / "run.json").exists():
         return _bad_input(f"--baseline {args.baseline}: expected a run directory with run.json, found none")
     options = RunOptions(out=args.out, baseline=args.baseline, workers=args.workers, seed=args.seed, quiet=args.quiet)
+    return _execute_and_report(scenario, options)
+
+
+def _execute_and_report(scenario, options) -> int:  # noqa: ANN001 (Scenario, RunOptions: imported lazily)
+    from .preflight import TargetCannot
+    from .run import execute
+
     try:
-        run_dir, summary = execute(scenario, options)
-    except FileExistsError as err:
+        outcome = execute(scenario, options)
+    except (FileExistsError, TargetCannot) as err:
         return _bad_input(str(err))
-    print_summary(run_dir, summary)
-    return EXIT_OK if summary["passed"] else EXIT_GATE_FAILED
+    if outcome.summary is not None:
+        print_summary(outcome.run_dir, outcome.summary)
+    else:
+        Console(stderr=True).print(f"run directory (reports not written): {escape(str(outcome.run_dir))}", highlight=False)
+    return outcome.exit_code
 
 
 def print_summary(run_dir: Path, summary: dict, console: Console | None = None) -> None:
     console = console or Console()
     run = summary["run"]
-    verdict = "[bold green]PASSED[/]" if summary["passed"] else "[bold red]FAILED[/]"
+    kind = (run.get("failure") or {}).get("kind")
+    verdict = ("[bold red]LAB FAILED[/]" if kind == "lab" else "[bold yellow]INTERRUPTED[/]" if kind == "interrupted"
+               else "[bold green]PASSED[/]" if summary["passed"] else "[bold red]FAILED[/]")
     console.print(f"\n{run['name']}: {verdict}" + ("" if run["complete"] else f" (incomplete: {run['incomplete_reason']})"))
     load = summary.get("load")
     if load:
@@ -142,7 +166,7 @@ def _report(args: argparse.Namespace) -> int:
             return _bad_input(f"{flag} {path}: expected a run directory with run.json, found none")
     summary = build_reports(args.run_dir, args.baseline)
     print_summary(args.run_dir, summary)
-    return EXIT_OK if summary["passed"] else EXIT_GATE_FAILED
+    return exit_codes.for_summary(summary)
 
 
 @command("compare", "compare two runs side by side (A is the baseline)")
@@ -160,7 +184,7 @@ def _compare(args: argparse.Namespace) -> int:
             return _bad_input(f"{path}: expected a run directory with run.json, found none")
     text, passed = compare_runs(args.run_a, args.run_b)
     sys.stdout.write(text)
-    return EXIT_OK if passed else EXIT_GATE_FAILED
+    return EXIT_OK if passed else exit_codes.GATE_FAILED
 
 
 @command("journeys", "run simulated shoppers alone (a gateway is started unless --target is given)")
@@ -168,7 +192,7 @@ def _journeys_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", action="append", required=True, help="checkout variant (repeat for several)")
     p.add_argument("--persona", action="append", required=True, help="persona (repeat for several, equal weights)")
     p.add_argument("--count", type=_positive_int, default=5, help="journeys per variant (default 5)")
-    p.add_argument("--seed", type=_positive_int, default=1)
+    p.add_argument("--seed", type=_seed, default=1)
     p.add_argument("--out", type=Path, required=True, help="directory for journeys.jsonl and traces (must be new or empty)")
     p.add_argument("--target", help="a running Stripe-compatible API with the hosted checkout (default: start one)")
     p.add_argument("--pace", choices=("instant", "real"), default="instant")
@@ -182,6 +206,11 @@ def _journeys(args: argparse.Namespace) -> int:
     from scenarios.errors import ScenarioError
     from scenarios.scenario import parse_scenario
 
+    from .run import check_out_dir
+
+    if problem := check_out_dir(args.out):
+        return _bad_input(problem)
+
     table = {"journeys": {"variants": args.variant, "personas": args.persona, "count": max(1, args.count),
                           "pace": args.pace, "concurrency": max(1, args.concurrency), "processes": max(1, args.processes)}}
     if args.target:
@@ -190,11 +219,6 @@ def _journeys(args: argparse.Namespace) -> int:
         scenario = parse_scenario(table, "(command line)", default_name="journeys", seed=args.seed)
     except ScenarioError as err:
         return _bad_input(str(err).replace("journeys.variants", "--variant").replace("journeys.personas", "--persona"))
-    from .run import RunOptions, execute
+    from .run import RunOptions
 
-    try:
-        run_dir, summary = execute(scenario, RunOptions(out=args.out, quiet=args.quiet))
-    except FileExistsError as err:
-        return _bad_input(str(err))
-    print_summary(run_dir, summary)
-    return EXIT_OK if summary["run"]["complete"] else EXIT_GATE_FAILED
+    return _execute_and_report(scenario, RunOptions(out=args.out, quiet=args.quiet))

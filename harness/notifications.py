@@ -20,10 +20,16 @@ from .webhook_receiver import WebhookReceiver
 
 
 class Notifications:
-    def __init__(self, run_dir: Path) -> None:
+    def __init__(self, run_dir: Path, admin_token: str | None = None) -> None:
         self.run_dir = run_dir
+        self.admin_token = admin_token  # the gateway's /_harness/* endpoints ask for it
         self.mail = MailSink(run_dir / "mail")
-        self.webhooks = WebhookReceiver(out=run_dir / "webhooks" / "received.jsonl")
+        try:
+            self.webhooks = WebhookReceiver(out=run_dir / "webhooks" / "received.jsonl")
+        except BaseException:
+            self.mail.stop()
+            raise
+        self._closed = False
 
     @property
     def smtp_address(self) -> str:
@@ -43,7 +49,8 @@ class Notifications:
         counts: dict[str, Any] = {}
         while time.monotonic() < deadline:
             try:
-                counts = httpx.get(f"{gateway_url}/_harness/outbox", timeout=5).json()
+                headers = {"Authorization": f"Bearer {self.admin_token}"} if self.admin_token else None
+                counts = httpx.get(f"{gateway_url}/_harness/outbox", headers=headers, timeout=5).json()
             except (httpx.HTTPError, ValueError):
                 return counts
             if not counts.get("webhook_deliveries", {}).get("pending") and not counts.get("mail", {}).get("pending"):
@@ -51,10 +58,23 @@ class Notifications:
             time.sleep(0.2)
         return counts
 
+    def close(self) -> None:
+        """Stop both receivers (once; safe to call again after finish)."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.webhooks.stop()
+        finally:
+            self.mail.stop()
+
     def finish(self, outbox: dict[str, Any]) -> None:
-        """Stop both receivers and write what they saw."""
-        self.webhooks.stop()
-        self.mail.stop()
+        """Stop both receivers and write what they saw; a webhook the receiver could not write
+        (a full disk) is an OSError naming its file."""
+        self.close()
+        if self.webhooks.write_error is not None:
+            err = self.webhooks.write_error
+            raise OSError(err.errno, err.strerror, str(self.run_dir / "webhooks" / "received.jsonl"))
         deliveries = outbox.get("webhook_deliveries", {})
         write_json(self.run_dir / "webhooks" / "stats.json", {
             **self.webhooks.stats(),

@@ -1,8 +1,10 @@
 """One run from one scenario file: start what it needs, run load and journeys together, stop
 everything, reconcile, report, gate.
 
-Whatever happens (Ctrl-C, SIGTERM, a part crashing) the run directory keeps what was measured,
-the report is written (marked incomplete), and no process is left behind.
+Whatever happens (Ctrl-C, SIGTERM, a part crashing, a full disk) the run directory keeps what was
+measured, the reports are written (marked incomplete), and no process is left behind. The exit
+code (harness/exit_codes.py) says whether the run passed, a gate failed, the input was bad, the
+lab failed, or a signal interrupted it.
 """
 
 from __future__ import annotations
@@ -12,28 +14,37 @@ import json
 import os
 import platform
 import secrets
-import signal
 import socket
 import sys
 import time
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 from rich.console import Console
 from rich.live import Live
+from rich.markup import escape
 from rich.table import Table
 
 from scenarios.scenario import Scenario
 
-from . import __version__
+from . import __version__, exit_codes
+from .exit_codes import KIND_INTERRUPTED, KIND_LAB, KIND_TIMEOUT
+from .lab_failures import (BROWSER_NOT_FOUND, FAULT_NOT_APPLIED, LEDGER_EXPORT_FAILED, TARGET_UNREACHABLE, LabFailure,
+                           explain_exit, from_exception)
 from .ledger import export_ledger
 from .notifications import Notifications
+from .preflight import admin_token_for_target, check_target
 from .reconcile import reconcile
-from .runfiles import write_json
+from .run_signals import Interrupted, ReportsCutShort, RunSignals
+from .runfiles import read_jsonl, write_json
 from .servers import GatewayProcess
 from .stripe_api import StripeApi
+
+# Test-only: seconds to wait before the reports are built, so that a test can send a signal while
+# they are (tests/test_run_lifecycle.py). Never set it in a real run.
+REPORT_DELAY_ENV = "CHECKOUT_HARNESS_TEST_REPORT_DELAY_S"
 
 
 class Part(Protocol):
@@ -42,10 +53,6 @@ class Part(Protocol):
     def poll(self) -> dict[str, Any]: ...
     def wait(self, timeout: float | None = None) -> int | None: ...
     def stop(self) -> None: ...
-
-
-class Interrupted(Exception):
-    """SIGINT or SIGTERM: stop, keep the results, report as incomplete."""
 
 
 @dataclass
@@ -59,24 +66,55 @@ class RunOptions:
 
 
 @dataclass
+class RunOutcome:
+    run_dir: Path
+    summary: dict[str, Any] | None  # None when the reports could not be written
+    exit_code: int
+
+
+@dataclass
 class RunState:
     run_dir: Path
     started: float = field(default_factory=time.time)
     phase: str = "starting"
     complete: bool = True
     incomplete_reason: str | None = None
+    failure: dict[str, Any] | None = None  # the first thing that ended the run early
+    failures: list[dict[str, Any]] = field(default_factory=list)  # everything that went wrong, in order
     progress: dict[str, dict[str, Any]] = field(default_factory=dict)
 
-    def fail(self, reason: str) -> None:
+    def fail(self, reason: str, kind: str = KIND_LAB, type: str | None = None, signal: str | None = None) -> None:
+        entry = {"kind": kind, "type": type or ("Interrupted" if kind == KIND_INTERRUPTED else "RunFailed"),
+                 "message": reason, **({"signal": signal} if signal else {})}
+        self.failures.append(entry)
         if self.complete:
             self.complete = False
             self.incomplete_reason = reason
+            self.failure = entry
+
+    def lab_failed(self, failure: LabFailure) -> None:
+        self.fail(failure.message, KIND_LAB, failure.type)
+
+
+def check_out_dir(out: Path) -> str | None:
+    """Why `--out` cannot be the run directory (checked before anything runs), or None."""
+    if out.exists() and not out.is_dir():
+        return f"--out {out}: expected a directory that is new or empty, found a file"
+    for parent in out.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"--out {out}: expected a directory that is new or empty, but {parent} is a file"
+            break
+    if out.is_dir() and any(out.iterdir()):
+        return f"--out {out} exists and is not empty; choose a new directory (nothing is written over)"
+    return None
 
 
 def new_run_dir(scenario: Scenario, options: RunOptions) -> Path:
     if options.out is not None:
-        if options.out.exists() and any(options.out.iterdir()):
-            raise FileExistsError(f"--out {options.out} exists and is not empty; choose a new directory (nothing is written over)")
+        problem = check_out_dir(options.out)
+        if problem:
+            raise FileExistsError(problem)
         options.out.mkdir(parents=True, exist_ok=True)
         return options.out
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -110,10 +148,17 @@ def _plan(scenario: Scenario) -> dict[str, Any]:
     }
 
 
-def execute(scenario: Scenario, options: RunOptions, console: Console | None = None) -> tuple[Path, dict[str, Any]]:
-    """Run the scenario; returns the run directory and the summary."""
+def execute(scenario: Scenario, options: RunOptions, console: Console | None = None) -> RunOutcome:
+    """Run the scenario; the run directory, the summary and the exit code.
+
+    Raises FileExistsError (--out not usable) and preflight.TargetCannot (the target cannot do a
+    part the scenario asks for) before anything is written: both are bad input.
+    """
     console = console or Console(stderr=True)
     seed = options.seed if options.seed is not None else scenario.seed
+    if options.out is not None and (problem := check_out_dir(options.out)):
+        raise FileExistsError(problem)
+    unreachable = check_target(scenario)
     run_dir = new_run_dir(scenario, options)
     state = RunState(run_dir)
     run_json = {
@@ -128,76 +173,179 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
         "host": {"hostname": socket.gethostname(), "user": getpass.getuser(), "cpus": os.cpu_count(), "platform": platform.platform()},
         "argv": sys.argv,
         "started_at": state.started,
+        "status": "running",
         "complete": False,
         "incomplete_reason": "still running",
     }
-    write_json(run_dir / "run.json", run_json)
-    (run_dir / "logs").mkdir(exist_ok=True)
-
+    signals = RunSignals(say=lambda text: console.print(f"[yellow]{escape(text)}[/]", highlight=False))
     gateway: GatewayProcess | None = None
     notifications: Notifications | None = None
     parts: dict[str, Part] = {}
-    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
-
-    def on_signal(signum: int, _frame: Any) -> None:
-        raise Interrupted(f"interrupted ({signal.Signals(signum).name})")
-
-    for sig in previous:
-        signal.signal(sig, on_signal)
     try:
-        target = scenario.target
-        admin_token = secrets.token_hex(16)
-        if target is None:
-            state.phase = "starting gateway"
-            extra = ["--admin-token", admin_token]
-            if scenario.faults is not None and scenario.faults.start_profile:
-                extra += ["--faults", str(scenario.faults.start_profile)]
-            notifications = Notifications(run_dir)
-            extra += ["--smtp", notifications.smtp_address]
-            gateway = GatewayProcess(run_dir / "gateway.sqlite3", workers=scenario.gateway_workers, extra_args=extra,
-                                     log_path=run_dir / "logs" / "gateway.log")
-            target = gateway.url
-            api = StripeApi(target, scenario.api_key)
-            notifications.subscribe(api)
-            api.close()
-        run_json["target_url"] = target
-        write_json(run_dir / "run.json", run_json)
-        parts = _start_parts(scenario, target, run_dir, seed, options, admin_token)
-        state.phase = "running"
-        _watch(scenario, state, parts, console, options.quiet, gateway)
-    except Interrupted as stop:
-        state.fail(str(stop))
-    except FileExistsError:
-        raise
-    except Exception as err:  # a part failed to start: keep what exists, report it
-        state.fail(f"{type(err).__name__}: {err}")
-        console.print(f"[red]run failed:[/] {err}")
-    finally:
-        # From here on a second Ctrl-C must not cut the clean-up short.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         try:
-            state.phase = "stopping"
-            for name, part in parts.items():
-                part.stop()
-            if notifications is not None:
-                state.phase = "waiting for webhooks and mail"
-                outbox = notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}
-                notifications.finish(outbox)
-            if gateway is not None or scenario.target:
-                _collect_ledger(scenario.target or (gateway.url if gateway else None), scenario.api_key, run_dir, state, console)
-            if gateway is not None:
-                gateway.stop()
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            write_json(run_dir / "run.json", run_json)
+            (run_dir / "logs").mkdir(exist_ok=True)
+            if unreachable:
+                raise LabFailure(TARGET_UNREACHABLE, unreachable)
+            if scenario.journeys is not None:
+                _check_browser()
+            target = scenario.target
+            admin_token = admin_token_for_target() if target else secrets.token_hex(16)
+            if target is None:
+                state.phase = "starting gateway"
+                extra = ["--admin-token", admin_token]
+                if scenario.faults is not None and scenario.faults.start_profile:
+                    extra += ["--faults", str(scenario.faults.start_profile)]
+                notifications = Notifications(run_dir, admin_token)
+                extra += ["--smtp", notifications.smtp_address]
+                gateway = GatewayProcess(run_dir / "gateway.sqlite3", workers=scenario.gateway_workers, extra_args=extra,
+                                         log_path=run_dir / "logs" / "gateway.log")
+                target = gateway.url
+                api = StripeApi(target, scenario.api_key)
+                notifications.subscribe(api)
+                api.close()
+            elif scenario.faults is not None and scenario.faults.start is not None:
+                _apply_start_faults(scenario, target, admin_token or "", run_dir)
+            run_json["target_url"] = target
+            write_json(run_dir / "run.json", run_json)
+            parts = _start_parts(scenario, target, run_dir, seed, options, admin_token or "")
+            state.phase = "running"
+            _watch(scenario, state, parts, console, options.quiet, gateway)
+        except Interrupted as stop:
+            state.fail(str(stop), KIND_INTERRUPTED, signal=stop.name)
+        except LabFailure as failure:
+            state.lab_failed(failure)
+        except FileExistsError:
+            raise
+        except Exception as err:  # a part failed to start: keep what exists, report it
+            state.lab_failed(from_exception(err, f"starting the run ({state.phase})", run_dir))
+        signals.stopping()
+        if state.failure and state.failure["kind"] == KIND_LAB:
+            console.print(f"[red]lab failure:[/] {escape(state.failure['message'])}", highlight=False)
+        _stop_everything(scenario, state, parts, notifications, gateway, console)
+        _check_faults_applied(scenario, state)
+        return _finish(run_json, state, signals, options, console)
+    finally:
+        signals.restore()
+
+
+def _check_browser() -> None:
+    from .browser import BrowserNotFound, browser_path
+
+    try:
+        browser_path()
+    except BrowserNotFound as err:
+        raise LabFailure(BROWSER_NOT_FOUND, str(err)) from None
+
+
+def _apply_start_faults(scenario: Scenario, target: str, admin_token: str, run_dir: Path) -> None:
+    """Against a target (a checkout-harness gateway run separately): the start profile over its admin endpoint."""
+    from .faults_client import FaultsClient, FaultsError
+
+    try:
+        state = FaultsClient(target, admin_token).apply(scenario.faults.start)
+    except FaultsError as err:
+        raise LabFailure(FAULT_NOT_APPLIED, f"[faults] profile could not be applied at the start: {err}") from None
+    (run_dir / "load").mkdir(exist_ok=True)
+    with open(run_dir / "load" / "faults.jsonl", "a", encoding="utf-8") as log:
+        log.write(json.dumps({"t": 0.0, "at_s": 0.0, "profile": scenario.faults.start.name, "applied": True,
+                              "version": state.get("version"), "applied_at": state.get("applied_at")}) + "\n")
+
+
+def _step(state: RunState, doing: str, action: Callable[[], Any], console: Console) -> Any:
+    """One step of the clean-up: a failure is recorded and said in one line, and the next step runs."""
+    try:
+        return action()
+    except Exception as err:
+        failure = from_exception(err, doing, state.run_dir)
+        state.lab_failed(failure)
+        console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+        return None
+
+
+def _stop_everything(scenario: Scenario, state: RunState, parts: dict[str, Part], notifications: Notifications | None,
+                     gateway: GatewayProcess | None, console: Console) -> None:
+    """Every process stopped, whatever fails on the way (each step is independent of the others')."""
+    state.phase = "stopping"
+    try:
+        for name, part in parts.items():
+            _step(state, f"stopping {name}", part.stop, console)
+        if notifications is not None:
+            state.phase = "waiting for webhooks and mail"
+            outbox = _step(state, "waiting for webhooks and mail",
+                           lambda: notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}, console)
+            _step(state, "writing webhooks and mail", lambda: notifications.finish(outbox or {}), console)
+        target = scenario.target or (gateway.url if gateway else None)
+        if state.failure and state.failure["type"] == TARGET_UNREACHABLE:
+            pass  # nothing to read from it
+        elif target and (gateway is None or gateway.alive()):
+            _collect_ledger(target, scenario.api_key, state.run_dir, state, console)
+        elif target:
+            state.fail("ledger export skipped: the gateway is not running", KIND_LAB, LEDGER_EXPORT_FAILED)
+    finally:
+        if gateway is not None:
+            _step(state, "stopping the gateway", gateway.stop, console)
+        if notifications is not None:
+            _step(state, "stopping the webhook receiver and mail sink", notifications.close, console)
+
+
+def _check_faults_applied(scenario: Scenario, state: RunState) -> None:
+    """A fault change that could not be applied fails the run: it measured less than it asked."""
+    if scenario.faults is None:
+        return
+    for line in read_jsonl(state.run_dir / "load" / "faults.jsonl"):
+        if line.get("applied") is False:
+            state.fail(f"fault change at {line.get('at_s')} s ({line.get('profile') or 'clear'}) was not applied: "
+                       f"{line.get('error')}", KIND_LAB, FAULT_NOT_APPLIED)
+            return
+
+
+def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, options: RunOptions,
+            console: Console) -> RunOutcome:
+    """run.json says `complete` only once the reports are written; signals are held while they are."""
     ended = time.time()
-    run_json.update(ended_at=ended, duration_s=ended - state.started, complete=state.complete, incomplete_reason=state.incomplete_reason)
-    write_json(run_dir / "run.json", run_json)
+    measured = {"complete": state.complete, "incomplete_reason": state.incomplete_reason}
+    run_json.update(ended_at=ended, duration_s=ended - state.started, status="reporting", measured=measured,
+                    complete=False, incomplete_reason="the reports are not written yet",
+                    failure=state.failure, failures=state.failures)
+    run_dir = state.run_dir
+    try:
+        write_json(run_dir / "run.json", run_json)
+    except OSError as err:
+        return _reports_failed(run_dir, from_exception(err, "writing run.json", run_dir), console)
     from reports.build import build_reports
 
-    summary = build_reports(run_dir, options.baseline)
-    return run_dir, summary
+    try:
+        signals.reporting()
+        delay = float(os.environ.get(REPORT_DELAY_ENV) or 0)
+        if delay > 0:
+            time.sleep(delay)
+        summary = build_reports(run_dir, options.baseline)
+    except ReportsCutShort as cut:
+        console.print(f"[red]reports cut short:[/] a second signal ({cut.name}) arrived while they were written; "
+                      f"rebuild them with `checkout-harness report {escape(str(run_dir))}`", highlight=False)
+        run_json.update(status="reports cut short", incomplete_reason=f"{cut}; the run's files are kept")
+        _try_write(run_dir / "run.json", run_json)
+        return RunOutcome(run_dir, None, exit_codes.interrupted(cut.signum))
+    except Exception as err:
+        return _reports_failed(run_dir, from_exception(err, "writing the reports", run_dir), console)
+    run_json.update(status="done", complete=measured["complete"], incomplete_reason=measured["incomplete_reason"])
+    if not _try_write(run_dir / "run.json", run_json):
+        return _reports_failed(run_dir, LabFailure("OutOfDiskSpace", f"could not write {run_dir / 'run.json'}"), console)
+    return RunOutcome(run_dir, summary, exit_codes.for_summary(summary))
+
+
+def _try_write(path: Path, data: Any) -> bool:
+    try:
+        write_json(path, data)
+        return True
+    except OSError:
+        return False
+
+
+def _reports_failed(run_dir: Path, failure: LabFailure, console: Console) -> RunOutcome:
+    console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+    return RunOutcome(run_dir, None, exit_codes.LAB_FAILED)
 
 
 def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str) -> dict[str, Part]:
@@ -254,16 +402,26 @@ def _watch(scenario: Scenario, state: RunState, parts: dict[str, Part], console:
                     running.pop(name)
                     state.progress[name]["exit"] = code
                     if code != 0:
-                        state.fail(f"{name} exited with code {code}")
+                        state.lab_failed(explain_exit(name, code, _part_log(name, state.run_dir), state.run_dir))
             live.update(_progress_table(state))
             if gateway is not None and not gateway.alive():
-                state.fail(f"the gateway exited with code {gateway.proc.returncode}")
+                state.lab_failed(explain_exit("the gateway", gateway.proc.returncode, gateway.log_path, state.run_dir))
                 break
+            if not state.complete:
+                break  # a part failed: the others are stopped, what they measured is kept
             if time.time() > deadline:
-                state.fail(f"max_duration of {scenario.max_duration_s:.0f} s reached")
+                state.fail(f"max_duration of {scenario.max_duration_s:.0f} s reached", KIND_TIMEOUT, "MaxDuration")
                 break
             time.sleep(0.5)
         live.update(_progress_table(state))
+
+
+def _part_log(name: str, run_dir: Path) -> Path | None:
+    """Where a part writes its output (for saying what it ran out of when it dies)."""
+    logs = {"load": run_dir / "load" / "locust.log", "journeys": run_dir / "logs" / "journeys-0.log",
+            "churn": run_dir / "churn" / "churn.log"}
+    path = logs.get(name)
+    return path if path is not None and path.exists() else None
 
 
 def _progress_table(state: RunState) -> Table:
@@ -286,7 +444,10 @@ def _collect_ledger(target: str | None, api_key: str, run_dir: Path, state: RunS
         result = reconcile(run_dir)
         write_json(run_dir / "reconciliation.json", result.as_dict())
     except Exception as err:  # the gateway may be the part that crashed
-        state.fail(f"ledger export failed: {err}")
-        console.print(f"[red]ledger export failed:[/] {err}")
+        failure = from_exception(err, "exporting the ledger", run_dir)
+        if failure.type not in ("OutOfDiskSpace", "OutOfFileDescriptors"):
+            failure = LabFailure(LEDGER_EXPORT_FAILED, f"ledger export failed: {' '.join(str(err).split())}")
+        state.lab_failed(failure)
+        console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
     finally:
         api.close()

@@ -8,17 +8,15 @@ import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from reports.rundir import read_jsonl
+from reports.rundir import read_jsonl, replace_atomically
 
-__all__ = ["read_jsonl", "write_json", "write_jsonl"]
+__all__ = ["read_jsonl", "replace_atomically", "write_json", "write_jsonl"]
 
 
 def write_json(path: Path, data: Any) -> None:
     """Write atomically (temp file + rename), so a crash never leaves half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    replace_atomically(path, json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n")
 
 
 def write_jsonl(path: Path, rows: Iterable[dict[str, Any]]) -> int:

@@ -86,7 +86,7 @@ class StripeApi:
             if not result.ok:
                 raise RuntimeError(f"GET {path}: {result.status} {result.error.get('message')}")
             yield from result.body["data"]
-            if not result.body["has_more"] or not result.body["data"]:
+            if not result.body.get("has_more") or not result.body["data"]:
                 return
             params["starting_after"] = result.body["data"][-1]["id"]
 

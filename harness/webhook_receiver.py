@@ -68,6 +68,8 @@ class WebhookReceiver:
         self._records: list[dict[str, Any]] = []
         self._seen: dict[str, int] = {}
         self._out: IO[str] | None = None
+        self._stopped = False
+        self.write_error: OSError | None = None  # the first write that failed (a full disk)
         if out is not None:
             Path(out).parent.mkdir(parents=True, exist_ok=True)
             self._out = open(out, "a", encoding="utf-8")
@@ -147,8 +149,12 @@ class WebhookReceiver:
             if self.keep_bodies:
                 self.bodies.append((body, headers.get("Stripe-Signature")))
             if self._out is not None:  # the file also keeps the event itself, for reconciliation
-                self._out.write(json.dumps({**record, "event": event}, ensure_ascii=False) + "\n")
-                self._out.flush()
+                try:
+                    self._out.write(json.dumps({**record, "event": event}, ensure_ascii=False) + "\n")
+                    self._out.flush()
+                except OSError as err:  # a full disk: not kept, so not acknowledged (the sender retries)
+                    self.write_error = self.write_error or err
+                    status = record["status"] = 500
         return status
 
     # -- reading --------------------------------------------------------------------------------
@@ -186,12 +192,19 @@ class WebhookReceiver:
     # -- lifecycle ------------------------------------------------------------------------------
 
     def stop(self) -> None:
+        """Stop serving and close the file (once); an error closing it is kept in `write_error`."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
         if self._out is not None:
-            self._out.close()
-            self._out = None
+            out, self._out = self._out, None
+            try:
+                out.close()
+            except OSError as err:
+                self.write_error = self.write_error or err
 
     def __enter__(self) -> "WebhookReceiver":
         return self

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
 from .html import report_html
 from .junit import junit_xml
 from .markdown import summary_markdown
+from .rundir import replace_atomically
 from .summary import build_summary
 
 
 def _write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    replace_atomically(path, text)
 
 
 def build_reports(run_dir: Path, baseline_dir: Path | None = None) -> dict[str, Any]:

@@ -17,6 +17,9 @@ SCHEMA = "checkout-harness/summary/1"
 def build_summary(run_dir: Path, baseline_dir: Path | None = None) -> dict[str, Any]:
     run = read_json(run_dir / "run.json", {}) or {}
     plan = run.get("plan") or {}
+    # While the reports are built run.json says "not complete yet"; what the measuring ended with
+    # is in `measured` (run.json gets `complete` only once the reports are written).
+    measured = run.get("measured") or run
     summary: dict[str, Any] = {
         "schema": SCHEMA,
         "run": {
@@ -27,8 +30,10 @@ def build_summary(run_dir: Path, baseline_dir: Path | None = None) -> dict[str, 
             "started_at": run.get("started_at"),
             "ended_at": run.get("ended_at"),
             "duration_s": run.get("duration_s"),
-            "complete": bool(run.get("complete")),
-            "incomplete_reason": run.get("incomplete_reason"),
+            "complete": bool(measured.get("complete")),
+            "incomplete_reason": measured.get("incomplete_reason"),
+            "failure": run.get("failure"),
+            "failures": run.get("failures") or [],
             "target": run.get("target"),
         },
         "load": _load(run_dir),

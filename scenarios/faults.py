@@ -24,13 +24,12 @@ from __future__ import annotations
 
 import math
 import random
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ScenarioError
-from .reading import Table, parse_duration
+from .reading import MAX_SEED, Table, parse_duration
 
 FAULTS_DIR = Path(__file__).resolve().parent / "faults"
 
@@ -139,7 +138,7 @@ def parse_profile(table: Any, file: str, name: str = "", path: str = "") -> Faul
     """A profile from its table (a TOML file's top level, an inline timeline entry, or JSON)."""
     t = Table(table, file, path)
     description = t.str("description", "") or ""
-    seed = t.int("seed", 0, min=0) or 0
+    seed = t.int("seed", 0, min=0, max=MAX_SEED) or 0
     raw_rules = t.get("rules", [])
     if not isinstance(raw_rules, list):
         raise ScenarioError(file, t.key("rules"), "a list of rule tables ([[rules]])", raw_rules)
@@ -230,6 +229,8 @@ def profile_path(name_or_path: str | Path, base_dir: Path | None = None) -> Path
         if not path.is_absolute() and base_dir is not None and (base_dir / path).exists():
             path = base_dir / path
         return path
+    if text not in list_profiles():  # a bare name is a shipped profile, nothing else ("..", "")
+        return FAULTS_DIR / "(unknown)" / f"{text}.toml"
     return FAULTS_DIR / f"{text}.toml"
 
 
@@ -238,20 +239,29 @@ def list_profiles() -> list[str]:
 
 
 def load_profile(name_or_path: str | Path, base_dir: Path | None = None, *, file: str | None = None,
-                 key: str = "(profile)") -> FaultProfile:
+                 key: str = "(profile)", confine: bool = False) -> FaultProfile:
     """A profile by name or path. `file`/`key`: where it was named (a scenario file and its key), so
-    that an unknown name is reported there; without them the error names the profile itself."""
+    that an unknown name is reported there; without them the error names the profile itself.
+    `confine`: a scenario's profile is a shipped name or a file inside the scenario's own folder
+    (`base_dir`), never a path elsewhere (`../../../../etc/passwd` names the scenario's key)."""
+    expected = ("a fault profile name (" + ", ".join(list_profiles()) + ") or the path of a .toml profile" +
+                (" inside the scenario's folder" if confine else ""))
     path = profile_path(name_or_path, base_dir)
+    if confine and not _inside_allowed(path, base_dir):
+        raise ScenarioError(file or str(name_or_path), key, expected, str(name_or_path))
     if not path.is_file():
-        raise ScenarioError(file or str(name_or_path), key, "a fault profile name (" + ", ".join(list_profiles()) +
-                            ") or the path of a .toml profile", str(name_or_path) if file else "no such file")
-    try:
-        table = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(str(path), "(syntax)", "valid TOML", str(err)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(str(path), "(file)", "a readable UTF-8 text file", str(err)) from None
+        raise ScenarioError(file or str(name_or_path), key, expected, str(name_or_path) if file else "no such file")
+    from .toml_limits import read_toml
+
+    table = read_toml(path)
     return parse_profile(table, str(path), name=path.stem)
+
+
+def _inside_allowed(path: Path, base_dir: Path | None) -> bool:
+    """Shipped (scenarios/faults/) or inside the scenario's folder, symbolic links resolved."""
+    resolved = path.resolve()
+    roots = [FAULTS_DIR.resolve()] + ([base_dir.resolve()] if base_dir is not None else [])
+    return any(resolved.is_relative_to(root) for root in roots)
 
 
 def parse_faults(table: Any, file: str) -> FaultPlan:
@@ -274,7 +284,7 @@ def parse_faults(table: Any, file: str) -> FaultPlan:
     start_name = t.str("profile")
     start = None
     if start_name:
-        start = load_profile(start_name, base_dir, file=file, key="faults.profile")
+        start = load_profile(start_name, base_dir, file=file, key="faults.profile", confine=True)
         path = profile_path(start_name, base_dir)
         if path.parent != FAULTS_DIR:
             start_name = str(path.resolve())  # a path the gateway can open whatever its working directory
@@ -300,7 +310,7 @@ def parse_faults(table: Any, file: str) -> FaultPlan:
                 raise ScenarioError(file, f"{path}.clear", "true", entry.get("clear"))
             profile = None
         elif entry.has("profile"):
-            profile = load_profile(entry.str("profile") or "", base_dir, file=file, key=f"{path}.profile")
+            profile = load_profile(entry.str("profile") or "", base_dir, file=file, key=f"{path}.profile", confine=True)
         else:
             inline = {"rules": entry.get("rules"), "description": entry.get("description", ""), "seed": entry.get("seed", 0)}
             profile = parse_profile(inline, file, name=f"timeline[{i}]", path=path)

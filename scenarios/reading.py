@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any, Mapping
 
@@ -10,19 +11,31 @@ from .errors import ScenarioError
 _DURATION = re.compile(r"^\s*(?:(\d+(?:\.\d+)?)h)?\s*(?:(\d+(?:\.\d+)?)m(?!s))?\s*(?:(\d+(?:\.\d+)?)s)?\s*(?:(\d+(?:\.\d+)?)ms)?\s*$")
 
 
+# The longest duration any scenario key accepts (a week-long soak); past it a typo is more likely
+# than a plan, and figures such as 99999999999999h overflow what timers and clocks can hold.
+MAX_DURATION_S = 7 * 24 * 3600.0
+# Seeds: what every random generator in the harness (numpy's included) accepts.
+MAX_SEED = 2**32 - 1
+
+
 def parse_duration(value: Any, file: str, key: str) -> float:
-    """Seconds from 90, 1.5, "90s", "2m", "1h30m", "250ms"."""
+    """Seconds from 90, 1.5, "90s", "2m", "1h30m", "250ms"; at most MAX_DURATION_S."""
     if isinstance(value, bool):
         raise ScenarioError(file, key, "a duration such as 30, \"30s\", \"2m\" or \"1h30m\"", value)
+    seconds: float | None = None
     if isinstance(value, (int, float)):
-        if value < 0:
+        if not value >= 0:  # NaN too
             raise ScenarioError(file, key, "a duration of zero or more seconds", value)
-        return float(value)
-    if isinstance(value, str):
+        seconds = float(value)
+    elif isinstance(value, str) and len(value) <= 64:
         m = _DURATION.match(value)
         if m and any(m.groups()):
             h, mi, s, ms = (float(g) if g else 0.0 for g in m.groups())
-            return h * 3600 + mi * 60 + s + ms / 1000
+            seconds = h * 3600 + mi * 60 + s + ms / 1000
+    if seconds is not None:
+        if not math.isfinite(seconds) or seconds > MAX_DURATION_S:
+            raise ScenarioError(file, key, f"a duration of at most {MAX_DURATION_S / 86400:g} days ({MAX_DURATION_S:g} s)", value)
+        return seconds
     raise ScenarioError(file, key, "a duration such as 30, \"30s\", \"2m\" or \"1h30m\"", value)
 
 

@@ -7,14 +7,14 @@ gates decide the exit code.
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import ScenarioError
 from .gates import Gate, parse_gate
-from .reading import Table
+from .reading import MAX_SEED, Table
+from .toml_limits import check_depth, read_toml
 
 SCENARIO_DIR = Path(__file__).resolve().parent
 DEFAULT_SCENARIO = SCENARIO_DIR / "quickstart.toml"
@@ -86,20 +86,20 @@ def list_scenarios() -> list[str]:
 def load_scenario(name_or_path: str | Path | None = None, *, seed: int | None = None) -> Scenario:
     path = resolve_scenario_path(name_or_path)
     file = str(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise ScenarioError(file, "(syntax)", "valid TOML", str(err)) from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise ScenarioError(file, "(file)", "a readable UTF-8 text file", str(err)) from None
+    if path.is_dir():
+        raise ScenarioError(file, "(file)", "a scenario file", "a directory")
+    raw = read_toml(path, file)
     return parse_scenario(raw, file, default_name=path.stem, seed=seed)
 
 
 def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario", seed: int | None = None) -> Scenario:
+    check_depth(raw, file)  # a table built by hand (the journeys command) goes through the same limits
     top = Table(raw, file)
     name = top.str("name", default_name) or default_name
     description = top.str("description", "") or ""
-    scenario_seed = top.int("seed", 1, min=0) if seed is None else seed
+    scenario_seed = top.int("seed", 1, min=0, max=MAX_SEED) if seed is None else seed
+    if not 0 <= scenario_seed <= MAX_SEED:
+        raise ScenarioError(file, "--seed", f"a whole number between 0 and {MAX_SEED}", scenario_seed)
     target = top.str("target")
     if target is not None and not target.startswith(("http://", "https://")):
         raise ScenarioError(file, "target", "an http:// or https:// URL of a Stripe-compatible API", target)

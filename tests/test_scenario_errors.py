@@ -33,6 +33,22 @@ MISTAKES = [
     ("unknown start fault profile", GOOD_JOURNEYS + '[faults]\nprofile = "flakey"\n', "faults.profile"),
     ("unknown fault profile in the timeline",
      GOOD_JOURNEYS + '[[faults.timeline]]\nat = "5s"\nprofile = "slow-confrim"\n', "faults.timeline[0].profile"),
+    # hostile or out-of-range input (issue 16, item 8)
+    ("deeply nested array", "deep = " + "[" * 5000 + "]" * 5000 + "\n" + GOOD_JOURNEYS, "deep"),
+    ("deeply nested inline table", "[journeys]\nextra = " + "{a = " * 2000 + "1" + "}" * 2000 + "\n", "journeys.extra"),
+    ("deeply nested dotted key", ".".join(["k"] * 3000) + " = 1\n" + GOOD_JOURNEYS, ".".join(["k"] * 33)),
+    ("fault profile outside the scenario's folder", GOOD_JOURNEYS + '[faults]\nprofile = "../../../../etc/passwd"\n', "faults.profile"),
+    ("fault profile by absolute path elsewhere", GOOD_JOURNEYS + '[faults]\nprofile = "/etc/hostname.toml"\n', "faults.profile"),
+    ("timeline profile outside the scenario's folder",
+     GOOD_JOURNEYS + '[[faults.timeline]]\nat = "5s"\nprofile = "../x/../../etc/passwd"\n', "faults.timeline[0].profile"),
+    ("bare profile name that is not shipped", GOOD_JOURNEYS + '[faults]\nprofile = ".."\n', "faults.profile"),
+    ("huge max_duration", 'max_duration = "99999999999999h"\n' + GOOD_JOURNEYS, "max_duration"),
+    ("infinite max_duration", "max_duration = inf\n" + GOOD_JOURNEYS, "max_duration"),
+    ("NaN timeout", GOOD_JOURNEYS + "timeout = nan\n", "journeys.timeout"),
+    ("20-digit seed", "seed = 12345678901234567890\n" + GOOD_JOURNEYS, "seed"),
+    ("seed past 2**32", "seed = 5000000000\n" + GOOD_JOURNEYS, "seed"),
+    ("fault profile seed past 2**32",
+     GOOD_JOURNEYS + '[[faults.timeline]]\nat = "5s"\nseed = 99999999999\nrules = [{latency = "10ms"}]\n', "faults.timeline[0].seed"),
 ]
 
 
@@ -48,6 +64,42 @@ def test_bad_scenario_exit_2_names_file_and_key(tmp_path: Path, capsys, label: s
     assert main(["run", str(path), "--out", str(runs / "x"), "--quiet"]) == 2
     assert not runs.exists()  # nothing written
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_oversized_scenario_file_is_bad_input(tmp_path: Path, capsys):
+    path = tmp_path / "big.toml"
+    path.write_text(GOOD_JOURNEYS + "# " + "x" * (2 * 1024 * 1024) + "\n", encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "(file)" in err and "at most" in err
+
+
+def test_profile_inside_the_scenario_folder_is_allowed(tmp_path: Path, capsys):
+    (tmp_path / "profiles").mkdir()
+    (tmp_path / "profiles" / "mine.toml").write_text('[[rules]]\nlatency = "5ms"\n', encoding="utf-8")
+    path = tmp_path / "ok.toml"
+    path.write_text(GOOD_JOURNEYS + '[faults]\nprofile = "profiles/mine.toml"\n', encoding="utf-8")
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err
+
+
+@pytest.mark.parametrize("as_file", [True, False], ids=["--out is a file", "--out under a file"])
+def test_out_naming_an_existing_file_is_bad_input_up_front(tmp_path: Path, capsys, as_file: bool):
+    path = tmp_path / "good.toml"
+    path.write_text(GOOD_JOURNEYS, encoding="utf-8")
+    existing = tmp_path / "existing"
+    existing.write_text("keep me\n", encoding="utf-8")
+    out = existing if as_file else existing / "run"
+    assert main(["run", str(path), "--out", str(out), "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--out" in err and str(existing) in err and "Traceback" not in err
+    assert existing.read_text() == "keep me\n"
+
+
+def test_seed_flag_out_of_range_exit_2(tmp_path: Path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["run", "quickstart", "--seed", "99999999999999999999"])
+    assert exit_info.value.code == 2
+    assert "--seed" in capsys.readouterr().err
 
 
 def test_good_scenario_validates(tmp_path: Path, capsys):

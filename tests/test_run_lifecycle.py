@@ -1,0 +1,272 @@
+"""A run's edges: signals while the reports are written, the lab failing (no browser, a part that
+dies), a target that cannot do what the scenario asks, exit codes and junit.xml saying which."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import psutil
+import pytest
+
+from harness import exit_codes
+from harness.ledger import export_ledger
+from harness.preflight import TargetCannot, check_target
+from harness.run import RunState, _check_faults_applied
+from harness.servers import GatewayProcess
+from harness.stripe_api import StripeApi
+from reports.build import build_reports
+from scenarios.scenario import parse_scenario
+from tests.stripe_stub import StripeStub
+
+LOAD_ONLY = """
+name = "lifecycle"
+max_duration = "2m"
+gates = ["integrity == true"]
+
+[load]
+model = "open"
+shape = "soak"
+duration = "DURATION"
+drain = "1s"
+
+[load.soak]
+rate = 5
+
+[load.mix]
+card_success = 1.0
+refund_share = 0
+"""
+
+JOURNEYS = """
+name = "needs-a-browser"
+[journeys]
+variants = ["baseline"]
+personas = ["desktop-typical"]
+count = 1
+"""
+
+
+def _scenario(tmp_path: Path, duration: str = "2s", text: str = LOAD_ONLY) -> Path:
+    path = tmp_path / "scenario.toml"
+    path.write_text(text.replace("DURATION", duration), encoding="utf-8")
+    return path
+
+
+def _start(args: list[str], env: dict[str, str] | None = None) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "harness", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, env={**os.environ, **(env or {})})
+
+
+def _run(args: list[str], env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, timeout=timeout,
+                          env={**os.environ, **(env or {})})
+
+
+def _processes_of(run_dir: Path) -> list[psutil.Process]:
+    found = []
+    for p in psutil.process_iter(["cmdline"]):
+        try:
+            if any(str(run_dir) in part for part in (p.info["cmdline"] or [])):
+                found.append(p)
+        except psutil.Error:
+            pass
+    return found
+
+
+def _wait_for_status(run_dir: Path, status: str, proc: subprocess.Popen, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, proc.communicate()
+        try:
+            run = json.loads((run_dir / "run.json").read_text())
+        except (FileNotFoundError, ValueError):
+            run = {}
+        if run.get("status") == status:
+            return run
+        time.sleep(0.1)
+    proc.kill()
+    pytest.fail(f"run.json never reached status {status!r}")
+
+
+def _junit_suite(run_dir: Path) -> ET.Element:
+    suite = ET.parse(run_dir / "junit.xml").getroot().find("testsuite")
+    assert suite is not None
+    return suite
+
+
+# -- signals while the reports are written -------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sigterm_while_reports_are_written_is_held_until_they_are(tmp_path: Path):
+    out = tmp_path / "run"
+    proc = _start(["run", str(_scenario(tmp_path)), "--out", str(out), "--quiet"],
+                  env={"CHECKOUT_HARNESS_TEST_REPORT_DELAY_S": "3"})
+    try:
+        during = _wait_for_status(out, "reporting", proc)
+        assert during["complete"] is False  # not complete before the reports exist
+        assert not (out / "junit.xml").exists()
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == exit_codes.PASSED, err
+    assert "held" in err
+    for name in ("summary.json", "summary.md", "junit.xml", "report.html"):
+        assert (out / name).stat().st_size > 0, name
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "done" and run["complete"] is True
+    assert json.loads((out / "summary.json").read_text())["run"]["complete"] is True
+    assert not _processes_of(out)
+
+
+@pytest.mark.slow
+def test_second_signal_cuts_the_reports_short_and_the_run_says_so(tmp_path: Path):
+    out = tmp_path / "run"
+    proc = _start(["run", str(_scenario(tmp_path)), "--out", str(out), "--quiet"],
+                  env={"CHECKOUT_HARNESS_TEST_REPORT_DELAY_S": "30"})
+    try:
+        _wait_for_status(out, "reporting", proc)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 130, err
+    assert "reports cut short" in err and "Traceback" not in err
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "reports cut short" and run["complete"] is False
+    assert "second signal" in run["incomplete_reason"]
+    assert (out / "load" / "summary.json").exists() and (out / "ledger" / "payment_intents.jsonl").exists()
+    assert not list(out.rglob("*.tmp"))
+    assert not _processes_of(out)
+    # what was kept is enough to build the reports later
+    summary = build_reports(out)
+    assert summary["run"]["complete"] is True and summary["load"]["requests"] > 0
+
+
+# -- the lab failing: exit 3 and a junit <error> ------------------------------------------------
+
+
+def test_no_browser_is_a_lab_failure_exit_3_with_a_junit_error(tmp_path: Path):
+    out = tmp_path / "run"
+    done = _run(["run", str(_scenario(tmp_path, text=JOURNEYS)), "--out", str(out), "--quiet"],
+                env={"CHECKOUT_HARNESS_BROWSER": str(tmp_path / "no-such-chromium")})
+    assert done.returncode == exit_codes.LAB_FAILED, done.stdout + done.stderr
+    assert "no-such-chromium" in done.stderr and "Traceback" not in done.stderr
+    suite = _junit_suite(out)
+    errors = [c.find("error") for c in suite.iter("testcase") if c.find("error") is not None]
+    assert errors and errors[0].get("type") == "BrowserNotFound"
+    assert suite.get("errors") == str(len(errors)) and suite.get("failures") == "0"
+    assert suite.get("timestamp") and all(c.get("time") is not None for c in suite.iter("testcase"))
+    assert json.loads((out / "run.json").read_text())["failure"]["type"] == "BrowserNotFound"
+    # the same exit code when the reports are rebuilt later
+    assert _run(["report", str(out)]).returncode == exit_codes.LAB_FAILED
+
+
+@pytest.mark.slow
+def test_a_part_that_dies_is_a_lab_failure_and_nothing_is_left_running(tmp_path: Path):
+    out = tmp_path / "run"
+    proc = _start(["run", str(_scenario(tmp_path, duration="60s")), "--out", str(out), "--quiet"])
+    try:
+        deadline = time.monotonic() + 60
+        gateway = None
+        while time.monotonic() < deadline and gateway is None:
+            progress = out / "load" / "progress.json"
+            if progress.exists() and json.loads(progress.read_text() or "{}").get("requests", 0) > 5:
+                gateway = next((p for p in _processes_of(out) if "mock_gateway" in " ".join(p.cmdline())), None)
+            time.sleep(0.2)
+        assert gateway is not None, "the run never got going"
+        gateway.kill()  # as a crash would
+        _, err = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == exit_codes.LAB_FAILED, err
+    assert "the gateway exited with code" in err and "Traceback" not in err
+    suite = _junit_suite(out)
+    run_case = next(c for c in suite.iter("testcase") if c.get("name") == "run completed")
+    assert run_case.find("error") is not None and run_case.find("error").get("type") == "GatewayCrashed"
+    assert (out / "load" / "summary.json").exists()  # what was measured before is kept
+    time.sleep(0.5)
+    assert not _processes_of(out), [p.cmdline() for p in _processes_of(out)]
+
+
+def test_a_fault_change_not_applied_fails_the_run_as_a_lab_failure(tmp_path: Path):
+    scenario = parse_scenario({"load": {"model": "open", "shape": "soak", "duration": "5s", "soak": {"rate": 1}},
+                               "faults": {"timeline": [{"at": "1s", "profile": "slow-confirm"}]}}, str(tmp_path / "s.toml"))
+    (tmp_path / "load").mkdir()
+    (tmp_path / "load" / "faults.jsonl").write_text(json.dumps(
+        {"t": 1.0, "at_s": 1.0, "profile": "slow-confirm", "applied": False,
+         "error": "PUT http://127.0.0.1:1/_harness/faults: HTTP 401: Give the admin token"}) + "\n")
+    state = RunState(tmp_path)
+    _check_faults_applied(scenario, state)
+    assert state.complete is False and state.failure["type"] == "FaultNotApplied" and "401" in state.failure["message"]
+    (tmp_path / "run.json").write_text(json.dumps({"name": "x", "complete": False, "incomplete_reason": state.incomplete_reason,
+                                                   "failure": state.failure, "failures": state.failures, "plan": {}}))
+    summary = build_reports(tmp_path)
+    assert exit_codes.for_summary(summary) == exit_codes.LAB_FAILED
+    error = _junit_suite(tmp_path).find("testcase/error")
+    assert error is not None and error.get("type") == "FaultNotApplied"
+
+
+# -- a target that is not the embedded gateway --------------------------------------------------
+
+
+def test_faults_against_a_target_without_the_admin_endpoint_exit_2_before_anything_runs(tmp_path: Path):
+    with StripeStub(intents=3, events=3) as stub:
+        text = f'target = "{stub.url}"\n' + LOAD_ONLY.replace("DURATION", "2s") + '[faults]\nprofile = "slow-confirm"\n'
+        out = tmp_path / "run"
+        done = _run(["run", str(_scenario(tmp_path, text=text)), "--out", str(out), "--quiet"],
+                    env={"CHECKOUT_HARNESS_ADMIN_TOKEN": ""})
+        assert done.returncode == exit_codes.BAD_INPUT, done.stdout + done.stderr
+        assert "[faults]" in done.stderr and "/_harness/faults" in done.stderr and stub.url in done.stderr
+        assert not out.exists()  # nothing ran, nothing written
+        assert not [r for r in stub.requests if r.startswith(("POST", "PUT"))]  # no load was sent
+
+
+def test_target_preflight_against_a_real_gateway_checks_its_admin_token(tmp_path: Path, monkeypatch):
+    with GatewayProcess(tmp_path / "g.sqlite3", extra_args=["--admin-token", "right-token"]) as gateway:
+        scenario = parse_scenario({"target": gateway.url, "load": {"model": "open", "shape": "soak", "duration": "2s",
+                                                                   "soak": {"rate": 1}},
+                                   "faults": {"profile": "slow-confirm"}}, str(tmp_path / "s.toml"))
+        monkeypatch.setenv("CHECKOUT_HARNESS_ADMIN_TOKEN", "wrong-token")
+        with pytest.raises(TargetCannot, match=r"refused the admin token.*HTTP 401"):
+            check_target(scenario)
+        monkeypatch.setenv("CHECKOUT_HARNESS_ADMIN_TOKEN", "right-token")
+        assert check_target(scenario) is None
+
+
+def test_a_target_that_does_not_answer_is_a_lab_failure(tmp_path: Path):
+    with StripeStub() as stub:
+        url = stub.url
+    out = tmp_path / "run"
+    done = _run(["run", str(_scenario(tmp_path, text=f'target = "{url}"\n' + LOAD_ONLY.replace("DURATION", "2s"))),
+                 "--out", str(out), "--quiet"])
+    assert done.returncode == exit_codes.LAB_FAILED, done.stdout + done.stderr
+    assert _junit_suite(out).find("testcase/error").get("type") == "TargetUnreachable"
+
+
+def test_ledger_export_uses_public_lists_with_pagination_only(tmp_path: Path):
+    with StripeStub(intents=250, events=120) as stub:
+        api = StripeApi(stub.url)
+        try:
+            counts = export_ledger(api, tmp_path / "ledger")
+        finally:
+            api.close()
+    assert counts == {"payment_intents": 250, "events": 120}
+    lines = (tmp_path / "ledger" / "payment_intents.jsonl").read_text().splitlines()
+    assert len({json.loads(line)["id"] for line in lines}) == 250
+    skipped = json.loads((tmp_path / "ledger" / "lists.json").read_text())["skipped"]
+    assert set(skipped) == {"charges", "refunds", "checkout_sessions"}
+    assert sum(r == "GET /v1/payment_intents" for r in stub.requests) >= 3  # three pages of 100, after the probe
