@@ -65,6 +65,9 @@ class _Recorder:
         self._site_of: dict[int, str] = {}
 
     def made(self, t: Table, site: str | None) -> None:
+        """A new Table (its id may be a collected one's: forget what was noted under it)."""
+        self._required[id(t)] = set()
+        self._site_of.pop(id(t), None)
         if site is not None and t.file == self.file:
             self._site_of[id(t)] = site
 
@@ -119,10 +122,11 @@ def _wrap(recorder: _Recorder) -> dict[str, Callable[..., Any]]:
 
     def init(self: Table, data: Any, file: str, path: str = "") -> None:
         original["__init__"](self, data, file, path)
-        caller = sys._getframe(1).f_code
-        # A Table a loader function makes itself (a {dist = ...} value, a rule, a range) has the same
-        # keys wherever that function is used; one made by Table.table() is a section of its own.
-        recorder.made(self, None if caller.co_filename == reading_file else f"{caller.co_filename}:{caller.co_name}")
+        caller = sys._getframe(1)
+        # A Table made by one line of a loader (a {dist = ...} value, a rule, a range) has the same
+        # keys wherever that line is used; one made by Table.table() is a section of its own.
+        code = caller.f_code
+        recorder.made(self, None if code.co_filename == reading_file else f"{code.co_filename}:{caller.f_lineno}")
 
     def get(self: Table, name: str, default: Any = None) -> Any:
         recorder.untyped(self, name)
@@ -273,7 +277,7 @@ def _merge(schemas: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _same_site(nodes: dict[str, _Node], sites: dict[str, str]) -> dict[str, _Node]:
-    """Tables one loader function makes are read alike wherever they stand (a {dist = ...} value
+    """Tables one line of a loader makes are read alike wherever they stand (a {dist = ...} value
     under any key): each such table's schema is the union of what was recorded at all of them, so
     a form seen at one key is allowed at the others (the required keys are those required at all)."""
     by_site: dict[str, list[str]] = defaultdict(list)
