@@ -12,6 +12,7 @@ from rich.table import Table
 
 from . import exit_codes
 from .cli import EXIT_BAD_INPUT, EXIT_OK, command
+from .progress import output_console
 
 
 def _bad_input(message: str) -> int:
@@ -84,7 +85,7 @@ def _execute_and_report(scenario, options) -> int:  # noqa: ANN001 (Scenario, Ru
 
 
 def print_summary(run_dir: Path, summary: dict, console: Console | None = None) -> None:
-    console = console or Console()
+    console = console or output_console()
     run = summary["run"]
     kind = (run.get("failure") or {}).get("kind")
     verdict = ("[bold red]LAB FAILED[/]" if kind == "lab" else "[bold yellow]INTERRUPTED[/]" if kind == "interrupted"

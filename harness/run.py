@@ -23,9 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Protocol
 
 from rich.console import Console
-from rich.live import Live
 from rich.markup import escape
-from rich.table import Table
 
 from scenarios.scenario import Scenario
 
@@ -36,6 +34,7 @@ from .lab_failures import (BROWSER_NOT_FOUND, FAULT_NOT_APPLIED, LEDGER_EXPORT_F
 from .ledger import export_ledger
 from .notifications import Notifications
 from .preflight import admin_token_for_target, check_target
+from .progress import RunProgress, output_console
 from .reconcile import reconcile
 from .run_signals import Interrupted, ReportsCutShort, RunSignals
 from .runfiles import read_jsonl, write_json
@@ -154,7 +153,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
     Raises FileExistsError (--out not usable) and preflight.TargetCannot (the target cannot do a
     part the scenario asks for) before anything is written: both are bad input.
     """
-    console = console or Console(stderr=True)
+    console = console or output_console(stderr=True)
     seed = options.seed if options.seed is not None else scenario.seed
     if options.out is not None and (problem := check_out_dir(options.out)):
         raise FileExistsError(problem)
@@ -391,8 +390,8 @@ def _accepted(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
 def _watch(scenario: Scenario, state: RunState, parts: dict[str, Part], console: Console, quiet: bool,
            gateway: GatewayProcess | None) -> None:
     deadline = state.started + scenario.max_duration_s
-    live_console = Console(quiet=True) if quiet else console
-    with Live(_progress_table(state), console=live_console, refresh_per_second=2, transient=False) as live:
+    progress = RunProgress(console, state.run_dir.name, quiet=quiet)
+    try:
         running = dict(parts)
         while running:
             for name, part in list(running.items()):
@@ -403,7 +402,7 @@ def _watch(scenario: Scenario, state: RunState, parts: dict[str, Part], console:
                     state.progress[name]["exit"] = code
                     if code != 0:
                         state.lab_failed(explain_exit(name, code, _part_log(name, state.run_dir), state.run_dir))
-            live.update(_progress_table(state))
+            progress.update(state.phase, state.progress)
             if gateway is not None and not gateway.alive():
                 state.lab_failed(explain_exit("the gateway", gateway.proc.returncode, gateway.log_path, state.run_dir))
                 break
@@ -413,7 +412,8 @@ def _watch(scenario: Scenario, state: RunState, parts: dict[str, Part], console:
                 state.fail(f"max_duration of {scenario.max_duration_s:.0f} s reached", KIND_TIMEOUT, "MaxDuration")
                 break
             time.sleep(0.5)
-        live.update(_progress_table(state))
+    finally:
+        progress.close(state.phase, state.progress)
 
 
 def _part_log(name: str, run_dir: Path) -> Path | None:
@@ -422,16 +422,6 @@ def _part_log(name: str, run_dir: Path) -> Path | None:
             "churn": run_dir / "churn" / "churn.log"}
     path = logs.get(name)
     return path if path is not None and path.exists() else None
-
-
-def _progress_table(state: RunState) -> Table:
-    table = Table(title=f"{state.run_dir.name}: {state.phase}, {time.time() - state.started:.0f} s", title_justify="left")
-    table.add_column("part")
-    table.add_column("progress")
-    for name, progress in state.progress.items():
-        shown = ", ".join(f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in progress.items() if not isinstance(v, (dict, list)))
-        table.add_row(name, shown)
-    return table
 
 
 def _collect_ledger(target: str | None, api_key: str, run_dir: Path, state: RunState, console: Console) -> None:
