@@ -129,18 +129,37 @@ def print_summary(run_dir: Path, summary: dict, console: Console | None = None) 
 
 @command("validate", "check a scenario file without running it (exit 2 with the file and key on bad input)")
 def _validate_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("scenario", nargs="?", help="scenario file or shipped name")
-    p.add_argument("--list", action="store_true", help="list the shipped scenarios")
+    p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario file, or the name of a shipped one")
+    p.add_argument("--list", nargs="?", const="all", choices=("all",) + SHIPPED_KINDS, metavar="KIND",
+                   help="list what is shipped: scenarios, variants, personas, fault-profiles (default: all of them)")
+
+
+SHIPPED_KINDS = ("scenarios", "variants", "personas", "fault-profiles")
+
+
+def shipped(kind: str) -> list[str]:
+    """The names of the shipped files of a kind, as a scenario names them."""
+    from scenarios.faults import list_profiles
+    from scenarios.personas import list_personas
+    from scenarios.scenario import list_scenarios
+    from scenarios.variants import list_variants
+
+    return {"scenarios": list_scenarios, "variants": list_variants, "personas": list_personas,
+            "fault-profiles": list_profiles}[kind]()
 
 
 @_validate_args.runs
 def _validate(args: argparse.Namespace) -> int:
     from scenarios.errors import ScenarioError
-    from scenarios.scenario import list_scenarios, load_scenario
+    from scenarios.scenario import load_scenario
 
-    if args.list or args.scenario is None:
-        for name in list_scenarios():
-            print(name)
+    if args.list is not None or args.scenario is None:
+        if args.list in (None, "all"):
+            for kind in SHIPPED_KINDS:
+                print(f"{kind}: {' '.join(shipped(kind))}")
+        else:
+            for name in shipped(args.list):
+                print(name)
         return EXIT_OK if args.list else _bad_input("give a scenario file or name (or --list)")
     try:
         scenario = load_scenario(args.scenario)
@@ -154,8 +173,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 @command("report", "rebuild the reports of a run directory (summary.json, summary.md, junit.xml, report.html)")
 def _report_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_dir", type=Path)
-    p.add_argument("--baseline", type=Path, help="a previous run directory to check for regressions against")
+    p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory (it holds run.json)")
+    p.add_argument("--baseline", type=Path, metavar="RUN_DIR", help="a previous run directory to check for regressions against")
 
 
 @_report_args.runs
@@ -172,8 +191,8 @@ def _report(args: argparse.Namespace) -> int:
 
 @command("compare", "compare two runs side by side (A is the baseline)")
 def _compare_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("run_a", type=Path)
-    p.add_argument("run_b", type=Path)
+    p.add_argument("run_a", type=Path, metavar="RUN_A", help="the baseline run directory")
+    p.add_argument("run_b", type=Path, metavar="RUN_B", help="the run directory checked against it")
 
 
 @_compare_args.runs
@@ -193,12 +212,13 @@ def _journeys_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", action="append", required=True, help="checkout variant (repeat for several)")
     p.add_argument("--persona", action="append", required=True, help="persona (repeat for several, equal weights)")
     p.add_argument("--count", type=_positive_int, default=5, help="journeys per variant (default 5)")
-    p.add_argument("--seed", type=_seed, default=1)
+    p.add_argument("--seed", type=_seed, default=1, help="the same seed gives the same people (default 1)")
     p.add_argument("--out", type=Path, required=True, help="directory for journeys.jsonl and traces (must be new or empty)")
     p.add_argument("--target", help="a running Stripe-compatible API with the hosted checkout (default: start one)")
-    p.add_argument("--pace", choices=("instant", "real"), default="instant")
+    p.add_argument("--pace", choices=("instant", "real"), default="instant",
+                   help="instant: human time is modelled, not slept (default); real: every key and pause is slept")
     p.add_argument("--concurrency", type=_positive_int, default=2, help="browser contexts at once per process")
-    p.add_argument("--processes", type=_positive_int, default=1)
+    p.add_argument("--processes", type=_positive_int, default=1, help="journeys processes, each with its own browser (default 1)")
     p.add_argument("--quiet", action="store_true", help="no live progress display")
 
 
@@ -223,3 +243,35 @@ def _journeys(args: argparse.Namespace) -> int:
     from .run import RunOptions
 
     return _execute_and_report(scenario, RunOptions(out=args.out, quiet=args.quiet))
+
+
+@command("completion", "print a shell completion script: eval \"$(checkout-harness completion bash)\"")
+def _completion_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("shell", choices=("bash", "zsh", "tcsh"), help="the shell to complete in")
+
+
+SCENARIO_COMPLETION = {"bash": "_checkout_harness_scenarios", "zsh": "_checkout_harness_scenarios"}
+
+
+def _scenario_preamble() -> dict[str, str]:
+    """Shell functions that complete a scenario: the shipped names, then files."""
+    names = " ".join(shipped("scenarios"))
+    return {
+        "bash": f'_checkout_harness_scenarios() {{ compgen -W "{names}" -- "$1"; compgen -f -- "$1"; }}',
+        "zsh": f"_checkout_harness_scenarios() {{ compadd -- {names}; _files -g '*.toml' }}",
+    }
+
+
+@_completion_args.runs
+def _completion(args: argparse.Namespace) -> int:
+    import shtab
+
+    from .cli import build_parser
+
+    parser = build_parser()
+    for sub in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
+        for action in sub._actions:
+            if action.dest == "scenario":
+                action.complete = SCENARIO_COMPLETION  # type: ignore[attr-defined]
+    print(shtab.complete(parser, shell=args.shell, preamble=_scenario_preamble()))
+    return EXIT_OK
