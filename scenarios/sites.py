@@ -17,6 +17,7 @@ stripe_js = true                                 # route js.stripe.com to the ga
 one-page = ""                                    # the start URL as it is
 two-steps = "?layout=steps"                      # a query string added to the start URL
 new-form = "http://localhost:3001/product/tea"   # or a URL of its own
+plain-form = {steps = [{click = "Add to cart"}, {goto = "/pay"}]}   # or steps of its own (and `start`)
 ```
 """
 
@@ -65,6 +66,10 @@ class SitePlan:
     success: Success
     variants: tuple[tuple[str, str], ...]  # name -> URL or query string
     stripe_js: bool
+    variant_steps: tuple[tuple[str, tuple[SiteStep, ...]], ...] = ()  # name -> its own steps, instead of `steps`
+
+    def steps_for(self, variant: str) -> tuple[SiteStep, ...]:
+        return dict(self.variant_steps).get(variant, self.steps)
 
     def url_for(self, variant: str, journey: str, seed: int) -> str:
         """The URL a journey on `variant` starts from."""
@@ -82,15 +87,21 @@ class SitePlan:
         """JSON-ready, for a journeys worker's spec."""
         return {
             "start": self.start, "start_method": self.start_method,
-            "steps": [{"action": s.action, "target": s.target, "value": s.value} for s in self.steps],
+            "steps": [_step_dict(s) for s in self.steps],
             "success": {"kind": self.success.kind, "pattern": self.success.pattern},
             "variants": dict(self.variants), "stripe_js": self.stripe_js,
+            "variant_steps": {name: [_step_dict(s) for s in steps] for name, steps in self.variant_steps},
         }
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> "SitePlan":
         return cls(d["start"], d["start_method"], tuple(SiteStep(**s) for s in d["steps"]),
-                   Success(**d["success"]), tuple(d["variants"].items()), bool(d["stripe_js"]))
+                   Success(**d["success"]), tuple(d["variants"].items()), bool(d["stripe_js"]),
+                   tuple((name, tuple(SiteStep(**s) for s in steps)) for name, steps in d.get("variant_steps", {}).items()))
+
+
+def _step_dict(s: SiteStep) -> dict[str, str]:
+    return {"action": s.action, "target": s.target, "value": s.value}
 
 
 def _url(file: str, key: str, value: Any) -> str:
@@ -111,20 +122,23 @@ def parse_site(t: Table) -> SitePlan:
     file = t.file
     start = _url(file, t.key("start"), t.get("start"))
     method = t.str("start_method", "GET", choices=("GET", "POST")) or "GET"
-    raw_steps = t.get("steps", [])
-    if not isinstance(raw_steps, list) or len(raw_steps) > MAX_STEPS:
-        raise ScenarioError(file, t.key("steps"), f"a list of at most {MAX_STEPS} steps such as {{click = \"Checkout\"}}",
-                            raw_steps)
-    steps = tuple(_step(Table(s, file, t.key(f"steps[{i}]"))) for i, s in enumerate(raw_steps))
+    steps = _steps(t, "steps")
     success = _success(t.table("success", required=True))  # type: ignore[arg-type]
     raw_variants = t.get("variants", {})
     if not isinstance(raw_variants, dict) or not raw_variants:
         raise ScenarioError(file, t.key("variants"), "a table of variant name = URL or query string", raw_variants)
-    variants = []
+    variants, variant_steps = [], []
     for name, where in raw_variants.items():
         key = t.key(f"variants.{name}")
+        if isinstance(where, dict):
+            own = Table(where, file, key)
+            where = own.str("start", "") or ""
+            if own.has("steps"):
+                variant_steps.append((str(name), _steps(own, "steps")))
+            own.done()
         if not isinstance(where, str):
-            raise ScenarioError(file, key, "a URL, a query string such as \"?layout=steps\", or \"\"", where)
+            raise ScenarioError(file, key, "a URL, a query string such as \"?layout=steps\", \"\", or a table "
+                                "{start = ..., steps = [...]}", where)
         if where.startswith(("http://", "https://")):
             _url(file, key, where)
         elif where and not where.startswith(("?", "&")):
@@ -133,7 +147,14 @@ def parse_site(t: Table) -> SitePlan:
         variants.append((str(name), where))
     stripe_js = bool(t.bool("stripe_js", True))
     t.done()
-    return SitePlan(start, method, steps, success, tuple(variants), stripe_js)
+    return SitePlan(start, method, steps, success, tuple(variants), stripe_js, tuple(variant_steps))
+
+
+def _steps(t: Table, name: str) -> tuple[SiteStep, ...]:
+    raw = t.get(name, [])
+    if not isinstance(raw, list) or len(raw) > MAX_STEPS:
+        raise ScenarioError(t.file, t.key(name), f"a list of at most {MAX_STEPS} steps such as {{click = \"Checkout\"}}", raw)
+    return tuple(_step(Table(s, t.file, t.key(f"{name}[{i}]"))) for i, s in enumerate(raw))
 
 
 def _step(t: Table) -> SiteStep:

@@ -32,6 +32,15 @@ def test_a_site_scenario_loads_with_the_sites_own_variant_names() -> None:
     assert SitePlan.from_dict(site.as_dict()) == site
 
 
+def test_a_variant_may_have_its_own_start_and_steps() -> None:
+    site = parse_scenario(_scenario({**GOOD, "variants": {"a": "", "b": {"start": "?x=1", "steps": [{"goto": "/pay"}]}}}),
+                          "own.toml").journeys.site
+    assert [s.target for s in site.steps_for("a")] == ["Add to cart", "/checkout", "Coupon"]
+    assert [s.target for s in site.steps_for("b")] == ["/pay"]
+    assert site.url_for("b", "j", 1).endswith("/product/tea?x=1")
+    assert SitePlan.from_dict(site.as_dict()) == site
+
+
 def test_without_a_site_variants_are_the_shipped_ones() -> None:
     with pytest.raises(ScenarioError) as err:
         parse_scenario({"journeys": {"variants": ["a"], "personas": ["desktop-typical"]}}, "x.toml")
@@ -51,6 +60,8 @@ def test_without_a_site_variants_are_the_shipped_ones() -> None:
     ({"success": {}}, "journeys.site.success"),
     ({"variants": {"a": "layout=steps", "b": ""}}, "journeys.site.variants.a"),
     ({"variants": {"a": 3, "b": ""}}, "journeys.site.variants.a"),
+    ({"variants": {"a": {"steps": [{"go": "/x"}]}, "b": ""}}, "journeys.site.variants.a.steps[0]"),
+    ({"variants": {"a": {"colour": "red"}, "b": ""}}, "journeys.site.variants.a.colour"),
     ({"colour": "red"}, "journeys.site.colour"),
 ])
 def test_bad_site_input_names_the_key(change: dict, key: str) -> None:
