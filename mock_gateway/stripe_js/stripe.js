@@ -285,6 +285,7 @@
     if (field === "postal" && this._options.value && this._options.value.postalCode) input.value = this._options.value.postalCode;
     var lastLength = 0;
     input.addEventListener("input", function () {
+      self._last = field;  // the change event reports the error of the field being typed in first
       var deleting = input.value.length < lastLength;
       var formatted = spec.format(input.value, deleting);
       if (formatted !== input.value) input.value = formatted;
@@ -399,7 +400,7 @@
       if (!result.empty) state.empty = false;
       if (!result.complete) state.complete = false;
       var shown = self._shown[f];
-      if (shown && !state.error) state.error = { type: "validation_error", code: shown, message: MESSAGES[shown] };
+      if (shown && (!state.error || f === self._last)) state.error = { type: "validation_error", code: shown, message: MESSAGES[shown] };
       input.setAttribute("aria-invalid", shown ? "true" : "false");
       input.classList.toggle("chs-invalid", !!shown);
       if (self._errors[f]) self._errors[f].textContent = shown ? MESSAGES[shown] : "";
