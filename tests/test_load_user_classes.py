@@ -20,7 +20,7 @@ from harness.load import start_load
 from scenarios.errors import ScenarioError
 from scenarios.load import parse_load
 from scenarios.scenario import load_scenario
-from shop_support import ROOT, ShopProcess
+from shop_support import ROOT, ShopProcess, free_port
 
 SHOP_LOCUSTFILE = ROOT / "examples" / "shop" / "locustfile.py"
 BASE = {"model": "open", "shape": "soak", "duration": "4s", "soak": {"rate": 2}}
@@ -141,13 +141,23 @@ def test_closed_model_user_classes_think_time_and_task_errors(gateway, tmp_path:
                 raise RuntimeError("my bug")
     """)
     config = parse_load({"model": "closed", "shape": "soak", "duration": "3s", "drain": "1s", "think_time": "0.1s",
-                         "soak": {"users": 2}, "locustfile": locustfile.name, "user_classes": ["Merchant", "Broken"]},
+                         "soak": {"users": 2}, "locustfile": locustfile.name, "user_classes": ["Merchant", "Broken"],
+                         "host": gateway.url},  # the classes' host, not the run's target below
                         str(tmp_path / "s.toml"))
-    run = start_load(config, gateway.url, tmp_path / "load", seed=3)
+    port = free_port()
+    run = start_load(config, "http://127.0.0.1:9", tmp_path / "load", seed=3, web_ui=f"127.0.0.1:{port}")
+    seen: dict = {}
     try:
+        while run.wait(0.3) is None and not seen:  # Locust's web UI while the load runs
+            try:
+                stats = httpx.get(f"http://127.0.0.1:{port}/stats/requests", timeout=2).json()
+            except (httpx.HTTPError, ValueError):
+                continue
+            seen = {row["name"]: row["num_requests"] for row in stats["stats"] if row["num_requests"]}
         assert run.wait(60) == 0, (tmp_path / "load" / "locust.log").read_text()[-3000:]
     finally:
         run.stop()
+    assert "/v1/customers" in seen, seen
     summary = json.loads((tmp_path / "load" / "summary.json").read_text())
     customers = summary["endpoints"]["GET /v1/customers"]
     assert customers["count"] >= 5 and customers["errors"] == 0  # think time 0.1 s, not the class's 30 s

@@ -117,8 +117,10 @@ class LoadProcess:
         # Closed model: users finish the order they are placing. Open model: the arrival user has
         # already waited for its orders in flight (drain), so it is stopped at once.
         stop_timeout = self.config.drain_s if self.config.model == "closed" else 0.0
-        return Environment(user_classes=[self._user_class()], host=self.config.distributed.target or self.target,
-                           stop_timeout=stop_timeout)
+        # No environment host with the user's own classes: Locust would give it to every class, over
+        # the host each one was prepared with (user_classes.prepare).
+        host = None if self.config.user_classes is not None else self.config.distributed.target or self.target
+        return Environment(user_classes=[self._user_class()], host=host, stop_timeout=stop_timeout)
 
     def _worker_config(self, index: int, count: int) -> dict[str, Any]:
         return {"load": self.spec["load"], "file": self.spec["file"], "target": self.config.distributed.target or self.target,
