@@ -13,6 +13,7 @@ from typing import Iterator
 import httpx
 import pytest
 
+from checkout_helpers import create_session
 from harness.stripe_js import route_stripe_js
 from shop_support import ShopProcess
 
@@ -92,8 +93,18 @@ def test_stripe_js_card_fields_decline_then_3ds(page, shop: ShopProcess, gateway
     assert sorted(c["status"] for c in charges) == ["failed", "succeeded"]
 
 
-def test_payment_element_3ds_by_redirect(page, shop: ShopProcess) -> None:
+def test_payment_element_3ds_by_redirect(page, shop: ShopProcess, gateway) -> None:
     _add_to_cart(page, shop)
+    page.goto(shop.url + "/checkout?ui=payment")
+    # retrievePaymentIntent with the page's client secret, and redirectToCheckout to the hosted checkout
+    status = page.evaluate("""async () => {
+        const c = JSON.parse(document.getElementById("shop-config").textContent);
+        const r = await Stripe(c.publishableKey).retrievePaymentIntent(c.clientSecret);
+        return r.paymentIntent.status; }""")
+    assert status == "requires_payment_method"
+    session = create_session(gateway.url)
+    page.evaluate("id => { Stripe('pk_test_x').redirectToCheckout({sessionId: id}); }", session["id"])
+    page.wait_for_url(f"{gateway.url}/c/pay/{session['id']}")
     page.goto(shop.url + "/checkout?ui=payment")
     page.get_by_label("Email for your receipt").fill("ken@example.com")
     page.get_by_label("Full name").fill("Ken Sato")
