@@ -75,6 +75,11 @@ def test_stripe_js_card_fields_decline_then_3ds(page, shop: ShopProcess, gateway
     number.fill(THREE_DS_2)
     page.get_by_role("button", name=re.compile("^Pay")).click()
     challenge = page.frame_locator("iframe[name=stripe-challenge-frame]")
+    challenge.get_by_role("button", name="Fail authentication").click()
+    expect(page.locator("#card-errors")).to_have_text(re.compile("^We are unable to authenticate your payment method"))
+    expect(page.locator("iframe[name=stripe-challenge-frame]")).to_have_count(0)
+
+    page.get_by_role("button", name=re.compile("^Pay")).click()
     challenge.get_by_role("button", name="Complete authentication").click()
     expect(page.get_by_role("heading", name="Thank you for your order!")).to_be_visible()
     order_id = re.search(r"Order (HC-\d+) is confirmed", page.get_by_role("status").inner_text()).group(1)
@@ -90,7 +95,7 @@ def test_stripe_js_card_fields_decline_then_3ds(page, shop: ShopProcess, gateway
     intent_id = _order(shop, order_id)["payment_intent"]
     charges = httpx.get(f"{gateway.url}/v1/charges", params={"payment_intent": intent_id},
                         auth=("sk_test_x", "")).json()["data"]
-    assert sorted(c["status"] for c in charges) == ["failed", "succeeded"]
+    assert sorted(c["status"] for c in charges) == ["failed", "succeeded"]  # a failed authentication makes no charge
 
 
 def test_payment_element_3ds_by_redirect(page, shop: ShopProcess, gateway) -> None:

@@ -98,3 +98,43 @@ def test_stripe_hosts_routed_to_the_gateway(gateway) -> None:
     assert forwarded["status"] == 200, forwarded["body"]
     redirect = answer(gateway.url, script, "GET", "https://checkout.stripe.com/c/pay/cs_test_1#fid", {}, None)
     assert redirect["status"] == 302 and redirect["headers"]["Location"] == f"{gateway.url}/c/pay/cs_test_1"
+
+
+@pytest.mark.browser
+def test_async_routing_loads_the_gateways_script(gateway) -> None:
+    """The journeys' browser (async Playwright): a page that loads https://js.stripe.com/v3/ gets Stripe()."""
+    import asyncio
+
+    from harness.browser import BrowserNotFound, launch_options
+    from harness.stripe_js import route_stripe_js_async
+
+    try:
+        options = launch_options()
+    except BrowserNotFound as err:
+        pytest.skip(str(err))
+    from playwright.async_api import async_playwright
+
+    async def main() -> dict:
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(**options)
+            context = await browser.new_context()
+            await route_stripe_js_async(context, gateway.url)
+            page = await context.new_page()
+            await page.set_content('<script src="https://js.stripe.com/v3/"></script>')
+            result = await page.evaluate("""async () => {
+                const stripe = Stripe("pk_test_async");
+                const card = stripe.elements().create("cardNumber");
+                const div = document.createElement("div"); document.body.appendChild(div); card.mount(div);
+                return {gateway: Stripe.checkoutHarness.gateway,
+                        placeholder: document.querySelector("input[autocomplete=cc-number]").placeholder};
+            }""")
+            await browser.close()
+            return result
+
+    import threading
+
+    results: list = []  # in a thread of its own: the session's sync Playwright owns this thread's event loop
+    thread = threading.Thread(target=lambda: results.append(asyncio.run(main())))
+    thread.start()
+    thread.join(60)
+    assert results == [{"gateway": gateway.url, "placeholder": "1234 1234 1234 1234"}]
