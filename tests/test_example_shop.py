@@ -107,6 +107,15 @@ def test_payment_element_3ds_by_redirect(page, shop: ShopProcess, gateway) -> No
         const r = await Stripe(c.publishableKey).retrievePaymentIntent(c.clientSecret);
         return r.paymentIntent.status; }""")
     assert status == "requires_payment_method"
+    # handleNextAction on an intent the server confirmed: the challenge in the modal frame, then the intent
+    pi = httpx.post(f"{gateway.url}/v1/payment_intents", auth=("sk_test_x", ""), data={
+        "amount": 900, "currency": "jpy", "confirm": "true", "payment_method_data[type]": "card",
+        "payment_method_data[card][number]": "4000000000003220", "payment_method_data[card][exp_month]": "12",
+        "payment_method_data[card][exp_year]": "2034", "payment_method_data[card][cvc]": "123"}).json()
+    assert pi["status"] == "requires_action"
+    page.evaluate("s => { window.nextAction = Stripe('pk_test_x').handleNextAction({clientSecret: s}); }", pi["client_secret"])
+    page.frame_locator("iframe[name=stripe-challenge-frame]").get_by_role("button", name="Complete authentication").click()
+    assert page.evaluate("async () => (await window.nextAction).paymentIntent.status") == "succeeded"
     session = create_session(gateway.url)
     page.evaluate("id => { Stripe('pk_test_x').redirectToCheckout({sessionId: id}); }", session["id"])
     page.wait_for_url(f"{gateway.url}/c/pay/{session['id']}")
