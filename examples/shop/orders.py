@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
 
 @dataclass
 class Order:
@@ -71,3 +73,30 @@ class RequestLog:
         line = json.dumps({"t": round(time.time(), 3), **entry}, ensure_ascii=False)
         with self._lock, self.path.open("a", encoding="utf-8") as f:
             f.write(line + "\n")
+
+
+class LogRequests:
+    """ASGI middleware: every request's method, path, query and body go to the shop's RequestLog."""
+
+    def __init__(self, app: ASGIApp, log: RequestLog) -> None:
+        self.app = app
+        self.log = log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+
+        async def recording_receive() -> Message:
+            message = await receive()
+            if message["type"] == "http.request":
+                chunks.append(message.get("body", b""))
+            return message
+
+        try:
+            await self.app(scope, recording_receive, send)
+        finally:
+            self.log.write({"method": scope["method"], "path": scope["path"],
+                                 "query": scope.get("query_string", b"").decode("latin-1"),
+                                 "body": b"".join(chunks).decode("utf-8", "replace")})
