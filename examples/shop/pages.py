@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from . import catalog
 from .shop import EMAIL, Shop, cart_of, read_form, shop_of
 
+
 async def index(request: Request) -> Response:
     cart = cart_of(request)
     return shop_of(request).page("index.html", products=list(catalog.PRODUCTS.values()), count=sum(cart.values()))
