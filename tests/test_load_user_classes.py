@@ -176,3 +176,43 @@ def test_locustfile_that_fails_to_import_is_bad_input(tmp_path: Path) -> None:
         run.stop()
     summary = json.loads((tmp_path / "load" / "summary.json").read_text())
     assert summary["incomplete"] and "mything" in summary["incomplete_reason"]
+
+
+@pytest.mark.slow
+def test_faults_reach_the_users_own_classes(tmp_path: Path) -> None:
+    """Embedded gateway, the user's classes aimed at it (no host: the run's target), a fault timeline."""
+    _write(tmp_path / "api_users.py", """
+        from locust import FastHttpUser, task
+
+        class Checkout(FastHttpUser):
+            @task
+            def pay(self):
+                self.client.post("/v1/payment_intents", data={"amount": "1200", "currency": "jpy"},
+                                 headers={"Authorization": "Bearer sk_test_mine"}, name="/v1/payment_intents")
+    """)
+    scenario = _write(tmp_path / "faulted.toml", """
+        name = "faulted"
+        max_duration = "60s"
+        [load]
+        locustfile = "api_users.py"
+        user_classes = ["Checkout"]
+        model = "open"
+        shape = "soak"
+        duration = "4s"
+        drain = "2s"
+        [load.soak]
+        rate = 10
+        [[faults.timeline]]
+        at = "2s"
+        rules = [{error = "http_503", share = 1.0}]
+    """)
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "harness.cli", "run", str(scenario), "--out", str(out), "--quiet"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    summary = _summary(out)
+    endpoint = summary["endpoints"]["POST /v1/payment_intents"]
+    assert endpoint["count"] == 40 and 0 < endpoint["errors"] < 40  # served before the fault, 503 after
+    assert summary["errors_by_kind"].get("http_503") == endpoint["errors"]
+    changes = [json.loads(line) for line in (out / "load" / "faults.jsonl").read_text().splitlines()]
+    assert changes and all(c["applied"] for c in changes)
