@@ -185,11 +185,11 @@ class LoadConfig:
     client: ClientConfig = ClientConfig()
     distributed: Distributed = Distributed()
     file: str = ""
+    # The table as written: what travels to the load subprocess, which parses it again.
+    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
     user_classes: UserClasses | None = None  # None: the harness's own orders (mix, amounts)
     think_time_set: bool = False  # closed model: think_time given (it then replaces the user classes' wait_time)
     locust: LocustOutputs = LocustOutputs()
-    # The table as written: what travels to the load subprocess, which parses it again.
-    table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def parse_load(table: Any, file: str) -> LoadConfig:
