@@ -48,6 +48,10 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--workers", type=_positive_int, default=0, help="local Locust worker processes (0: load runs in one process)")
     p.add_argument("--seed", type=_seed, help="override the scenario's seed (0 to 2**32-1)")
     p.add_argument("--quiet", action="store_true", help="no live progress display")
+    p.add_argument("--web-ui", nargs="?", const="127.0.0.1:8089", metavar="HOST:PORT",
+                   help="show Locust's web UI while the load runs (default address 127.0.0.1:8089)")
+    p.add_argument("--locust-csv", action="store_true", help="also write Locust's CSV files (load/locust_*.csv)")
+    p.add_argument("--locust-html", action="store_true", help="also write Locust's HTML report (load/locust_report.html)")
 
 
 @_run_args.runs
@@ -65,6 +69,12 @@ def _run(args: argparse.Namespace) -> int:
         return _bad_input(str(err))
     if args.baseline is not None and not (args.baseline / "run.json").exists():
         return _bad_input(f"--baseline {args.baseline}: expected a run directory with run.json, found none")
+    from .load.launch import ask_locust_outputs
+
+    try:
+        ask_locust_outputs(args.web_ui, args.locust_csv, args.locust_html)
+    except ValueError as err:
+        return _bad_input(str(err))
     options = RunOptions(out=args.out, baseline=args.baseline, workers=args.workers, seed=args.seed, quiet=args.quiet)
     return _execute_and_report(scenario, options)
 

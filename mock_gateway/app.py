@@ -16,7 +16,8 @@ from .api import charges, customers, events, payment_intents, payment_methods  #
 from .api import admin
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
 from .api import checkout_sessions  # noqa: F401  (register routes)
-from . import checkout
+from . import checkout, stripe_js
+from .cors import ApiCors
 from .api import billing, billing_helpers  # noqa: F401  (register routes: subscriptions, invoices, dunning)
 from .api.fast_path import ApiFastPath
 from .api.gateway import Gateway
@@ -45,6 +46,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
     routes += pages.ROUTES  # konbini voucher, PayPal approval, QR code, bank transfer pages
     routes += checkout.routes()  # the hosted checkout page: /c/pay/{id}, its static files, autofill
+    routes += stripe_js.routes()  # the Stripe.js-compatible script: /v3/ (what https://js.stripe.com/v3/ is routed to)
     routes.append(StarletteRoute("/_harness/ledger", ledger_export.export, methods=["GET"]))
     routes.append(StarletteRoute("/_harness/webhook_attempts", outbox_status.webhook_attempts, methods=["GET"]))
     routes.append(StarletteRoute("/_harness/outbox", outbox_status.outbox, methods=["GET"]))
@@ -55,6 +57,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     app.state.gateway = gateway or Gateway(store)
     admin.install(app)  # /_harness/faults, configured from server.py's environment
     app.add_middleware(ApiFastPath, routes=ROUTES)  # /v1/ by table lookup, before Starlette's router
+    app.add_middleware(ApiCors)  # browsers on a merchant's origin call /v1/ with a publishable key (Stripe.js)
     return app
 
 

@@ -12,12 +12,19 @@ users in the closed model (keys end in `_users`):
     flash-sale  base_X; at `at` rise over `rise` (0) to peak_X, then decay back to base_X
                 exponentially with time constant `decay`
     soak        X (rate or users) for the whole duration, reached over `warmup` (0)
+
+Bring your own load: `locustfile` (a path relative to the scenario file) and `user_classes` (class
+names it defines) run the user's own Locust users with these shapes and models instead of the
+harness's orders; `host` says where they send requests (default: their own `host`, else the
+run's target). `[load.locust]` asks for Locust's own web UI, CSV and HTML report.
 """
 
 from __future__ import annotations
 
+import ast
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ScenarioError
@@ -145,6 +152,24 @@ class Distributed:
 
 
 @dataclass(frozen=True)
+class LocustOutputs:
+    """Locust's own views of the run, besides the harness's files: its web UI and its reports."""
+
+    web_ui: str | None = None  # "HOST:PORT" where Locust's web UI listens while the load runs
+    csv: bool = False  # load/locust_stats.csv, _stats_history.csv, _failures.csv, _exceptions.csv
+    html: bool = False  # load/locust_report.html
+
+
+@dataclass(frozen=True)
+class UserClasses:
+    """The user's own Locust user classes, run with the scenario's shape and model."""
+
+    locustfile: str  # absolute path
+    names: tuple[str, ...]
+    host: str | None = None  # where they send requests (None: the class's own host, else the run's target)
+
+
+@dataclass(frozen=True)
 class LoadConfig:
     model: str
     shape: Shape
@@ -162,6 +187,9 @@ class LoadConfig:
     file: str = ""
     # The table as written: what travels to the load subprocess, which parses it again.
     table: Mapping[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    user_classes: UserClasses | None = None  # None: the harness's own orders (mix, amounts)
+    think_time_set: bool = False  # closed model: think_time given (it then replaces the user classes' wait_time)
+    locust: LocustOutputs = LocustOutputs()
 
 
 def parse_load(table: Any, file: str) -> LoadConfig:
@@ -191,9 +219,84 @@ def parse_load(table: Any, file: str) -> LoadConfig:
     if model == "closed" and (t.has("arrivals") or t.has("max_in_flight")):
         key = "load.arrivals" if t.has("arrivals") else "load.max_in_flight"
         raise ScenarioError(file, key, "arrivals and max_in_flight only in the open model", t.get(key.split(".")[1]))
+    users = _user_classes(t)
+    if users is not None:
+        for key in ("mix", "currency", "amount", "client"):
+            if t.has(key):
+                raise ScenarioError(file, f"load.{key}", "no " + ("[load.%s] table" % key if key in ("mix", "client") else key) +
+                                    " with user_classes (your classes decide what each user does and how)", t.get(key))
+    locust = _locust(t.table("locust"), file)
     t.done(allowed_extra=(kind,))
     return LoadConfig(model, shape, float(duration), arrivals, max_in_flight, think, float(drain or 0.0), currency,
-                      amount_min, amount_max, mix, client, distributed, file, dict(table))
+                      amount_min, amount_max, mix, client, distributed, file, user_classes=users,
+                      think_time_set=t.has("think_time"), locust=locust, table=dict(table))
+
+
+def _user_classes(t: Table) -> UserClasses | None:
+    """`locustfile` + `user_classes` (+ `host`), checked without importing the file (no Locust here)."""
+    locustfile, names, host = t.get("locustfile"), t.get("user_classes"), t.str("host")
+    if host is not None and not host.startswith(("http://", "https://")):
+        raise ScenarioError(t.file, "load.host", "an http:// or https:// URL where your user classes send requests", host)
+    if locustfile is None:
+        if names is not None:
+            raise ScenarioError(t.file, "load.locustfile", "a locustfile (path relative to the scenario) defining user_classes", None)
+        if host is not None:
+            raise ScenarioError(t.file, "load.host", "host only with locustfile and user_classes (the harness's own orders go to "
+                                "the run's target)", host)
+        return None
+    if not isinstance(locustfile, str) or not locustfile.endswith(".py"):
+        raise ScenarioError(t.file, "load.locustfile", "a path to a Python file (.py), relative to the scenario", locustfile)
+    path = (Path(t.file).resolve().parent / locustfile).resolve()
+    if not path.is_file():
+        raise ScenarioError(t.file, "load.locustfile", f"an existing file, relative to the scenario ({path} does not exist)", locustfile)
+    if isinstance(names, str):
+        names = [names]
+    if (not isinstance(names, list) or not names or len(set(names)) != len(names)
+            or not all(isinstance(n, str) and n.isidentifier() for n in names)):
+        raise ScenarioError(t.file, "load.user_classes", f"a list of distinct class names defined in {locustfile}, "
+                            "e.g. [\"ShopBuyer\"]", names)
+    defined = _defined_names(path, t.file)
+    missing = [n for n in names if n not in defined]
+    if missing:
+        raise ScenarioError(t.file, "load.user_classes", f"classes defined or imported at the top level of {locustfile} "
+                            f"(it has: {', '.join(sorted(defined)) or 'none'})", missing[0])
+    return UserClasses(str(path), tuple(names), host.rstrip("/") if host else None)
+
+
+def _defined_names(path: Path, file: str) -> set[str]:
+    """Names bound at the top level of a Python file (classes, imports, assignments), read with ast."""
+    try:
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    except (SyntaxError, UnicodeDecodeError, OSError) as err:
+        raise ScenarioError(file, "load.locustfile", "a Python file that parses", f"{path}: {err}") from None
+    names: set[str] = set()
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            names.update((a.asname or a.name).split(".")[0] for a in node.names)
+        elif isinstance(node, ast.Assign):
+            names.update(target.id for target in node.targets if isinstance(target, ast.Name))
+    return names
+
+
+def _locust(sub: Table | None, file: str) -> LocustOutputs:
+    if sub is None:
+        return LocustOutputs()
+    raw = sub.get("web_ui", False)
+    web_ui: str | None = None
+    if raw is True:
+        web_ui = "127.0.0.1:8089"
+    elif isinstance(raw, str):
+        host, sep, port = raw.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+            raise ScenarioError(file, "load.locust.web_ui", "true (127.0.0.1:8089) or \"HOST:PORT\" for Locust's web UI", raw)
+        web_ui = raw
+    elif raw is not False:
+        raise ScenarioError(file, "load.locust.web_ui", "true (127.0.0.1:8089) or \"HOST:PORT\" for Locust's web UI", raw)
+    outputs = LocustOutputs(web_ui, bool(sub.bool("csv", False)), bool(sub.bool("html", False)))
+    sub.done()
+    return outputs
 
 
 def _shape(t: Table, kind: str, model: str, duration: float) -> Shape:

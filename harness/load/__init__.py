@@ -80,7 +80,8 @@ class LoadRun:
 
 def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: int = 0, seed: int = 0,
                api_key: str = "sk_test_checkout_harness", faults: FaultPlan | None = None, admin_token: str | None = None,
-               faults_url: str | None = None, journeys: dict[str, Any] | None = None) -> LoadRun:
+               faults_url: str | None = None, journeys: dict[str, Any] | None = None, web_ui: str | None = None,
+               locust_csv: bool = False, locust_html: bool = False) -> LoadRun:
     """Start the load described by `config` against `target_url`; return at once.
 
     workers: local Locust worker processes (0: one process does it all). faults/admin_token: the
@@ -89,7 +90,9 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
     plan's start profile is the gateway's `--faults`, not applied here. journeys: from
     shares.journeys_spec(...), for a distributed run (workers, or [load.distributed] remote_workers):
     the workers run these journeys as well, and the load process writes them to the run's
-    journeys.jsonl (follow them with shares.WorkerJourneys).
+    journeys.jsonl (follow them with shares.WorkerJourneys). web_ui ("HOST:PORT"), locust_csv,
+    locust_html: Locust's own web UI while the load runs, its CSV files and HTML report in `out_dir`
+    (besides the scenario's `[load.locust]`; see locust_outputs.py).
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -109,6 +112,7 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
         "run_id": uuid.uuid4().hex[:8],
         "faults": timeline,
         "faults_url": (faults_url or target_url).rstrip("/"),
+        "locust": {"web_ui": web_ui, "csv": bool(locust_csv), "html": bool(locust_html)},
     }
     if journeys is not None:
         if int(workers) + config.distributed.remote_workers < 1:

@@ -187,6 +187,7 @@ class Aggregator:
             "started": self.arrivals[1],
             "not_started": self.arrivals[2],
             "arrivals_per_s": self.last_second.get("offered") if self.header["model"] == "open" else None,
+            **({"web_ui": self.header["web_ui"]} if self.header.get("web_ui") else {}),
             "requests_per_s": self.last_second.get("count"),
             "users": self._latest_users() if self.header["model"] == "closed" else None,
             "in_flight": sum(int(s.get("in_flight", 0)) for s in states) if self.header["model"] == "open" else None,

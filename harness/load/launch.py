@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -32,3 +33,23 @@ def parse_master(text: str) -> tuple[str, int]:
     if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
         raise ValueError(f"--master must be HOST:PORT (the run's master, e.g. 10.0.0.5:5557); found {text!r}")
     return host.strip("[]"), int(port)
+
+
+# Locust's own outputs, asked for on the command line (`checkout-harness run --web-ui ...`): the
+# load process, started later with this environment, reads them (locust_outputs.py).
+ENV_WEB_UI = "CHECKOUT_HARNESS_WEB_UI"
+ENV_LOCUST_CSV = "CHECKOUT_HARNESS_LOCUST_CSV"
+ENV_LOCUST_HTML = "CHECKOUT_HARNESS_LOCUST_HTML"
+
+
+def ask_locust_outputs(web_ui: str | None, csv: bool, html: bool) -> None:
+    """Set the environment the load process will read; ValueError for a bad --web-ui address."""
+    if web_ui is not None:
+        host, sep, port = web_ui.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+            raise ValueError(f"--web-ui must be HOST:PORT where Locust's web UI listens (e.g. 127.0.0.1:8089); found {web_ui!r}")
+        os.environ[ENV_WEB_UI] = web_ui
+    if csv:
+        os.environ[ENV_LOCUST_CSV] = "1"
+    if html:
+        os.environ[ENV_LOCUST_HTML] = "1"

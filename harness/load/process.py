@@ -30,11 +30,14 @@ from scenarios.faults import FaultChange, parse_profile
 from scenarios.load import LoadConfig
 
 from . import channel, journeys_channel
-from .launch import EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port, start_local_workers
+from .launch import (EXIT_BAD_SPEC, EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port,
+                     start_local_workers)
 from .aggregate import Aggregator, write_json_atomic
 from .hdr import warm
 from .recorder import Recorder
-from .users import ArrivalUser, RunContext, ShopperUser, configure
+from .locust_outputs import LocustOutputsRun, outputs_from
+from .user_classes import UserClassError, prepare
+from .users import ArrivalUser, RunContext, ShopperUser, configure, count_task, own_classes
 
 ENV_API_KEY = "CHECKOUT_HARNESS_API_KEY"
 ENV_ADMIN_TOKEN = "CHECKOUT_HARNESS_ADMIN_TOKEN"
@@ -78,6 +81,8 @@ class LoadProcess:
         self.client_ids: list[str] = []
         self.journeys: journeys_channel.JourneysMaster | None = None  # the scenario's journeys, run by the workers
         self.journeys_code: int | None = None
+        self.outputs = outputs_from(config.locust, spec.get("locust"))  # Locust's web UI, CSV and HTML, if asked for
+        self.outputs_run: LocustOutputsRun | None = None
         warm()  # numpy and the histogram geometry, before the clock starts
 
     # -- set-up ---------------------------------------------------------------------------------
@@ -99,6 +104,10 @@ class LoadProcess:
             "distributed": self.distributed,
             "load_processes": max(1, self.expected),
             "started_at": self.t0,
+            "user_classes": list(c.user_classes.names) if c.user_classes else None,
+            "locustfile": c.user_classes.locustfile if c.user_classes else None,
+            "user_host": c.user_classes.host if c.user_classes else None,
+            "web_ui": self.outputs.web_ui_url,
         }
 
     def _user_class(self) -> type:
@@ -108,8 +117,10 @@ class LoadProcess:
         # Closed model: users finish the order they are placing. Open model: the arrival user has
         # already waited for its orders in flight (drain), so it is stopped at once.
         stop_timeout = self.config.drain_s if self.config.model == "closed" else 0.0
-        return Environment(user_classes=[self._user_class()], host=self.config.distributed.target or self.target,
-                           stop_timeout=stop_timeout)
+        # No environment host with the user's own classes: Locust would give it to every class, over
+        # the host each one was prepared with (user_classes.prepare).
+        host = None if self.config.user_classes is not None else self.config.distributed.target or self.target
+        return Environment(user_classes=[self._user_class()], host=host, stop_timeout=stop_timeout)
 
     def _worker_config(self, index: int, count: int) -> dict[str, Any]:
         return {"load": self.spec["load"], "file": self.spec["file"], "target": self.config.distributed.target or self.target,
@@ -124,10 +135,14 @@ class LoadProcess:
 
     def start_local(self) -> tuple[Any, Recorder]:
         env = self._environment()
-        runner = env.create_local_runner()
         self.t0 = time.time()
         recorder = Recorder("w0", self.t0)
-        configure(RunContext(self.config, self.target, self.api_key, self.seed, self.run_id, self.t0, 0, 1, recorder))
+        run = RunContext(self.config, self.target, self.api_key, self.seed, self.run_id, self.t0, 0, 1, recorder)
+        configure(run)
+        if self.config.user_classes is not None:
+            env.user_classes = own_classes(run, env)
+        runner = env.create_local_runner()
+        self.outputs_run = self.outputs.start(env, runner, self.out_dir)
         env.events.request.add_listener(recorder.request)
         self.aggregator = Aggregator(self.out_dir, self.header(), ["w0"], self.t0)
         self._start_users(env, runner, 1)
@@ -136,8 +151,11 @@ class LoadProcess:
     def start_master(self) -> Any:
         d = self.config.distributed
         env = self._environment()
+        if self.config.user_classes is not None and self.config.model == "closed":
+            env.user_classes = prepare(self.config, self.config.distributed.target or self.target, count_task)  # by name to workers
         port = self.spec.get("master_port") or d.bind_port or free_port(d.bind_host)
         runner = env.create_master_runner(master_bind_host=d.bind_host, master_bind_port=port)
+        self.outputs_run = self.outputs.start(env, runner, self.out_dir)
         runner.register_message(channel.BATCH, self._on_batch)
         channel.install(runner, channel.MASTER_HANDLERS)
         connect = connect_host(d.bind_host)
@@ -204,6 +222,13 @@ class LoadProcess:
             code = self._finish(runner, recorder)
             self._finish_journeys(wait=True)
             return code
+        except UserClassError as err:  # the scenario's locustfile or classes: bad input, nothing ran
+            print(f"{self.config.file}: load.user_classes: {err}", file=sys.stderr, flush=True)
+            self.reason = str(err)
+            self.out_dir.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": self.reason,
+                                                              "requests": 0, "failures": 0, "endpoints": {}})
+            return EXIT_BAD_SPEC
         except Exception:
             traceback.print_exc()
             self.reason = self.reason or "the load process failed: " + traceback.format_exc(limit=1).strip().splitlines()[-1]
@@ -213,6 +238,8 @@ class LoadProcess:
             return EXIT_CRASH
         finally:
             self.faults_stop.set()
+            if self.outputs_run is not None:
+                self.outputs_run.close()
             self._finish_journeys(wait=False)
             self._end_processes(runner)
 
@@ -266,6 +293,8 @@ class LoadProcess:
         assert agg is not None
         agg.write_progress("stopping")
         runner.stop()
+        if self.outputs_run is not None:
+            self.outputs_run.finish()  # Locust's CSV and HTML report, while its stats are still there
         if recorder is not None:
             agg.add(recorder.take(final=True))
         else:

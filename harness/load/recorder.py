@@ -90,7 +90,11 @@ class Recorder:
         slot.count += 1
         self.requests += 1
         status = response.status_code if response is not None else 0
-        if not status or status >= 400:
+        if exception is not None and 0 < status < 400:  # an answer the user's code marked failed (catch_response)
+            slot.kinds["check_failed"] += 1
+            slot.errors += 1
+            self.failures += 1
+        elif not status or status >= 400:
             kind = error_kind(status, exception)
             if kind is not None:
                 slot.kinds[kind] += 1

@@ -48,6 +48,7 @@ class RunContext:
     drained: bool = False
     arrival_user_active: bool = False
     user_numbers: Any = field(default_factory=itertools.count)
+    open_arrivals: Any = None  # user_classes.OpenArrivals: the user's own classes in the open model
 
     @property
     def source(self) -> str:
@@ -75,6 +76,26 @@ def configure(run: RunContext) -> None:
         ArrivalUser.concurrency = math.ceil(run.config.max_in_flight / run.count)
         run.schedule = ArrivalSchedule(run.config.shape, run.config.duration_s)
     run.recorder.state = run.state()
+
+
+def count_task() -> None:
+    """Closed model with the user's own classes: each task a user starts counts as an order started."""
+    run = RUN
+    if run is not None:
+        run.recorder.arrival(time.time() - run.t0, started=True, offered=False)
+
+
+def own_classes(run: RunContext, environment: Any) -> list[type]:
+    """The user classes this process runs when the scenario names its own (see user_classes.py):
+    the prepared classes (closed model), or the arrival user driving them (open model)."""
+    from .user_classes import OpenArrivals, prepare, record_task_errors
+
+    prepared = prepare(run.config, run.target, count_task)
+    record_task_errors(environment)
+    if run.config.model == "closed":
+        return prepared
+    run.open_arrivals = OpenArrivals(environment, prepared, run.seed * 31 + run.index)
+    return [ArrivalUser]
 
 
 def think(spec: ThinkTime, rng: random.Random) -> float:
@@ -127,6 +148,8 @@ class ArrivalUser(FastHttpUser):
     def on_stop(self) -> None:
         if self.pool is not None:
             self.pool.kill(block=False)
+        if RUN is not None and RUN.open_arrivals is not None:
+            RUN.open_arrivals.stop()
 
     @task
     def arrive(self) -> None:
@@ -163,6 +186,9 @@ class ArrivalUser(FastHttpUser):
     def _order(self, run: RunContext, number: int) -> None:
         rng = random.Random(run.seed * 1_000_003 + number)  # an integer seed: cheaper than a string, as reproducible
         try:
-            _journey(self, run, rng, f"a{number}")
+            if run.open_arrivals is not None:  # the user's own classes: one task per arrival
+                run.open_arrivals.order(number)
+            else:
+                _journey(self, run, rng, f"a{number}")
         finally:
             run.in_flight = len(self.pool) - 1 if self.pool is not None else 0

@@ -47,6 +47,18 @@ def join(master_host: str, master_port: int) -> int:
         run = RunContext(config, data["target"], data["api_key"], int(data["seed"]), data["run_id"], float(data["t0"]),
                          int(data["index"]), int(data["count"]), recorder)
         configure(run)
+        if config.user_classes is not None:  # the scenario's own Locust classes (user_classes.py)
+            from .user_classes import UserClassError
+            from .users import own_classes
+
+            try:
+                classes = own_classes(run, environment)
+            except UserClassError as err:
+                logging.getLogger("harness.load.worker").error("%s", err)
+                gevent.spawn(runner.quit)
+                return
+            if config.model == "closed":
+                environment.user_classes = classes  # the master spawns them by name
         environment.events.request.add_listener(recorder.request)
         state["run"] = run
         gevent.spawn(report)

@@ -26,6 +26,7 @@ from ..store.db import Store
 from .expand import render
 from .forms import parse_form
 from .params import validate
+from . import publishable
 from .registry import Route
 
 log = logging.getLogger("mock_gateway")
@@ -37,7 +38,8 @@ _FORM = "application/x-www-form-urlencoded"
 
 
 def authenticate(header: str | None) -> str:
-    """Any `sk_test_...` key is accepted, as Bearer or as the Basic-auth user; anything else is 401."""
+    """Any `sk_test_...` key is accepted, as Bearer or as the Basic-auth user; `pk_test_...` too, for
+    what a browser may do with it (publishable.py); anything else is 401."""
     if not header:
         raise authentication(
             "You did not provide an API key. You need to provide your API key in the Authorization header, using "
@@ -52,7 +54,7 @@ def authenticate(header: str | None) -> str:
             key = base64.b64decode(value.strip(), validate=True).decode("utf-8").partition(":")[0]
         except (ValueError, UnicodeDecodeError):
             key = ""
-    if not key.startswith("sk_test_") or len(key) <= len("sk_test_"):
+    if not (key.startswith("sk_test_") and len(key) > len("sk_test_")) and not publishable.is_publishable(key):
         shown = (key[:8] + "*" * 4 + key[-4:]) if len(key) > 12 else (key or "(empty)")
         raise authentication(f"Invalid API Key provided: {shown}. This gateway accepts any test secret key (sk_test_...).")
     return key
@@ -78,7 +80,8 @@ class Gateway:
         request_id = new_id("req", 14)
         headers = {"Request-Id": request_id, "Stripe-Version": request.headers.get("stripe-version", API_VERSION)}
         try:
-            api_key = authenticate(request.headers.get("authorization"))
+            header = request.headers.get("authorization")
+            api_key = authenticate(header) if header else None
             if request.method == "POST":
                 content_type = request.headers.get("content-type", _FORM).split(";")[0].strip().lower()
                 body = await _read_body(request)
@@ -90,6 +93,10 @@ class Gateway:
                 raw = parse_form(body)
             else:
                 raw = parse_form(request.scope.get("query_string", b""))
+            if api_key is None:  # Stripe.js sends its publishable key as the `key` parameter
+                api_key = publishable.key_from_params(raw)
+            if publishable.is_publishable(api_key):
+                publishable.admit(route, raw, request.path_params, self.store)
             key = request.headers.get("idempotency-key") if request.method == "POST" else None
             if key is not None:
                 headers["Idempotency-Key"] = key

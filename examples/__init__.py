@@ -1,0 +1,1 @@
+"""Examples of using checkout-harness with a system of your own (not part of the installed package)."""
