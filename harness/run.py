@@ -180,6 +180,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
     gateway: GatewayProcess | None = None
     notifications: Notifications | None = None
     parts: dict[str, Part] = {}
+    admin_token: str | None = None
     try:
         try:
             write_json(run_dir / "run.json", run_json)
@@ -221,7 +222,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
         signals.stopping()
         if state.failure and state.failure["kind"] == KIND_LAB:
             console.print(f"[red]lab failure:[/] {escape(state.failure['message'])}", highlight=False)
-        _stop_everything(scenario, state, parts, notifications, gateway, console)
+        _stop_everything(scenario, state, parts, notifications, gateway, console, admin_token)
         _check_faults_applied(scenario, state)
         return _finish(run_json, state, signals, options, console)
     finally:
@@ -263,18 +264,23 @@ def _step(state: RunState, doing: str, action: Callable[[], Any], console: Conso
 
 
 def _stop_everything(scenario: Scenario, state: RunState, parts: dict[str, Part], notifications: Notifications | None,
-                     gateway: GatewayProcess | None, console: Console) -> None:
+                     gateway: GatewayProcess | None, console: Console, admin_token: str | None = None) -> None:
     """Every process stopped, whatever fails on the way (each step is independent of the others')."""
     state.phase = "stopping"
     try:
         for name, part in parts.items():
             _step(state, f"stopping {name}", part.stop, console)
+        target = scenario.target or (gateway.url if gateway else None)
+        if scenario.faults is not None and target and admin_token and (gateway is None or gateway.alive()):
+            # The faults were for the load: the harness reads the ledger from the gateway as it is.
+            from .faults_client import FaultsClient
+
+            _step(state, "clearing the injected faults", lambda: FaultsClient(target, admin_token).clear(), console)
         if notifications is not None:
             state.phase = "waiting for webhooks and mail"
             outbox = _step(state, "waiting for webhooks and mail",
                            lambda: notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}, console)
             _step(state, "writing webhooks and mail", lambda: notifications.finish(outbox or {}), console)
-        target = scenario.target or (gateway.url if gateway else None)
         if state.failure and state.failure["type"] == TARGET_UNREACHABLE:
             pass  # nothing to read from it
         elif target and (gateway is None or gateway.alive()):
