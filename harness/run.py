@@ -42,6 +42,11 @@ from .runfiles import read_jsonl, write_json
 from .servers import GatewayProcess
 from .stripe_api import StripeApi
 
+# Space kept aside at the start of a run and given back just before the reports are written, so
+# that a disk filled by the run (the gateway's ledger, the load's files) still takes the reports.
+RESERVE_NAME = ".reserved-for-reports"
+RESERVE_BYTES = 1024 * 1024
+
 # Test-only: seconds to wait before the reports are built, so that a test can send a signal while
 # they are (tests/test_run_lifecycle.py). Never set it in a real run.
 REPORT_DELAY_ENV = "CHECKOUT_HARNESS_TEST_REPORT_DELAY_S"
@@ -82,6 +87,7 @@ class RunState:
     failure: dict[str, Any] | None = None  # the first thing that ended the run early
     failures: list[dict[str, Any]] = field(default_factory=list)  # everything that went wrong, in order
     progress: dict[str, dict[str, Any]] = field(default_factory=dict)
+    said: set[str] = field(default_factory=set)  # kinds of lab failure already said on stderr
 
     def fail(self, reason: str, kind: str = KIND_LAB, type: str | None = None, signal: str | None = None) -> None:
         entry = {"kind": kind, "type": type or ("Interrupted" if kind == KIND_INTERRUPTED else "RunFailed"),
@@ -154,7 +160,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
     Raises FileExistsError (--out not usable) and preflight.TargetCannot (the target cannot do a
     part the scenario asks for) before anything is written: both are bad input.
     """
-    console = console or Console(stderr=True)
+    console = console or Console(stderr=True, soft_wrap=True)
     seed = options.seed if options.seed is not None else scenario.seed
     if options.out is not None and (problem := check_out_dir(options.out)):
         raise FileExistsError(problem)
@@ -185,6 +191,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
         try:
             write_json(run_dir / "run.json", run_json)
             (run_dir / "logs").mkdir(exist_ok=True)
+            _reserve_space(run_dir)
             if unreachable:
                 raise LabFailure(TARGET_UNREACHABLE, unreachable)
             if scenario.journeys is not None:
@@ -221,12 +228,32 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
             state.lab_failed(from_exception(err, f"starting the run ({state.phase})", run_dir))
         signals.stopping()
         if state.failure and state.failure["kind"] == KIND_LAB:
-            console.print(f"[red]lab failure:[/] {escape(state.failure['message'])}", highlight=False)
+            _say_lab_failure(state, state.failure, console)
         _stop_everything(scenario, state, parts, notifications, gateway, console)
         _check_faults_applied(scenario, state)
         return _finish(run_json, state, signals, options, console)
     finally:
         signals.restore()
+
+
+def _reserve_space(run_dir: Path) -> None:
+    """Allocate RESERVE_BYTES for the reports (skipped quietly where the disk is already that full)."""
+    path = run_dir / RESERVE_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, RESERVE_BYTES)
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        _release_reserve(run_dir)
+
+
+def _release_reserve(run_dir: Path) -> None:
+    try:
+        (run_dir / RESERVE_NAME).unlink()
+    except OSError:
+        pass
 
 
 def _check_browser() -> None:
@@ -252,6 +279,14 @@ def _apply_start_faults(scenario: Scenario, target: str, admin_token: str, run_d
                               "version": state.get("version"), "applied_at": state.get("applied_at")}) + "\n")
 
 
+def _say_lab_failure(state: RunState, failure: dict[str, Any], console: Console) -> None:
+    """One line on stderr per kind of lab failure (a full disk fails every later step the same way)."""
+    if failure["type"] in state.said:
+        return
+    state.said.add(failure["type"])
+    console.print(f"[red]lab failure:[/] {escape(failure['message'])}", highlight=False)
+
+
 def _step(state: RunState, doing: str, action: Callable[[], Any], console: Console) -> Any:
     """One step of the clean-up: a failure is recorded and said in one line, and the next step runs."""
     try:
@@ -259,7 +294,7 @@ def _step(state: RunState, doing: str, action: Callable[[], Any], console: Conso
     except Exception as err:
         failure = from_exception(err, doing, state.run_dir)
         state.lab_failed(failure)
-        console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+        _say_lab_failure(state, state.failures[-1], console)
         return None
 
 
@@ -303,6 +338,7 @@ def _check_faults_applied(scenario: Scenario, state: RunState) -> None:
 def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, options: RunOptions,
             console: Console) -> RunOutcome:
     """run.json says `complete` only once the reports are written; signals are held while they are."""
+    _release_reserve(state.run_dir)  # every part is stopped: the space is the reports'
     ended = time.time()
     measured = {"complete": state.complete, "incomplete_reason": state.incomplete_reason}
     run_json.update(ended_at=ended, duration_s=ended - state.started, status="reporting", measured=measured,
@@ -344,7 +380,8 @@ def _try_write(path: Path, data: Any) -> bool:
 
 
 def _reports_failed(run_dir: Path, failure: LabFailure, console: Console) -> RunOutcome:
-    console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+    console.print(f"[red]lab failure:[/] {escape(failure.message)}; what was written before is kept: once the "
+                  f"cause is fixed, `checkout-harness report {escape(str(run_dir))}` builds the reports", highlight=False)
     return RunOutcome(run_dir, None, exit_codes.LAB_FAILED)
 
 
@@ -448,6 +485,6 @@ def _collect_ledger(target: str | None, api_key: str, run_dir: Path, state: RunS
         if failure.type not in ("OutOfDiskSpace", "OutOfFileDescriptors"):
             failure = LabFailure(LEDGER_EXPORT_FAILED, f"ledger export failed: {' '.join(str(err).split())}")
         state.lab_failed(failure)
-        console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+        _say_lab_failure(state, state.failures[-1], console)
     finally:
         api.close()

@@ -20,6 +20,7 @@ from harness.ledger import export_ledger
 from harness.preflight import TargetCannot, check_target
 from harness.run import RunState, _check_faults_applied
 from harness.servers import GatewayProcess
+from harness.runfiles import read_jsonl
 from harness.stripe_api import StripeApi
 from reports.build import build_reports
 from scenarios.scenario import parse_scenario
@@ -270,3 +271,96 @@ def test_ledger_export_uses_public_lists_with_pagination_only(tmp_path: Path):
     skipped = json.loads((tmp_path / "ledger" / "lists.json").read_text())["skipped"]
     assert set(skipped) == {"charges", "refunds", "checkout_sessions"}
     assert sum(r == "GET /v1/payment_intents" for r in stub.requests) >= 3  # three pages of 100, after the probe
+
+
+# -- out of disk space ---------------------------------------------------------------------------
+
+
+@pytest.fixture()
+def small_disk(tmp_path: Path):
+    """A 5 MB tmpfs (needs root: mount); skipped where it cannot be mounted (the write-layer tests
+    below cover the same promises without it)."""
+    mount_point = tmp_path / "small-disk"
+    mount_point.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=5m", "tmpfs", str(mount_point)], capture_output=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.decode().strip()}")
+    try:
+        yield mount_point
+    finally:
+        for p in _processes_of(mount_point):
+            p.kill()
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+
+
+@pytest.mark.slow
+def test_a_full_disk_says_so_in_one_line_stops_everything_and_keeps_what_was_written(small_disk: Path, tmp_path: Path):
+    (small_disk / "filler").write_bytes(b"\0" * (2 * 1024 * 1024))  # the run fills the rest in seconds
+    out = small_disk / "run"
+    scenario = _scenario(tmp_path, duration="60s", text=LOAD_ONLY.replace("rate = 5", "rate = 10"))
+    done = _run(["run", str(scenario), "--out", str(out), "--quiet"])
+    assert done.returncode == exit_codes.LAB_FAILED, done.stdout + done.stderr
+    first = done.stderr.splitlines()[0]
+    assert "out of disk space" in first and str(out) in first, done.stderr
+    assert "Traceback" not in done.stderr
+    assert not _processes_of(out)
+    assert not [p for p in out.rglob("*.tmp")], "temp files left behind"
+    run = json.loads((out / "run.json").read_text())
+    assert run["failure"]["type"] == "OutOfDiskSpace" and run["status"] == "done"
+    # the reports fit in the space kept aside for them, and say what happened
+    error = _junit_suite(out).find("testcase/error")
+    assert error is not None and error.get("type") == "OutOfDiskSpace"
+    summary = json.loads((out / "summary.json").read_text())
+    assert summary["load"]["requests"] > 0  # what was measured before the disk filled
+    for path in out.rglob("*.jsonl"):  # every JSONL file still reads (a torn last line is skipped)
+        list(read_jsonl(path))
+
+
+def test_atomic_write_on_a_full_disk_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monkeypatch):
+    import errno
+
+    import reports.rundir as rundir
+
+    target = tmp_path / "summary.json"
+    target.write_text('{"old": true}\n')
+    real_open = open
+
+    class FullDisk:
+        def __init__(self, path, mode, **kw):
+            self.f = real_open(path, mode, **kw)
+
+        def write(self, text):
+            self.f.write(text[:10])
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+        def flush(self):
+            self.f.flush()
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.f.close()
+
+    monkeypatch.setattr(rundir, "open", FullDisk, raising=False)
+    with pytest.raises(OSError):
+        rundir.replace_atomically(target, '{"new": true}\n' * 100)
+    assert target.read_text() == '{"old": true}\n'
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["summary.json"]
+
+
+def test_jsonl_reader_skips_a_torn_last_line(tmp_path: Path):
+    path = tmp_path / "acks.jsonl"
+    path.write_text('{"a": 1}\n{"a": 2}\n{"a": 3, "trunc')
+    assert [r["a"] for r in read_jsonl(path)] == [1, 2]
+
+
+def test_lab_failures_name_what_ran_out_and_where(tmp_path: Path):
+    import errno
+
+    from harness.lab_failures import from_exception
+
+    disk = from_exception(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.jsonl")), "writing x", tmp_path)
+    assert disk.type == "OutOfDiskSpace" and str(tmp_path / "x.jsonl") in disk.message and "\n" not in disk.message
+    fds = from_exception(OSError(errno.EMFILE, "Too many open files"), "opening the ledger", tmp_path)
+    assert fds.type == "OutOfFileDescriptors" and "file descriptors" in fds.message and "opening the ledger" in fds.message
