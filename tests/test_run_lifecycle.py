@@ -316,6 +316,24 @@ def test_a_full_disk_says_so_in_one_line_stops_everything_and_keeps_what_was_wri
         list(read_jsonl(path))
 
 
+def test_out_of_file_descriptors_is_a_lab_failure_in_one_line(tmp_path: Path):
+    import resource
+
+    out = tmp_path / "run"
+
+    def few_descriptors() -> None:  # the run and everything it starts may open 20 files at most
+        resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
+
+    done = subprocess.run([sys.executable, "-m", "harness", "run", str(_scenario(tmp_path)), "--out", str(out), "--quiet"],
+                          capture_output=True, text=True, timeout=120, preexec_fn=few_descriptors)
+    assert done.returncode == exit_codes.LAB_FAILED, done.stdout + done.stderr
+    lines = done.stderr.splitlines()
+    assert lines[0].startswith("lab failure: out of file descriptors") and "20" in lines[0], done.stderr
+    assert "Traceback" not in done.stderr
+    assert _junit_suite(out).find("testcase/error").get("type") == "OutOfFileDescriptors"
+    assert not _processes_of(out)
+
+
 def test_atomic_write_on_a_full_disk_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monkeypatch):
     import errno
 
