@@ -215,15 +215,13 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
                 _apply_start_faults(scenario, target, admin_token or "", run_dir)
             run_json["target_url"] = target
             write_json(run_dir / "run.json", run_json)
-            parts = _start_parts(scenario, target, run_dir, seed, options, admin_token or "")
+            _start_parts(scenario, target, run_dir, seed, options, admin_token or "", parts)
             state.phase = "running"
             _watch(scenario, state, parts, console, options.quiet, gateway)
         except Interrupted as stop:
             state.fail(str(stop), KIND_INTERRUPTED, signal=stop.name)
         except LabFailure as failure:
             state.lab_failed(failure)
-        except FileExistsError:
-            raise
         except Exception as err:  # a part failed to start: keep what exists, report it
             state.lab_failed(from_exception(err, f"starting the run ({state.phase})", run_dir))
         signals.stopping()
@@ -385,8 +383,9 @@ def _reports_failed(run_dir: Path, failure: LabFailure, console: Console) -> Run
     return RunOutcome(run_dir, None, exit_codes.LAB_FAILED)
 
 
-def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str) -> dict[str, Part]:
-    parts: dict[str, Part] = {}
+def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str,
+                 parts: dict[str, Part]) -> dict[str, Part]:
+    """Start each part into `parts` as it starts, so that one failing to start leaves the others to be stopped."""
     # With Locust workers (local or remote), they run the journeys too: one worker per machine scales both.
     on_workers = (scenario.load is not None and scenario.journeys is not None
                   and options.workers + scenario.load.distributed.remote_workers > 0)

@@ -248,6 +248,23 @@ def test_target_preflight_against_a_real_gateway_checks_its_admin_token(tmp_path
         assert check_target(scenario) is None
 
 
+@pytest.mark.slow
+def test_faults_against_a_separately_run_gateway_are_applied_through_its_admin_endpoint(tmp_path: Path):
+    import httpx
+
+    with GatewayProcess(tmp_path / "g.sqlite3", extra_args=["--admin-token", "the-token"]) as gateway:
+        text = f'target = "{gateway.url}"\n' + LOAD_ONLY.replace("DURATION", "2s") + '[faults]\nprofile = "fixed-200ms"\n'
+        out = tmp_path / "run"
+        done = _run(["run", str(_scenario(tmp_path, text=text)), "--out", str(out), "--quiet"],
+                    env={"CHECKOUT_HARNESS_ADMIN_TOKEN": "the-token"})
+        assert done.returncode == exit_codes.PASSED, done.stdout + done.stderr
+        state = httpx.get(gateway.url + "/_harness/faults", headers={"Authorization": "Bearer the-token"}).json()
+        assert "fixed-200ms" in json.dumps(state)
+        applied = list(read_jsonl(out / "load" / "faults.jsonl"))
+        assert applied and applied[0]["applied"] is True and applied[0]["profile"] == "fixed-200ms"
+        assert json.loads((out / "reconciliation.json").read_text())["ok"] is True
+
+
 def test_a_target_that_does_not_answer_is_a_lab_failure(tmp_path: Path):
     with StripeStub() as stub:
         url = stub.url
