@@ -314,7 +314,7 @@ def small_disk(tmp_path: Path):
 def test_a_full_disk_says_so_in_one_line_stops_everything_and_keeps_what_was_written(small_disk: Path, tmp_path: Path):
     (small_disk / "filler").write_bytes(b"\0" * (2 * 1024 * 1024))  # the run fills the rest in seconds
     out = small_disk / "run"
-    scenario = _scenario(tmp_path, duration="60s", text=LOAD_ONLY.replace("rate = 5", "rate = 10"))
+    scenario = _scenario(tmp_path, duration="30s", text=LOAD_ONLY.replace("rate = 5", "rate = 10"))
     done = _run(["run", str(scenario), "--out", str(out), "--quiet"])
     assert done.returncode == exit_codes.LAB_FAILED, done.stdout + done.stderr
     first = done.stderr.splitlines()[0]
