@@ -151,9 +151,13 @@ def test_second_signal_cuts_the_reports_short_and_the_run_says_so(tmp_path: Path
     assert (out / "load" / "summary.json").exists() and (out / "ledger" / "payment_intents.jsonl").exists()
     assert not list(out.rglob("*.tmp"))
     assert not _processes_of(out)
-    # what was kept is enough to build the reports later
-    summary = build_reports(out)
+    # what was kept is enough to build the reports later; run.json then says the run is complete
+    rebuilt = _run(["report", str(out)])
+    assert rebuilt.returncode == exit_codes.PASSED, rebuilt.stdout + rebuilt.stderr
+    summary = json.loads((out / "summary.json").read_text())
     assert summary["run"]["complete"] is True and summary["load"]["requests"] > 0
+    run = json.loads((out / "run.json").read_text())
+    assert run["status"] == "done" and run["complete"] is True
 
 
 # -- the lab failing: exit 3 and a junit <error> ------------------------------------------------
