@@ -240,6 +240,20 @@ def test_faults_against_a_target_without_the_admin_endpoint_exit_2_before_anythi
         assert not [r for r in stub.requests if r.startswith(("POST", "PUT"))]  # no load was sent
 
 
+def test_load_orders_needing_the_gateways_own_pages_are_refused_against_another_target(tmp_path: Path):
+    with StripeStub() as stub:
+        scenario = parse_scenario({"target": stub.url, "load": {"model": "open", "shape": "soak", "duration": "2s", "soak": {"rate": 1},
+                                                                "mix": {"card_success": 0.9, "card_3ds": 0.1}}},
+                                  str(tmp_path / "s.toml"))
+        with pytest.raises(TargetCannot, match=r"card_3ds = 0\.1.*3-D Secure"):
+            check_target(scenario)
+        cards_only = parse_scenario({"target": stub.url, "load": {"model": "open", "shape": "soak", "duration": "2s",
+                                                                  "soak": {"rate": 1}, "mix": {"card_success": 1.0}}},
+                                    str(tmp_path / "s.toml"))
+        assert check_target(cards_only) is None
+        assert not [r for r in stub.requests if not r.startswith("GET")]
+
+
 def test_target_preflight_against_a_real_gateway_checks_its_admin_token(tmp_path: Path, monkeypatch):
     with GatewayProcess(tmp_path / "g.sqlite3", extra_args=["--admin-token", "right-token"]) as gateway:
         scenario = parse_scenario({"target": gateway.url, "load": {"model": "open", "shape": "soak", "duration": "2s",
