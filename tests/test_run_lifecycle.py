@@ -417,3 +417,42 @@ def test_lab_failures_name_what_ran_out_and_where(tmp_path: Path):
     assert disk.type == "OutOfDiskSpace" and str(tmp_path / "x.jsonl") in disk.message and "\n" not in disk.message
     fds = from_exception(OSError(errno.EMFILE, "Too many open files"), "opening the ledger", tmp_path)
     assert fds.type == "OutOfFileDescriptors" and "file descriptors" in fds.message and "opening the ledger" in fds.message
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (every write to it fails with ENOSPC)")
+def test_webhook_receiver_on_a_full_disk_refuses_the_delivery_and_stops_cleanly():
+    import hashlib
+    import hmac
+
+    import httpx
+
+    from harness.webhook_receiver import WebhookReceiver
+
+    receiver = WebhookReceiver(out="/dev/full", secret="whsec_test")
+    try:
+        body = json.dumps({"id": "evt_1", "type": "payment_intent.succeeded", "created": int(time.time()),
+                           "data": {"object": {"id": "pi_1"}}}).encode()
+        t = int(time.time())
+        signature = hmac.new(b"whsec_test", f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+        answer = httpx.post(receiver.url, content=body, headers={"Stripe-Signature": f"t={t},v1={signature}"})
+        assert answer.status_code == 500  # not kept, so not acknowledged: the gateway delivers it again
+    finally:
+        receiver.stop()  # no exception from closing a file that cannot be flushed
+    receiver.stop()  # and stopping twice is harmless
+    assert receiver.write_error is not None and receiver.write_error.errno == 28
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_servers_log_on_a_full_disk_keeps_its_output_without_a_traceback():
+    from harness.servers import ManagedProcess
+
+    process = ManagedProcess([sys.executable, "-c", "print('starting'); print('listening on http://127.0.0.1:1')"],
+                             log_path=Path("/dev/full"))
+    try:
+        assert process.wait_url(10) == "http://127.0.0.1:1"
+        process.proc.wait(10)
+        process._reader.join(5)
+    finally:
+        process.stop()
+    assert [line.strip() for line in process.lines] == ["starting", "listening on http://127.0.0.1:1"]
+    assert process.log_error is not None and process.log_error.errno == 28
