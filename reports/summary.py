@@ -73,6 +73,9 @@ def _load(run_dir: Path) -> dict[str, Any] | None:
     return load
 
 
+_PERCENTILE_KEYS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "mean_ms")
+
+
 def _counts_from_timeseries(path: Path) -> dict[str, Any]:
     """When the load process died before its summary (a full disk, a crash): the counts it wrote
     second by second. Percentiles are left out (they would need every second's histogram)."""
@@ -84,7 +87,7 @@ def _counts_from_timeseries(path: Path) -> dict[str, Any]:
             requests += count
             failures += errors
         elif name:
-            e = endpoints.setdefault(name, {"count": 0, "errors": 0, "max_ms": None})
+            e = endpoints.setdefault(name, {"count": 0, "errors": 0, **{k: None for k in _PERCENTILE_KEYS}, "max_ms": None})
             e["count"] += count
             e["errors"] += errors
             if line.get("max_ms") is not None:

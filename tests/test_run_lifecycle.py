@@ -341,7 +341,7 @@ def test_a_full_disk_says_so_in_one_line_stops_everything_and_keeps_what_was_wri
     assert not _processes_of(out)
     assert not [p for p in out.rglob("*.tmp")], "temp files left behind"
     run = json.loads((out / "run.json").read_text())
-    assert run["failure"]["type"] == "OutOfDiskSpace" and run["status"] == "done"
+    assert run["failure"]["type"] == "OutOfDiskSpace" and run["status"] == "done", done.stderr
     # the reports fit in the space kept aside for them, and say what happened
     error = _junit_suite(out).find("testcase/error")
     assert error is not None and error.get("type") == "OutOfDiskSpace"
@@ -456,3 +456,21 @@ def test_a_servers_log_on_a_full_disk_keeps_its_output_without_a_traceback():
         process.stop()
     assert [line.strip() for line in process.lines] == ["starting", "listening on http://127.0.0.1:1"]
     assert process.log_error is not None and process.log_error.errno == 28
+
+
+def test_reports_count_what_a_load_that_died_early_wrote_second_by_second(tmp_path: Path):
+    (tmp_path / "load").mkdir()
+    (tmp_path / "run.json").write_text(json.dumps({"name": "died", "complete": False, "incomplete_reason": "load exited",
+                                                   "failure": {"kind": "lab", "type": "OutOfDiskSpace", "message": "x"},
+                                                   "plan": {}}))
+    (tmp_path / "load" / "summary.json").write_text(json.dumps({"model": "open", "requests": 0, "failures": 0, "incomplete": True,
+                                                                "incomplete_reason": "still running", "endpoints": {}}))
+    rows = [{"t": t, "endpoint": e, "count": 3, "errors": 1 if e == "ALL" else 0, "max_ms": 5.0 + t}
+            for t in range(3) for e in ("POST /v1/payment_intents", "ALL")]
+    (tmp_path / "load" / "timeseries.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows) + '{"t": 3, "endpo')
+    summary = build_reports(tmp_path)
+    load = summary["load"]
+    assert load["requests"] == 9 and load["failures"] == 3 and load["recovered_from"] == "load/timeseries.jsonl"
+    assert load["endpoints"]["POST /v1/payment_intents"]["count"] == 9
+    assert load["endpoints"]["POST /v1/payment_intents"]["max_ms"] == 7.0
+    assert "POST /v1/payment_intents" in (tmp_path / "report.html").read_text()
