@@ -21,7 +21,7 @@ BROWSER_NOT_FOUND = "BrowserNotFound"
 TARGET_UNREACHABLE = "TargetUnreachable"
 LEDGER_EXPORT_FAILED = "LedgerExportFailed"
 FAULT_NOT_APPLIED = "FaultNotApplied"
-START_FAILED = "StartFailed"
+HARNESS_ERROR = "HarnessError"  # anything else that stopped the lab (the message says what)
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _FD_ERRNOS = {errno.EMFILE, errno.ENFILE}
@@ -77,7 +77,7 @@ def from_exception(err: BaseException, doing: str, run_dir: Path) -> LabFailure:
         return LabFailure(OUT_OF_FDS, f"out of file descriptors while {doing}: {text} (a process may open {fd_limit():,})")
     if any(sign in str(err) for sign in _LOG_SIGNS[OUT_OF_DISK]):
         return LabFailure(OUT_OF_DISK, _out_of_disk(f"while {doing}: {text}", run_dir))
-    return LabFailure(START_FAILED, f"{doing} failed: {type(err).__name__}: {text}")
+    return LabFailure(HARNESS_ERROR, f"{doing} failed: {type(err).__name__}: {text}")
 
 
 def one_line(text: str, limit: int = 400) -> str:

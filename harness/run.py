@@ -346,7 +346,7 @@ def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, opti
     try:
         write_json(run_dir / "run.json", run_json)
     except OSError as err:
-        return _reports_failed(run_dir, from_exception(err, "writing run.json", run_dir), console)
+        return _reports_failed(run_dir, from_exception(err, "writing run.json", run_dir), console, run_json)
     from reports.build import build_reports
 
     try:
@@ -362,10 +362,10 @@ def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, opti
         _try_write(run_dir / "run.json", run_json)
         return RunOutcome(run_dir, None, exit_codes.interrupted(cut.signum))
     except Exception as err:
-        return _reports_failed(run_dir, from_exception(err, "writing the reports", run_dir), console)
+        return _reports_failed(run_dir, from_exception(err, "writing the reports", run_dir), console, run_json)
     run_json.update(status="done", complete=measured["complete"], incomplete_reason=measured["incomplete_reason"])
     if not _try_write(run_dir / "run.json", run_json):
-        return _reports_failed(run_dir, LabFailure("OutOfDiskSpace", f"could not write {run_dir / 'run.json'}"), console)
+        return _reports_failed(run_dir, LabFailure("OutOfDiskSpace", f"could not write {run_dir / 'run.json'}"), console, run_json)
     return RunOutcome(run_dir, summary, exit_codes.for_summary(summary))
 
 
@@ -377,9 +377,21 @@ def _try_write(path: Path, data: Any) -> bool:
         return False
 
 
-def _reports_failed(run_dir: Path, failure: LabFailure, console: Console) -> RunOutcome:
+def _reports_failed(run_dir: Path, failure: LabFailure, console: Console, run_json: dict[str, Any]) -> RunOutcome:
+    """The reports could not be written: say so, and leave at least a junit.xml with the error for CI."""
     console.print(f"[red]lab failure:[/] {escape(failure.message)}; what was written before is kept: once the "
                   f"cause is fixed, `checkout-harness report {escape(str(run_dir))}` builds the reports", highlight=False)
+    from reports.junit import junit_xml
+    from reports.rundir import replace_atomically
+
+    run = {"name": run_json.get("name"), "complete": False, "incomplete_reason": failure.message,
+           "failure": {"kind": KIND_LAB, "type": failure.type, "message": failure.message},
+           "failures": run_json.get("failures") or [], "started_at": run_json.get("started_at"),
+           "duration_s": run_json.get("duration_s")}
+    try:
+        replace_atomically(run_dir / "junit.xml", junit_xml({"run": run, "gates": [], "regression": None}))
+    except OSError:
+        pass
     return RunOutcome(run_dir, None, exit_codes.LAB_FAILED)
 
 

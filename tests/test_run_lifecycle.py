@@ -474,3 +474,22 @@ def test_reports_count_what_a_load_that_died_early_wrote_second_by_second(tmp_pa
     assert load["endpoints"]["POST /v1/payment_intents"]["count"] == 9
     assert load["endpoints"]["POST /v1/payment_intents"]["max_ms"] == 7.0
     assert "POST /v1/payment_intents" in (tmp_path / "report.html").read_text()
+
+
+def test_reports_that_cannot_be_built_still_leave_a_junit_error(tmp_path: Path, monkeypatch):
+    import reports.build
+    from harness.run import RunOptions, execute
+
+    with StripeStub() as stub:
+        url = stub.url  # closed when the run starts: a target that does not answer, so nothing else is started
+    scenario = parse_scenario({"target": url, "load": {"model": "open", "shape": "soak", "duration": "2s", "soak": {"rate": 1}}},
+                              str(tmp_path / "s.toml"))
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug in the reports")
+
+    monkeypatch.setattr(reports.build, "build_reports", broken)
+    outcome = execute(scenario, RunOptions(out=tmp_path / "run", quiet=True))
+    assert outcome.exit_code == exit_codes.LAB_FAILED and outcome.summary is None
+    error = _junit_suite(tmp_path / "run").find("testcase/error")
+    assert error is not None and error.get("type") == "HarnessError" and "a bug in the reports" in error.get("message")
