@@ -277,6 +277,16 @@ def _apply_start_faults(scenario: Scenario, target: str, admin_token: str, run_d
                               "version": state.get("version"), "applied_at": state.get("applied_at")}) + "\n")
 
 
+def _clear_target_faults(target: str) -> None:
+    """A target outlives the run: leave it without the faults the run injected."""
+    from .faults_client import FaultsClient, FaultsError
+
+    try:
+        FaultsClient(target, admin_token_for_target() or "").clear()
+    except FaultsError as err:
+        raise LabFailure(FAULT_NOT_APPLIED, f"the target's faults could not be cleared after the run: {err}") from None
+
+
 def _say_lab_failure(state: RunState, failure: dict[str, Any], console: Console) -> None:
     """One line on stderr per kind of lab failure (a full disk fails every later step the same way)."""
     if failure["type"] in state.said:
@@ -315,6 +325,8 @@ def _stop_everything(scenario: Scenario, state: RunState, parts: dict[str, Part]
             _collect_ledger(target, scenario.api_key, state.run_dir, state, console)
         elif target:
             state.fail("ledger export skipped: the gateway is not running", KIND_LAB, LEDGER_EXPORT_FAILED)
+        if scenario.target and scenario.faults is not None and admin_token_for_target():
+            _step(state, "clearing the target's faults", lambda: _clear_target_faults(scenario.target), console)
     finally:
         if gateway is not None:
             _step(state, "stopping the gateway", gateway.stop, console)

@@ -276,10 +276,12 @@ def test_faults_against_a_separately_run_gateway_are_applied_through_its_admin_e
         done = _run(["run", str(_scenario(tmp_path, text=text)), "--out", str(out), "--quiet"],
                     env={"CHECKOUT_HARNESS_ADMIN_TOKEN": "the-token"})
         assert done.returncode == exit_codes.PASSED, done.stdout + done.stderr
-        state = httpx.get(gateway.url + "/_harness/faults", headers={"Authorization": "Bearer the-token"}).json()
-        assert "fixed-200ms" in json.dumps(state)
         applied = list(read_jsonl(out / "load" / "faults.jsonl"))
         assert applied and applied[0]["applied"] is True and applied[0]["profile"] == "fixed-200ms"
+        injected = json.loads((out / "load" / "summary.json").read_text())["injected_delay_ms"]
+        assert injected and all(v["count"] > 0 for v in injected.values())  # the load saw the delay it asked for
+        state = httpx.get(gateway.url + "/_harness/faults", headers={"Authorization": "Bearer the-token"}).json()
+        assert state["version"] == 2 and state["name"] is None  # applied, then cleared: the target is left as found
         assert json.loads((out / "reconciliation.json").read_text())["ok"] is True
 
 
