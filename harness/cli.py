@@ -71,10 +71,11 @@ def build_parser() -> argparse.ArgumentParser:
         add_help=False,
     )
     demo_help = "start a gateway and run a short scripted purchase against it"
-    demo = sub.add_parser("demo", help=demo_help, epilog=EXIT_CODES_HELP, formatter_class=argparse.RawDescriptionHelpFormatter,
-                          description=demo_help + ": four cards (two succeed, one is declined, one asks for 3-D Secure "
-                          "and completes it), a refund, and the events the ledger recorded. Needs no browser; "
-                          "takes a few seconds. Exit 0 when it worked, 3 when the gateway could not be started.")
+    demo = sub.add_parser("demo", help=demo_help, formatter_class=argparse.RawDescriptionHelpFormatter,
+                          description=demo_help + ":\nfour cards (two succeed, one is declined, one asks for 3-D Secure and "
+                          "completes it),\na refund, and the events the ledger recorded. Needs no browser; takes a few seconds.\n"
+                          "For a whole scenario with load and shoppers, see `checkout-harness run --help`.",
+                          epilog="exit codes:\n  0    the purchases went through\n  3    the lab failed: the gateway could not be started")
     demo.set_defaults(run=_demo)
     for name, (help, add_arguments, run) in COMMANDS.items():
         p = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES_HELP,

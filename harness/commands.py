@@ -195,8 +195,23 @@ def _report(args: argparse.Namespace) -> int:
         if path is not None and not (path / "run.json").exists():
             return _bad_input(f"{flag} {path}: expected a run directory with run.json, found none")
     summary = build_reports(args.run_dir, args.baseline)
+    _finish_run_json(args.run_dir)
     print_summary(args.run_dir, summary)
     return exit_codes.for_summary(summary)
+
+
+def _finish_run_json(run_dir: Path) -> None:
+    """A run whose reports were cut short (or never written): now that they are, run.json says what
+    the measuring ended with, as a run that wrote them itself would."""
+    from reports.rundir import read_json
+
+    from .runfiles import write_json
+
+    run = read_json(run_dir / "run.json") or {}
+    measured = run.get("measured")
+    if run.get("status") in ("reporting", "reports cut short") and isinstance(measured, dict):
+        run.update(status="done", complete=bool(measured.get("complete")), incomplete_reason=measured.get("incomplete_reason"))
+        write_json(run_dir / "run.json", run)
 
 
 @command("compare", "compare two runs side by side (A is the baseline)")

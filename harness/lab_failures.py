@@ -21,7 +21,7 @@ BROWSER_NOT_FOUND = "BrowserNotFound"
 TARGET_UNREACHABLE = "TargetUnreachable"
 LEDGER_EXPORT_FAILED = "LedgerExportFailed"
 FAULT_NOT_APPLIED = "FaultNotApplied"
-START_FAILED = "StartFailed"
+HARNESS_ERROR = "HarnessError"  # anything else that stopped the lab (the message says what)
 
 _DISK_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
 _FD_ERRNOS = {errno.EMFILE, errno.ENFILE}
@@ -72,8 +72,22 @@ def from_exception(err: BaseException, doing: str, run_dir: Path) -> LabFailure:
         return LabFailure(OUT_OF_FDS, f"out of file descriptors while {doing}{where} (this process may open {fd_limit():,})")
     if isinstance(err, LabFailure):
         return err
-    text = " ".join(str(err).split()) or type(err).__name__
-    return LabFailure(START_FAILED, f"{doing} failed: {type(err).__name__}: {text}")
+    text = one_line(str(err)) or type(err).__name__
+    if any(sign in str(err) for sign in _LOG_SIGNS[OUT_OF_FDS]):  # a part's output (a server that did not start)
+        return LabFailure(OUT_OF_FDS, f"out of file descriptors while {doing}: {text} (a process may open {fd_limit():,})")
+    if any(sign in str(err) for sign in _LOG_SIGNS[OUT_OF_DISK]):
+        return LabFailure(OUT_OF_DISK, _out_of_disk(f"while {doing}: {text}", run_dir))
+    return LabFailure(HARNESS_ERROR, f"{doing} failed: {type(err).__name__}: {text}")
+
+
+def one_line(text: str, limit: int = 400) -> str:
+    """A message with a program's output in it, as one line: its first line and the output's last
+    (where a traceback says what went wrong)."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if not lines:
+        return ""
+    shown = lines[0] if len(lines) == 1 else f"{lines[0]} ... {lines[-1]}"
+    return shown if len(shown) <= limit else shown[: limit - 3] + "..."
 
 
 def _os_error_in(err: BaseException | None) -> OSError | None:

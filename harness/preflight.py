@@ -9,6 +9,9 @@ everything else a scenario may ask for and what it needs from the target:
   --admin-token);
 - `[journeys]` through the reference checkout: Checkout Sessions (/v1/checkout/sessions);
 - `[churn]` against the target: the gateway's billing test helpers (/v1/test_helpers/billing/*);
+- `[load]` orders that pay through a redirect page (3-D Secure, PayPal): the load completes them on
+  a checkout-harness gateway's pages (its /_harness endpoints identify one); orders through
+  Checkout Sessions: /v1/checkout/sessions;
 - gates on webhooks or mail: the harness receives those only from the embedded gateway.
 
 A part the target cannot do is a `TargetCannot` (exit 2, before anything is written); a target
@@ -26,6 +29,8 @@ import httpx
 ADMIN_TOKEN_ENV = "CHECKOUT_HARNESS_ADMIN_TOKEN"
 FAULTS_PATH = "/_harness/faults"
 _NOTIFICATION_METRICS = ("webhook_p95_ms", "webhook_failed", "receipt_p95_s")
+# Load methods whose orders end on a page of the gateway's own (harness/load/journey.py REDIRECT_ACTIONS).
+_REDIRECT_METHODS = ("card_3ds", "card_3ds_fail", "paypal")
 
 
 class TargetCannot(ValueError):
@@ -98,6 +103,7 @@ def check_target(scenario: Any, timeout: float = 10.0) -> str | None:
             if not _is_list(sessions):
                 reasons.append("[journeys] through the reference checkout create Checkout Sessions; GET /v1/checkout/sessions "
                                f"answered {sessions.describe()}")
+        reasons += _load_reasons(client, getattr(scenario.load, "mix", None))
         if getattr(scenario, "churn", None) is not None:
             helpers = _probe(client, "/v1/test_helpers/billing/summary")
             if helpers.status in (None, 404, 405) or not isinstance(helpers.body, dict):
@@ -124,3 +130,26 @@ def _faults_reasons(client: httpx.Client) -> list[str]:
         return []
     return [f"[faults]: the target's fault admin endpoint {FAULTS_PATH} refused the admin token in ${ADMIN_TOKEN_ENV} "
             f"or is missing: it answered {probe.describe()}"]
+
+
+def _is_harness_gateway(client: httpx.Client) -> bool:
+    """A checkout-harness gateway answers /_harness/faults (if only to refuse without its token)."""
+    probe = _probe(client, FAULTS_PATH)
+    return probe.status in (200, 401, 403) and isinstance(probe.body, dict)
+
+
+def _load_reasons(client: httpx.Client, mix: Any) -> list[str]:
+    if mix is None:
+        return []
+    reasons = []
+    redirects = [f"{name} = {share:g}" for name, share in getattr(mix, "methods", ()) if name in _REDIRECT_METHODS and share > 0]
+    if redirects and not _is_harness_gateway(client):
+        reasons.append(f"[load] mix {', '.join(redirects)}: these orders are completed on a checkout-harness gateway's "
+                       "3-D Secure and PayPal pages, which the target does not have (GET /_harness/faults: "
+                       f"{_probe(client, FAULTS_PATH).describe()}); set their shares to 0 for this target")
+    if getattr(mix, "checkout_session", 0) > 0:
+        sessions = _probe(client, "/v1/checkout/sessions?limit=1")
+        if not _is_list(sessions):
+            reasons.append(f"[load] mix checkout_session = {mix.checkout_session:g}: GET /v1/checkout/sessions answered "
+                           f"{sessions.describe()}")
+    return reasons

@@ -41,6 +41,11 @@ from .runfiles import read_jsonl, write_json
 from .servers import GatewayProcess
 from .stripe_api import StripeApi
 
+# Space kept aside at the start of a run and given back just before the reports are written, so
+# that a disk filled by the run (the gateway's ledger, the load's files) still takes the reports.
+RESERVE_NAME = ".reserved-for-reports"
+RESERVE_BYTES = 1024 * 1024
+
 # Test-only: seconds to wait before the reports are built, so that a test can send a signal while
 # they are (tests/test_run_lifecycle.py). Never set it in a real run.
 REPORT_DELAY_ENV = "CHECKOUT_HARNESS_TEST_REPORT_DELAY_S"
@@ -81,6 +86,7 @@ class RunState:
     failure: dict[str, Any] | None = None  # the first thing that ended the run early
     failures: list[dict[str, Any]] = field(default_factory=list)  # everything that went wrong, in order
     progress: dict[str, dict[str, Any]] = field(default_factory=dict)
+    said: set[str] = field(default_factory=set)  # kinds of lab failure already said on stderr
 
     def fail(self, reason: str, kind: str = KIND_LAB, type: str | None = None, signal: str | None = None) -> None:
         entry = {"kind": kind, "type": type or ("Interrupted" if kind == KIND_INTERRUPTED else "RunFailed"),
@@ -185,6 +191,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
         try:
             write_json(run_dir / "run.json", run_json)
             (run_dir / "logs").mkdir(exist_ok=True)
+            _reserve_space(run_dir)
             if unreachable:
                 raise LabFailure(TARGET_UNREACHABLE, unreachable)
             if scenario.journeys is not None:
@@ -208,25 +215,43 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
                 _apply_start_faults(scenario, target, admin_token or "", run_dir)
             run_json["target_url"] = target
             write_json(run_dir / "run.json", run_json)
-            parts = _start_parts(scenario, target, run_dir, seed, options, admin_token or "")
+            _start_parts(scenario, target, run_dir, seed, options, admin_token or "", parts)
             state.phase = "running"
             _watch(scenario, state, parts, console, options.quiet, gateway)
         except Interrupted as stop:
             state.fail(str(stop), KIND_INTERRUPTED, signal=stop.name)
         except LabFailure as failure:
             state.lab_failed(failure)
-        except FileExistsError:
-            raise
         except Exception as err:  # a part failed to start: keep what exists, report it
             state.lab_failed(from_exception(err, f"starting the run ({state.phase})", run_dir))
         signals.stopping()
         if state.failure and state.failure["kind"] == KIND_LAB:
-            console.print(f"[red]lab failure:[/] {escape(state.failure['message'])}", highlight=False)
+            _say_lab_failure(state, state.failure, console)
         _stop_everything(scenario, state, parts, notifications, gateway, console, admin_token)
         _check_faults_applied(scenario, state)
         return _finish(run_json, state, signals, options, console)
     finally:
         signals.restore()
+
+
+def _reserve_space(run_dir: Path) -> None:
+    """Allocate RESERVE_BYTES for the reports (skipped quietly where the disk is already that full)."""
+    path = run_dir / RESERVE_NAME
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        try:
+            os.posix_fallocate(fd, 0, RESERVE_BYTES)
+        finally:
+            os.close(fd)
+    except (OSError, AttributeError):
+        _release_reserve(run_dir)
+
+
+def _release_reserve(run_dir: Path) -> None:
+    try:
+        (run_dir / RESERVE_NAME).unlink()
+    except OSError:
+        pass
 
 
 def _check_browser() -> None:
@@ -252,6 +277,25 @@ def _apply_start_faults(scenario: Scenario, target: str, admin_token: str, run_d
                               "version": state.get("version"), "applied_at": state.get("applied_at")}) + "\n")
 
 
+def _clear_faults(target: str, admin_token: str) -> None:
+    """The faults were for the load: the ledger is read from the gateway as it is, and a target
+    (which outlives the run) is left without the faults the run injected."""
+    from .faults_client import FaultsClient, FaultsError
+
+    try:
+        FaultsClient(target, admin_token).clear()
+    except FaultsError as err:
+        raise LabFailure(FAULT_NOT_APPLIED, f"the injected faults could not be cleared after the load: {err}") from None
+
+
+def _say_lab_failure(state: RunState, failure: dict[str, Any], console: Console) -> None:
+    """One line on stderr per kind of lab failure (a full disk fails every later step the same way)."""
+    if failure["type"] in state.said:
+        return
+    state.said.add(failure["type"])
+    console.print(f"[red]lab failure:[/] {escape(failure['message'])}", highlight=False)
+
+
 def _step(state: RunState, doing: str, action: Callable[[], Any], console: Console) -> Any:
     """One step of the clean-up: a failure is recorded and said in one line, and the next step runs."""
     try:
@@ -259,7 +303,7 @@ def _step(state: RunState, doing: str, action: Callable[[], Any], console: Conso
     except Exception as err:
         failure = from_exception(err, doing, state.run_dir)
         state.lab_failed(failure)
-        console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+        _say_lab_failure(state, state.failures[-1], console)
         return None
 
 
@@ -272,10 +316,7 @@ def _stop_everything(scenario: Scenario, state: RunState, parts: dict[str, Part]
             _step(state, f"stopping {name}", part.stop, console)
         target = scenario.target or (gateway.url if gateway else None)
         if scenario.faults is not None and target and admin_token and (gateway is None or gateway.alive()):
-            # The faults were for the load: the harness reads the ledger from the gateway as it is.
-            from .faults_client import FaultsClient
-
-            _step(state, "clearing the injected faults", lambda: FaultsClient(target, admin_token).clear(), console)
+            _step(state, "clearing the injected faults", lambda: _clear_faults(target, admin_token), console)
         if notifications is not None:
             state.phase = "waiting for webhooks and mail"
             outbox = _step(state, "waiting for webhooks and mail",
@@ -308,6 +349,7 @@ def _check_faults_applied(scenario: Scenario, state: RunState) -> None:
 def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, options: RunOptions,
             console: Console) -> RunOutcome:
     """run.json says `complete` only once the reports are written; signals are held while they are."""
+    _release_reserve(state.run_dir)  # every part is stopped: the space is the reports'
     ended = time.time()
     measured = {"complete": state.complete, "incomplete_reason": state.incomplete_reason}
     run_json.update(ended_at=ended, duration_s=ended - state.started, status="reporting", measured=measured,
@@ -317,7 +359,7 @@ def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, opti
     try:
         write_json(run_dir / "run.json", run_json)
     except OSError as err:
-        return _reports_failed(run_dir, from_exception(err, "writing run.json", run_dir), console)
+        return _reports_failed(run_dir, from_exception(err, "writing run.json", run_dir), console, run_json)
     from reports.build import build_reports
 
     try:
@@ -333,10 +375,10 @@ def _finish(run_json: dict[str, Any], state: RunState, signals: RunSignals, opti
         _try_write(run_dir / "run.json", run_json)
         return RunOutcome(run_dir, None, exit_codes.interrupted(cut.signum))
     except Exception as err:
-        return _reports_failed(run_dir, from_exception(err, "writing the reports", run_dir), console)
+        return _reports_failed(run_dir, from_exception(err, "writing the reports", run_dir), console, run_json)
     run_json.update(status="done", complete=measured["complete"], incomplete_reason=measured["incomplete_reason"])
     if not _try_write(run_dir / "run.json", run_json):
-        return _reports_failed(run_dir, LabFailure("OutOfDiskSpace", f"could not write {run_dir / 'run.json'}"), console)
+        return _reports_failed(run_dir, LabFailure("OutOfDiskSpace", f"could not write {run_dir / 'run.json'}"), console, run_json)
     return RunOutcome(run_dir, summary, exit_codes.for_summary(summary))
 
 
@@ -348,13 +390,27 @@ def _try_write(path: Path, data: Any) -> bool:
         return False
 
 
-def _reports_failed(run_dir: Path, failure: LabFailure, console: Console) -> RunOutcome:
-    console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+def _reports_failed(run_dir: Path, failure: LabFailure, console: Console, run_json: dict[str, Any]) -> RunOutcome:
+    """The reports could not be written: say so, and leave at least a junit.xml with the error for CI."""
+    console.print(f"[red]lab failure:[/] {escape(failure.message)}; what was written before is kept: once the "
+                  f"cause is fixed, `checkout-harness report {escape(str(run_dir))}` builds the reports", highlight=False)
+    from reports.junit import junit_xml
+    from reports.rundir import replace_atomically
+
+    run = {"name": run_json.get("name"), "complete": False, "incomplete_reason": failure.message,
+           "failure": {"kind": KIND_LAB, "type": failure.type, "message": failure.message},
+           "failures": run_json.get("failures") or [], "started_at": run_json.get("started_at"),
+           "duration_s": run_json.get("duration_s")}
+    try:
+        replace_atomically(run_dir / "junit.xml", junit_xml({"run": run, "gates": [], "regression": None}))
+    except OSError:
+        pass
     return RunOutcome(run_dir, None, exit_codes.LAB_FAILED)
 
 
-def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str) -> dict[str, Part]:
-    parts: dict[str, Part] = {}
+def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str,
+                 parts: dict[str, Part]) -> dict[str, Part]:
+    """Start each part into `parts` as it starts, so that one failing to start leaves the others to be stopped."""
     # With Locust workers (local or remote), they run the journeys too: one worker per machine scales both.
     on_workers = (scenario.load is not None and scenario.journeys is not None
                   and options.workers + scenario.load.distributed.remote_workers > 0)
@@ -444,6 +500,6 @@ def _collect_ledger(target: str | None, api_key: str, run_dir: Path, state: RunS
         if failure.type not in ("OutOfDiskSpace", "OutOfFileDescriptors"):
             failure = LabFailure(LEDGER_EXPORT_FAILED, f"ledger export failed: {' '.join(str(err).split())}")
         state.lab_failed(failure)
-        console.print(f"[red]lab failure:[/] {escape(failure.message)}", highlight=False)
+        _say_lab_failure(state, state.failures[-1], console)
     finally:
         api.close()

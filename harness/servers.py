@@ -52,6 +52,7 @@ class ManagedProcess:
             )
             ManagedProcess.running.add(self)
         self.lines: list[str] = []
+        self.log_error: OSError | None = None  # writing the log failed (a full disk)
         self._first_url: str | None = None
         self._url_ready = threading.Event()
         self._reader = threading.Thread(target=self._pump, daemon=True)
@@ -72,13 +73,16 @@ class ManagedProcess:
         for line in self.proc.stdout:
             self.lines.append(line)
             if log:
-                log.write(line)
-                log.flush()
+                try:
+                    log.write(line)
+                    log.flush()
+                except OSError as err:  # a full disk: the output is still kept in self.lines
+                    self.log_error = err
+                    log = _close_quietly(log)
             if self._first_url is None and (m := _URL.search(line)):
                 self._first_url = m.group(1)
                 self._url_ready.set()
-        if log:
-            log.close()
+        _close_quietly(log)
         self._url_ready.set()
 
     def wait_url(self, timeout: float = 30.0) -> str:
@@ -117,6 +121,15 @@ class ManagedProcess:
         self.proc.wait(10)
         _signal_group(self.proc.pid, signal.SIGKILL)
         self._reader.join(timeout=2)
+
+
+def _close_quietly(f: IO[str] | None) -> None:
+    if f is not None:
+        try:
+            f.close()
+        except OSError:
+            pass
+    return None
 
 
 def _signal_group(pid: int, sig: int) -> None:

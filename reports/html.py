@@ -6,7 +6,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 
 from . import charts
 from .journeys import completion_s
@@ -16,11 +16,12 @@ _env = Environment(loader=PackageLoader("reports", "templates"), autoescape=sele
 
 
 def _fmt(x: Any, digits: int = 1) -> str:
-    return "—" if x is None else f"{x:,.{digits}f}"
+    """A figure, or a dash when it was not measured (None, or a key a cut-short run never wrote)."""
+    return "—" if x is None or isinstance(x, Undefined) else f"{x:,.{digits}f}"
 
 
 def _pct(x: Any) -> str:
-    return "—" if x is None else f"{x * 100:.1f}%"
+    return "—" if x is None or isinstance(x, Undefined) else f"{x * 100:.1f}%"
 
 
 def _show(x: Any) -> str:

@@ -33,8 +33,10 @@ def junit_xml(summary: dict[str, Any]) -> str:
     cases: list[tuple[str, str, Outcome, str, float]] = [
         ("run", "run completed", _run_outcome(run), "complete" if run["complete"] else f"incomplete: {run.get('incomplete_reason')}",
          duration)]
-    for extra in (run.get("failures") or [])[1:]:  # later lab failures (a full disk while stopping, ...)
-        if extra.get("kind") == "lab":
+    named = {str((run.get("failure") or {}).get("type"))}
+    for extra in (run.get("failures") or [])[1:]:  # later lab failures of another kind (a full disk while stopping, ...)
+        if extra.get("kind") == "lab" and str(extra.get("type")) not in named:
+            named.add(str(extra.get("type")))
             cases.append(("lab", f"lab: {extra.get('type')}", ("error", str(extra.get("type")), str(extra.get("message"))),
                           str(extra.get("message")), 0.0))
     for gate in summary.get("gates") or []:

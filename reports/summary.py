@@ -65,9 +65,44 @@ def _load(run_dir: Path) -> dict[str, Any] | None:
     load = read_json(run_dir / "load" / "summary.json")
     if load is None:
         return None
-    requests = load.get("requests") or 0
     load = dict(load)
+    if load.get("incomplete") and not load.get("requests"):
+        load.update(_counts_from_timeseries(run_dir / "load" / "timeseries.jsonl") or _counts_from_progress(run_dir / "load"))
+    requests = load.get("requests") or 0
     load.setdefault("error_rate", (load.get("failures") or 0) / requests if requests else 0.0)
     shape = load.get("shape")
     load["shape_name"] = (shape.get("kind") or shape.get("name")) if isinstance(shape, dict) else shape
     return load
+
+
+_PERCENTILE_KEYS = ("p50_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms", "mean_ms")
+
+
+def _counts_from_timeseries(path: Path) -> dict[str, Any]:
+    """When the load process died before its summary (a full disk, a crash): the counts it wrote
+    second by second. Percentiles are left out (they would need every second's histogram)."""
+    endpoints: dict[str, dict[str, Any]] = {}
+    requests = failures = 0
+    for line in read_jsonl(path):
+        name, count, errors = line.get("endpoint"), int(line.get("count") or 0), int(line.get("errors") or 0)
+        if name == "ALL":
+            requests += count
+            failures += errors
+        elif name:
+            e = endpoints.setdefault(name, {"count": 0, "errors": 0, **{k: None for k in _PERCENTILE_KEYS}, "max_ms": None})
+            e["count"] += count
+            e["errors"] += errors
+            if line.get("max_ms") is not None:
+                e["max_ms"] = max(e["max_ms"] or 0.0, float(line["max_ms"]))
+    if not requests:
+        return {}
+    return {"requests": requests, "failures": failures, "endpoints": endpoints, "recovered_from": "load/timeseries.jsonl"}
+
+
+def _counts_from_progress(load_dir: Path) -> dict[str, Any]:
+    """Failing the timeseries, the load's last progress.json (written every second, atomically)."""
+    progress = read_json(load_dir / "progress.json") or {}
+    if not progress.get("requests"):
+        return {}
+    return {"requests": int(progress["requests"]), "failures": int(progress.get("failures") or 0),
+            "recovered_from": "load/progress.json"}

@@ -124,6 +124,8 @@ def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario
         from .faults import parse_faults
 
         faults = parse_faults(top.get("faults"), file)
+    if faults is not None and faults.timeline:
+        _check_timeline(faults, load, file)
     journeys = _journeys(top.table("journeys"), file) if top.has("journeys") else None
     churn = None
     if top.has("churn"):
@@ -144,6 +146,18 @@ def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario
     top.done()
     return Scenario(file, name, description, scenario_seed, target, api_key, workers, max_duration, load, faults,
                     journeys, gates, regression, raw, churn)
+
+
+def _check_timeline(faults: Any, load: Any | None, file: str) -> None:
+    """Fault changes during a run are applied by the load at their times: a change with no load to
+    apply it, or after the load has ended, would be a fault asked for and never injected."""
+    if load is None:
+        raise ScenarioError(file, "faults.timeline", "a [load] table as well (the load applies the timeline's changes "
+                            "at their times)", "a timeline without [load]")
+    for i, change in enumerate(faults.timeline):
+        if change.at_s >= load.duration_s:
+            raise ScenarioError(file, f"faults.timeline[{i}].at", f"a time before the load ends ({load.duration_s:g} s)",
+                                change.at_s)
 
 
 def _journeys(t: Table | None, file: str) -> JourneyPlan:

@@ -42,6 +42,11 @@ MISTAKES = [
     ("timeline profile outside the scenario's folder",
      GOOD_JOURNEYS + '[[faults.timeline]]\nat = "5s"\nprofile = "../x/../../etc/passwd"\n', "faults.timeline[0].profile"),
     ("bare profile name that is not shipped", GOOD_JOURNEYS + '[faults]\nprofile = ".."\n', "faults.profile"),
+    ("fault timeline with no load to apply it",
+     GOOD_JOURNEYS + '[[faults.timeline]]\nat = "5s"\nprofile = "slow-confirm"\n', "faults.timeline"),
+    ("fault change after the load ends",
+     '[load]\nmodel = "open"\nshape = "soak"\nduration = "10s"\n[load.soak]\nrate = 1\n'
+     '[[faults.timeline]]\nat = "30s"\nprofile = "slow-confirm"\n', "faults.timeline[0].at"),
     ("huge max_duration", 'max_duration = "99999999999999h"\n' + GOOD_JOURNEYS, "max_duration"),
     ("infinite max_duration", "max_duration = inf\n" + GOOD_JOURNEYS, "max_duration"),
     ("NaN timeout", GOOD_JOURNEYS + "timeout = nan\n", "journeys.timeout"),

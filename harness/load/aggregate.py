@@ -9,7 +9,6 @@ seconds (marked incomplete) and once more at the end.
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,6 +17,8 @@ from typing import Any
 import orjson
 from hdrh.histogram import HdrHistogram
 
+from reports.rundir import replace_atomically
+
 from .hdr import new_histogram, stats
 from .recorder import OUTCOME_KINDS
 
@@ -25,9 +26,8 @@ ALL = "ALL"  # the timeseries line of a second that covers every endpoint (and c
 SILENT_SOURCE_S = 10.0  # a worker silent this long no longer holds back the timeseries
 
 def write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    """Temp file and rename; on a full disk the temp file is removed, never left behind empty."""
+    replace_atomically(path, json.dumps(data, indent=1, ensure_ascii=False))
 
 
 class _Cell:
