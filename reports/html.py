@@ -33,6 +33,20 @@ def _show(x: Any) -> str:
     return str(x)
 
 
+def _diff(row: dict[str, Any] | None, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
+    """A difference with its interval, "+6.0 s [5.1, 6.9]"; "not recorded" without a figure."""
+    if not row or row.get("difference") is None:
+        return "not recorded"
+    text = f"{row['difference'] * scale:+.{digits}f}{unit}"
+    if row.get("ci"):
+        text += f" [{row['ci'][0] * scale:.{digits}f}, {row['ci'][1] * scale:.{digits}f}]"
+    return text
+
+
+def _val(x: Any, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
+    return "—" if x is None else f"{x * scale:,.{digits}f}{unit}"
+
+
 def report_html(run_dir: Path, summary: dict[str, Any]) -> str:
     journeys = list(read_jsonl(run_dir / "journeys.jsonl"))
     timeseries = list(read_jsonl(run_dir / "load" / "timeseries.jsonl"))
@@ -60,6 +74,6 @@ def report_html(run_dir: Path, summary: dict[str, Any]) -> str:
     from .churn import churn_charts
 
     return _env.get_template("report.html").render(
-        s=summary, journey_charts=journey_charts, load_charts=load_charts, fmt=_fmt, pct=_pct, show=_show,
+        s=summary, journey_charts=journey_charts, load_charts=load_charts, fmt=_fmt, pct=_pct, show=_show, diff=_diff, val=_val,
         churn_charts=churn_charts(summary["churn"]) if summary.get("churn") else [],
     )
