@@ -17,6 +17,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
+from harness.shopper.keyboards import NUMERIC_KEYPAD, PHONE_KEYPAD, QWERTY, pad_neighbour, typeable
 from harness.shopper.person import Person
 from harness.shopper.timing import is_kanji, keystroke_ms
 
@@ -61,8 +62,11 @@ def _build_neighbours() -> dict[str, str]:
 _NEIGHBOURS = _build_neighbours()
 
 
-def neighbour(ch: str, rng: random.Random, avoid: str = "") -> str:
-    """A character a finger or a flick could hit instead of `ch`: never `ch`, nor any in `avoid`."""
+def neighbour(ch: str, rng: random.Random, avoid: str = "", keyboard: str = QWERTY) -> str:
+    """A character a finger or a flick could hit instead of `ch` on `keyboard`: never `ch`, nor
+    any in `avoid`. On a digit pad: a neighbouring key of the pad (never a letter)."""
+    if keyboard in (NUMERIC_KEYPAD, PHONE_KEYPAD):
+        return pad_neighbour(ch, keyboard, rng, avoid)
     lower = ch.lower()
     cands = _NEIGHBOURS.get(lower)
     if cands is None:
@@ -110,8 +114,8 @@ def apply_keystrokes(keys: "list[Keystroke] | tuple[Keystroke, ...]", initial: s
     return "".join(buf)
 
 
-def _plan(person: Person, text: str, rng: random.Random, start: int = 0) -> TypingPlan:
-    """Type text[start:] after text[:start] is already in the field."""
+def _plan(person: Person, text: str, rng: random.Random, start: int = 0, keyboard: str = QWERTY) -> TypingPlan:
+    """Type text[start:] after text[:start] is already in the field, on `keyboard`."""
     q = person.error_per_attempt
     s = person.notice_share
     kinds = [k for k, _ in person.error_kinds]
@@ -119,7 +123,7 @@ def _plan(person: Person, text: str, rng: random.Random, start: int = 0) -> Typi
     keys: list[Keystroke] = []
 
     def press(ch: str) -> None:
-        keys.append(Keystroke(ch, keystroke_ms(person, ch, rng)))
+        keys.append(Keystroke(ch, keystroke_ms(person, ch, rng, keyboard)))
 
     slips = corrected = left = 0
     n = len(text)
@@ -135,11 +139,11 @@ def _plan(person: Person, text: str, rng: random.Random, start: int = 0) -> Typi
         noticed = rng.random() < s
         prev = text[i - 1] if i > 0 else ""
         if kind == "substitution":
-            typed = [neighbour(c, rng)]
+            typed = [neighbour(c, rng, keyboard=keyboard)]
         elif kind == "insertion":
             # The extra key differs from the intended key and from the previous one, so that an
             # insertion can never cancel an earlier omission inside a run of equal characters.
-            typed = [neighbour(c, rng, avoid=prev), c]
+            typed = [neighbour(c, rng, avoid=prev, keyboard=keyboard), c]
         else:
             typed = []
         for ch in typed:
@@ -154,31 +158,35 @@ def _plan(person: Person, text: str, rng: random.Random, start: int = 0) -> Typi
         for ch in text[i + 1 : i + 1 + lag]:
             press(ch)
         for _ in range(len(typed) + lag):
-            keys.append(Keystroke(BACKSPACE, keystroke_ms(person, None, rng)))
+            keys.append(Keystroke(BACKSPACE, keystroke_ms(person, None, rng, keyboard)))
         # resume at the slip: the character is attempted again, with a new chance to slip
     final = apply_keystrokes(keys, text[:start])
     return TypingPlan(tuple(keys), text, final, slips, corrected, left)
 
 
-def plan_typing_detailed(person: Person, text: str, rng: random.Random) -> TypingPlan:
-    """Plan typing `text` into an empty field; see TypingPlan."""
-    return _plan(person, text, rng)
+def plan_typing_detailed(person: Person, text: str, rng: random.Random, keyboard: str = QWERTY) -> TypingPlan:
+    """Plan typing `text` into an empty field on `keyboard` (see keyboards.keyboard_for).
+
+    A digit pad cannot type what it lacks (a hyphen on a numeric pad): `intended` is then the part
+    of `text` the keyboard can type, and slips go to neighbouring keys of that pad."""
+    return _plan(person, typeable(text, keyboard), rng, keyboard=keyboard)
 
 
-def plan_typing(person: Person, text: str, rng: random.Random) -> list[Keystroke]:
+def plan_typing(person: Person, text: str, rng: random.Random, keyboard: str = QWERTY) -> list[Keystroke]:
     """The keys a person presses to type `text` into an empty field, with human delays."""
-    return list(_plan(person, text, rng).keys)
+    return list(plan_typing_detailed(person, text, rng, keyboard).keys)
 
 
-def plan_fix(person: Person, current: str, intended: str, rng: random.Random) -> TypingPlan:
+def plan_fix(person: Person, current: str, intended: str, rng: random.Random, keyboard: str = QWERTY) -> TypingPlan:
     """Fix a field after noticing an error: Backspace to the first wrong character, retype the rest.
 
     Retyping brings new chances to slip. `apply_keystrokes(plan.keys, current) == plan.final`.
     Assumes the person found where the value goes wrong (they read the message and the value).
     """
+    intended = typeable(intended, keyboard)
     p = 0
     while p < min(len(current), len(intended)) and current[p] == intended[p]:
         p += 1
-    erase = [Keystroke(BACKSPACE, keystroke_ms(person, None, rng)) for _ in range(len(current) - p)]
-    rest = _plan(person, intended, rng, start=p)
+    erase = [Keystroke(BACKSPACE, keystroke_ms(person, None, rng, keyboard)) for _ in range(len(current) - p)]
+    rest = _plan(person, intended, rng, start=p, keyboard=keyboard)
     return TypingPlan(tuple(erase) + rest.keys, intended, rest.final, rest.slips, rest.corrected, rest.left)

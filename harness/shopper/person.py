@@ -76,12 +76,21 @@ class Person:
     returning: bool
     abandonment: tuple[tuple[str, float], ...]  # stated reasons (Baymard 2024), not observed
     data_seed: str  # the stream `data` is generated from
+    # keyboards (mechanism 4; see harness/shopper/keyboards.py and the persona's [keyboards])
+    keypad_factor: float = 1.0  # time per key on a digit pad / time per key on the text keyboard
+    ime_convert_ms: float = 0.0  # extra time to choose a conversion candidate, per kanji word
+    ime_wrong_candidate: float = 0.0  # chance a conversion picks a wrong candidate left in
+    # intent errors (mechanism 2; see harness/shopper/intent.py and the persona's [intent])
+    intent_rates: tuple[tuple[str, float], ...] = ()  # chance of each format habit, no hint shown
+    follow_example: float = 0.8  # chance to copy the format of an example the page shows
+    fix_specific: float = 0.9  # chance to fix the format right after a message that names it
+    fix_vague: float = 0.4  # ... after a message that only says "invalid"
 
     @functools.cached_property
     def data(self) -> ShopperData:
         """What the person types (name, address, card...). Generated on first use: statistics over
         many people often need only the traits, and Faker is the slow part of a person."""
-        return make_shopper_data(self.locale, random.Random(self.data_seed), self.card_outcome,
+        return make_shopper_data(self.locale, self.data_seed, self.card_outcome,
                                  self.backup_card_outcome)
 
     @property
@@ -110,6 +119,10 @@ class Person:
     def abandonment_map(self) -> dict[str, float]:
         return dict(self.abandonment)
 
+    @property
+    def intent_rate_map(self) -> dict[str, float]:
+        return dict(self.intent_rates)
+
     def traits(self) -> dict[str, object]:
         """The person's sampled traits as JSON-ready data, for journey records (no shopper data)."""
         out = dataclasses.asdict(self)
@@ -119,6 +132,7 @@ class Person:
         out["error_kinds"] = dict(self.error_kinds)
         out["abandonment"] = dict(self.abandonment)
         out["accepted_methods"] = list(self.accepted_methods)
+        out["intent_rates"] = dict(self.intent_rates)
         return out
 
 

@@ -1,0 +1,452 @@
+"""What a person means to type into a field, which is not always the form the page wants.
+
+Why: people bring their own formats (a phone number with its country code or with dots, an
+expiry as 12/2034, a ZIP+4, full-width digits left on by a Japanese input method, the family name
+in "First name", kanji in a kana field, the city in address line 2, a domain typo that is still a
+valid address). Whether such a value is an error is the page's decision; whether the person can
+fix it depends on what the page's message says. Slips of the fingers are keystrokes.py's job.
+
+Each kind of field has a distribution over the formats people use; its rates are the persona's
+[intent] table (sources beside each rate) and what the page shows steers it: an example or a
+format in the placeholder or hint text is copied with the person's `follow_example` chance.
+
+Same seed, same people: every draw comes from a stream derived from the person and the field
+key (`intent_rng`), and every call draws the same number of uniforms whatever the page shows,
+so the same person on two variants makes the same choices where the pages do not differ.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from harness.shopper.person import Person
+from harness.shopper.shopper_data import ShopperData, US_STATE_NAMES
+
+# The kinds of format misunderstanding this model knows (Intent.kind).
+KINDS = (
+    "phone_country_code",  # +1 415 555 2671, +81 90-1234-5678
+    "phone_digits_only",  # 4155552671 where the data has separators
+    "phone_separators",  # other separators: 415.555.2671, 415 555 2671, 090 1234 5678
+    "fullwidth_digits",  # ０９０-１２３４-５６７８: a Japanese IME left in full-width mode
+    "postal_no_hyphen",  # 1000001 for 100-0001
+    "zip_plus4",  # 94107-1234
+    "expiry_full_year",  # 12/2034
+    "expiry_no_separator",  # 1234
+    "card_number_spaces",  # 4242 4242 4242 4242
+    "email_domain_typo",  # name@exmaple.com: still a valid address
+    "name_order",  # family name in "first name" and the reverse; card name family first
+    "kanji_in_kana",  # 山田 in a field asking for the reading
+    "kana_script",  # hiragana where katakana is asked, or the reverse
+    "line2_city",  # the city typed into address line 2
+    "region_full_name",  # California for CA
+)
+
+# Base chances with no hint on the page, used when a persona gives no [intent] table. Each is an
+# assumption unless a persona cites a source; the shipped personas carry their own tables.
+DEFAULT_RATES: dict[str, float] = {
+    "phone_country_code": 0.05,
+    "phone_digits_only": 0.40,
+    "phone_separators": 0.15,
+    "fullwidth_digits": 0.0,
+    "postal_no_hyphen": 0.0,
+    "zip_plus4": 0.02,
+    "expiry_full_year": 0.10,
+    "expiry_no_separator": 0.10,
+    "card_number_spaces": 0.10,
+    "email_domain_typo": 0.01,
+    "name_order": 0.01,
+    "kanji_in_kana": 0.0,
+    "kana_script": 0.0,
+    "line2_city": 0.03,
+    "region_full_name": 0.30,
+}
+
+UNIFORMS_PER_FIELD = 6  # draws taken from the field's stream on every call, used or not
+
+
+@dataclass(frozen=True)
+class FieldHints:
+    """What the page shows about a field (the journey reads it off the rendered page)."""
+
+    label: str
+    placeholder: str = ""
+    hint_text: str = ""
+    input_type: str = ""
+    inputmode: str = ""
+    autocomplete: str = ""
+    maxlength: int | None = None
+    pattern: str = ""
+
+    @property
+    def shown(self) -> str:
+        """Everything visible that may name a format: placeholder and hint (the label too)."""
+        return " ".join(t for t in (self.label, self.placeholder, self.hint_text) if t)
+
+
+@dataclass(frozen=True)
+class Intent:
+    """What this person means to type into this field, and the form the data has."""
+
+    value: str  # what the person means to type ("" = leave empty)
+    canonical: str  # the value in the form the data has, or the form the page shows
+    kind: str | None  # None, or one of KINDS: how `value` departs from `canonical`
+    key: str = ""
+    alternatives: tuple[str, ...] = field(default=())  # other forms they might try after an error
+
+    @property
+    def is_format_error(self) -> bool:
+        return self.kind is not None and self.value != self.canonical
+
+
+def intent_rng(person: Person, key: str) -> random.Random:
+    """The field's own random stream: depends on who and which field, never on call order."""
+    return random.Random(f"{person.persona}|{person.seed}|intent|{key}")
+
+
+def _habit_rng(person: Person, habit: str) -> random.Random:
+    """A person-level habit (name order): the same answer in every field it touches."""
+    return random.Random(f"{person.persona}|{person.seed}|habit|{habit}")
+
+
+def rate(person: Person, kind: str) -> float:
+    rates = person.intent_rate_map
+    return rates[kind] if kind in rates else DEFAULT_RATES[kind]
+
+
+# -- text helpers ------------------------------------------------------------------------------
+def to_fullwidth(text: str) -> str:
+    """ASCII digits, letters and - to their full-width forms (what an IME in full-width mode types)."""
+    out = []
+    for ch in text:
+        if "!" <= ch <= "~":
+            out.append("－" if ch == "-" else chr(ord(ch) + 0xFEE0))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def to_halfwidth(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
+def to_hiragana(text: str) -> str:
+    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
+
+
+def to_katakana(text: str) -> str:
+    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
+
+
+def digits(text: str) -> str:
+    return "".join(c for c in to_halfwidth(text) if c.isdigit())
+
+
+_EXAMPLE = re.compile(r"[0-9０-９+(（][0-9０-９()（）+\-－ ./／]{3,}[0-9０-９]")
+
+
+def example_in(text: str) -> str | None:
+    """A digit example shown on the page ("e.g. 415-555-2671", "例: 09012345678"), if any."""
+    m = _EXAMPLE.search(text or "")
+    return m.group(0) if m else None
+
+
+def format_like(example: str, value_digits: str) -> str | None:
+    """`value_digits` written with the separators of `example` (same digit count), else None."""
+    ex = to_halfwidth(example)
+    if sum(c.isdigit() for c in ex) != len(value_digits):
+        return None
+    it = iter(value_digits)
+    return "".join(next(it) if c.isdigit() else c for c in ex)
+
+
+def _domain_typo(email: str, u: float) -> str:
+    """A domain typo that still is a valid address: a swapped, dropped or doubled letter, or a
+    mistyped top-level domain (.con, .cm), chosen by `u`."""
+    local, _, domain = email.partition("@")
+    name, _, tld = domain.rpartition(".")
+    ops = 4
+    op = min(int(u * ops), ops - 1)
+    pos = int((u * ops - op) * max(len(name) - 1, 1))
+    pos = min(max(pos, 0), max(len(name) - 2, 0))
+    if op == 0 and len(name) >= 2 and name[pos] != name[pos + 1]:  # exmaple
+        name = name[:pos] + name[pos + 1] + name[pos] + name[pos + 2 :]
+    elif op == 1 and len(name) >= 3:  # exaple
+        name = name[: pos + 1] + name[pos + 2 :]
+    elif op == 2:  # exammple
+        name = name[: pos + 1] + name[pos] + name[pos + 1 :]
+    else:  # example.con / .cm
+        tld = {"com": "con", "org": "ogr", "net": "nte"}.get(tld, tld + "m")
+    return f"{local}@{name}.{tld}"
+
+
+# -- what the page shows -------------------------------------------------------------------------
+_YEAR4 = re.compile(r"yyyy|ＹＹＹＹ|20\d\d|西暦", re.I)
+_YEAR2 = re.compile(r"\byy\b|mm\s*/\s*yy(?!yy)|月\s*/\s*年", re.I)
+_NO_HYPHEN = re.compile(r"ハイフン(なし|無し|不要|を?入れず|を?除)|without (hyphens|dashes|spaces)|digits only|numbers only|"
+                        r"no (spaces|dashes|hyphens)|数字のみ", re.I)
+_HIRAGANA_WORD = re.compile(r"ふりがな|ひらがな")
+_KATAKANA_WORD = re.compile(r"フリガナ|カタカナ|ｶﾀｶﾅ|カナ")
+
+
+def _expiry_forms(month: int, year: int) -> dict[str, str]:
+    return {
+        None: f"{month:02d}/{year % 100:02d}",  # type: ignore[dict-item]
+        "expiry_full_year": f"{month:02d}/{year}",
+        "expiry_no_separator": f"{month:02d}{year % 100:02d}",
+    }
+
+
+def _canonical(key: str, data: ShopperData, hints: FieldHints, base: str) -> str:
+    """The form the page shows it wants where it shows one (example, YYYY, ハイフンなし), else the
+    data's own form."""
+    shown = hints.shown
+    if key == "card_exp":
+        if _YEAR4.search(shown):
+            return f"{data.card_exp_month:02d}/{data.card_exp_year}"
+        return base
+    if key == "card_exp_year":
+        if _YEAR4.search(shown) or (hints.maxlength or 0) >= 4:
+            return str(data.card_exp_year)
+        return base
+    if key in ("phone", "postal_code", "card_number"):
+        if _NO_HYPHEN.search(shown):
+            return digits(base)
+        ex = example_in(hints.placeholder) or example_in(hints.hint_text)
+        if ex:
+            return format_like(ex, digits(base)) or base
+        return base
+    if key.endswith("_kana") and base:
+        if _HIRAGANA_WORD.search(hints.label) and not _KATAKANA_WORD.search(hints.label):
+            return to_hiragana(base)
+        return base
+    return base
+
+
+def _shows_format(key: str, hints: FieldHints) -> bool:
+    """Does the page show a format or example for this field the person can copy?"""
+    shown = f"{hints.placeholder} {hints.hint_text}"
+    if key.startswith("card_exp"):
+        return bool(_YEAR4.search(shown) or _YEAR2.search(shown) or re.search(r"mm|月", shown, re.I))
+    if key in ("phone", "postal_code", "card_number"):
+        return bool(example_in(shown) or _NO_HYPHEN.search(shown))
+    return False
+
+
+def _latin_name_label(label: str) -> bool:
+    return bool(re.search(r"first|last|given|family|surname", label, re.I))
+
+
+def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Random | None,
+                   hints: FieldHints, canonical: str | None = None) -> Intent:
+    """What this person means to type into the field the page labels `hints.label`, which the
+    journey understood as `key` (a ShopperData key, see journeys/understanding.py).
+
+    `canonical` overrides the data's value (e.g. the card being tried after a decline). Pass
+    `rng=None` (or `intent_rng(person, key)`): the stream must not depend on call order.
+    """
+    r = rng if rng is not None else intent_rng(person, key)
+    u = [r.random() for _ in range(UNIFORMS_PER_FIELD)]
+    base = canonical if canonical is not None else _data_value(key, data)
+    if base is None:
+        base = ""
+    canon = _canonical(key, data, hints, base)
+    japanese = person.locale == "ja_JP"
+    follows = _shows_format(key, hints) and u[0] < person.follow_example
+
+    def out(value: str, kind: str | None, alts: tuple[str, ...] = ()) -> Intent:
+        if value == canon:
+            kind = None
+        return Intent(value, canon, kind, key, tuple(dict.fromkeys(a for a in alts if a != value)))
+
+    # IME left in full-width mode: Japanese people typing digits into a text field
+    fullwidth = japanese and u[5] < rate(person, "fullwidth_digits")
+
+    if key == "phone":
+        d = digits(base)
+        cc = "81" if japanese else "1"
+        national = d[1:] if japanese and d.startswith("0") else d
+        forms = {
+            "phone_country_code": f"+{cc} {national}" if japanese else f"+1 {d[:3]} {d[3:6]} {d[6:]}",
+            "phone_digits_only": d,
+            "phone_separators": (f"{d[:3]} {d[3:7]} {d[7:]}" if japanese else f"{d[:3]}.{d[3:6]}.{d[6:]}"),
+        }
+        value, kind = (canon, None) if follows else _pick(u[1], person, forms, base)
+        if fullwidth:
+            return out(to_fullwidth(value), "fullwidth_digits", (to_halfwidth(value), canon, d))
+        return out(value, kind, (canon, d, base))
+
+    if key == "postal_code":
+        if japanese:
+            forms = {"postal_no_hyphen": digits(base)}
+        else:
+            forms = {"zip_plus4": f"{base}-{1 + int(u[4] * 9998):04d}"}
+        value, kind = (canon, None) if follows else _pick(u[1], person, forms, base)
+        if fullwidth:
+            return out(to_fullwidth(value), "fullwidth_digits", (to_halfwidth(value), canon))
+        return out(value, kind, (canon, digits(base)))
+
+    if key == "card_exp":
+        forms = _expiry_forms(data.card_exp_month, data.card_exp_year)
+        choices = {k: v for k, v in forms.items() if k is not None}
+        value, kind = (canon, None) if follows else _pick(u[1], person, choices, forms[None])  # type: ignore[index]
+        return out(value, kind, tuple(forms.values()))
+
+    if key == "card_exp_year":
+        full = str(data.card_exp_year)
+        value, kind = (canon, None) if follows else _pick(u[1], person, {"expiry_full_year": full}, base)
+        return out(value, kind, (base, full))
+
+    if key == "card_number":
+        spaced = " ".join(base[i : i + 4] for i in range(0, len(base), 4))
+        value, kind = (canon, None) if follows else _pick(u[1], person, {"card_number_spaces": spaced}, base)
+        if fullwidth:
+            return out(to_fullwidth(value), "fullwidth_digits", (to_halfwidth(value), canon))
+        return out(value, kind, (canon, base))
+
+    if key == "card_cvc":
+        if fullwidth:
+            return out(to_fullwidth(base), "fullwidth_digits", (base,))
+        return out(base, None)
+
+    if key == "email":
+        if base and u[1] < rate(person, "email_domain_typo"):
+            return out(_domain_typo(base, u[2]), "email_domain_typo", (base,))
+        return out(base, None)
+
+    if key in ("given_name", "family_name"):
+        other = data.family_name if key == "given_name" else data.given_name
+        r_order = rate(person, "name_order") * (1.0 if _latin_name_label(hints.label) else 0.2)
+        if _habit_rng(person, "name_order").random() < r_order:
+            return out(other, "name_order", (base,))
+        return out(base, None)
+
+    if key == "card_name":
+        swapped = f"{data.family_name_latin} {data.given_name_latin}".upper()
+        if _habit_rng(person, "name_order").random() < rate(person, "name_order"):
+            return out(swapped, "name_order", (base,))
+        return out(base, None)
+
+    if key.endswith("_kana"):
+        kanji = {"family_name_kana": data.family_name, "given_name_kana": data.given_name,
+                 "full_name_kana": data.full_name}.get(key, "")
+        if kanji and u[1] < rate(person, "kanji_in_kana"):
+            return out(kanji, "kanji_in_kana", (canon, base))
+        if u[2] < rate(person, "kana_script"):
+            other = to_katakana(canon) if canon != to_katakana(canon) else to_hiragana(canon)
+            return out(other, "kana_script", (canon,))
+        return out(canon, None)
+
+    if key == "address_line2":
+        vague = not re.search(r"apartment|apt|suite|unit|building|建物|部屋|マンション", hints.shown, re.I)
+        if not base and vague and u[1] < rate(person, "line2_city"):
+            return out(data.city, "line2_city", ("",))
+        return out(base, None)
+
+    if key == "address_line1" and japanese:
+        if fullwidth:
+            return out(to_fullwidth(base), "fullwidth_digits", (to_halfwidth(base),))
+        return out(base, None)
+
+    if key == "region" and not japanese:
+        name = US_STATE_NAMES.get(base)
+        if name and u[1] < rate(person, "region_full_name"):
+            return out(name, "region_full_name", (base,))
+        return out(base, None)
+
+    return out(base, None)
+
+
+def _pick(u: float, person: Person, forms: dict[str, str], default: str) -> tuple[str, str | None]:
+    """One of `forms` by the person's rates (in the dict's order), else the default form."""
+    acc = 0.0
+    for kind, value in forms.items():
+        acc += rate(person, kind)
+        if u < acc:
+            return value, kind
+    return default, None
+
+
+def _data_value(key: str, data: ShopperData) -> str | None:
+    getters = {
+        "email": data.email, "card_name": data.card_name, "card_number": data.card_number,
+        "card_exp_month": f"{data.card_exp_month:02d}", "card_exp_year": f"{data.card_exp_year % 100:02d}",
+        "card_exp": data.card_exp.replace(" ", ""), "card_cvc": data.card_cvc,
+        "family_name_kana": data.family_name_kana, "given_name_kana": data.given_name_kana,
+        "full_name_kana": data.full_name_kana, "family_name": data.family_name, "given_name": data.given_name,
+        "full_name": data.full_name, "postal_code": data.postal_code, "region": data.region, "city": data.city,
+        "address_line2": data.address_line2, "address_line1": data.address_line1, "phone": data.phone,
+    }
+    return getters.get(key)
+
+
+# -- reading an error message and fixing -----------------------------------------------------------
+_SPECIFIC = re.compile(
+    r"e\.g\.|for example|such as|example|format|digits?|numbers? only|characters|letters|include|without|"
+    r"no spaces|area code|country code|mm\s*/\s*yy|yyyy|\byy\b|did you mean|half-?width|full-?width|"
+    r"katakana|hiragana|kana|zip\+?4|5 digits|@|"
+    r"例|半角|全角|ハイフン|桁|数字|カタカナ|ひらがな|カナ|形式|もしかして",
+    re.I,
+)
+
+
+def is_specific(message: str) -> bool:
+    """Does the message say what is expected (a format, an example, digits only, the script)?
+
+    "Invalid phone number" and "正しく入力してください" do not; "Enter 10 digits, e.g. 415-555-2671"
+    and "半角数字で入力してください" do."""
+    return bool(_SPECIFIC.search(message or "")) or example_in(message or "") is not None
+
+
+def fix_understood(message: str, intent: Intent, person: Person, rng: random.Random) -> bool:
+    """Does this message tell this person enough to type what the page wants?
+
+    A specific message: the person's `fix_specific` chance; a vague one: `fix_vague`. A slip
+    (kind None) needs no format knowledge, only a second look at the value: `fix_specific`."""
+    u = rng.random()
+    if intent.kind is None or is_specific(message):
+        return u < person.fix_specific
+    return u < person.fix_vague
+
+
+def value_after_fix(intent: Intent, message: str, understood: bool, rng: random.Random) -> str:
+    """What the person types next.
+
+    Understood: the value in the form the message asks for (its example's separators, digits only,
+    half-width, the script it names), else the canonical form. Not understood: the same value
+    again (they think they mistyped) or another form they know (which may change the wrong thing).
+    """
+    u = rng.random()
+    if understood:
+        return _as_message_asks(intent, message)
+    others = [a for a in intent.alternatives if a != intent.value]
+    if not others or u < 0.5:  # assumption: half retype what they meant, believing it a slip
+        return intent.value
+    return others[min(int((u - 0.5) * 2 * len(others)), len(others) - 1)]
+
+
+def _as_message_asks(intent: Intent, message: str) -> str:
+    target = intent.canonical
+    msg = message or ""
+    if intent.kind == "kanji_in_kana" or intent.kind == "kana_script":
+        if re.search(r"ひらがな|hiragana", msg, re.I):
+            return to_hiragana(target)
+        if re.search(r"カタカナ|カナ|katakana", msg, re.I):
+            return to_katakana(target)
+        return target
+    if intent.kind in ("email_domain_typo", "name_order", "line2_city", "region_full_name"):
+        return target
+    target = to_halfwidth(target) if re.search(r"半角|half", msg, re.I) else target
+    if _NO_HYPHEN.search(msg):
+        return digits(target)
+    ex = example_in(msg)
+    if ex and digits(target):
+        like = format_like(ex, digits(target))
+        if like:
+            return like
+    if intent.key == "card_exp" and _YEAR4.search(msg):
+        d = digits(target)
+        return f"{d[:2]}/20{d[-2:]}" if len(d) == 4 else target
+    return target
