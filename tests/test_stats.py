@@ -314,6 +314,60 @@ def test_bootstrap_median_diff_coverage_on_lognormal_data() -> None:
     assert 0.90 <= cov <= 0.98, f"bootstrap median-difference coverage {cov:.3f}"
 
 
+# =========================================================================== bootstrap of means
+def test_bootstrap_mean_small_degenerate_and_deterministic() -> None:
+    assert S.bootstrap_mean_interval([3.0]) is None
+    assert S.bootstrap_mean_interval([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+    assert S.bootstrap_mean_diff_interval([1.0], [1.0, 2.0]) is None
+    assert S.bootstrap_mean_diff_interval([1.0, 1.0], [4.0, 4.0]) == (3.0, 3.0, 3.0)
+    x = np.random.default_rng(4).exponential(5.0, size=60)
+    first = S.bootstrap_mean_interval(x, n_resamples=499, seed=9)
+    assert first == S.bootstrap_mean_interval(list(x), n_resamples=499, seed=9)
+    assert first is not None and first[0] == pytest.approx(float(np.mean(x)))
+
+
+def test_bootstrap_mean_interval_holds_a_lumpy_estimate() -> None:
+    # one shopper in 200 lost 100 s: the interval must still hold the mean (0.5 s)
+    mean, low, high = S.bootstrap_mean_interval([0.0] * 199 + [100.0], n_resamples=999, seed=0)
+    assert mean == pytest.approx(0.5) and low <= mean <= high
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(min_value=-300.0, max_value=300.0), min_size=2, max_size=50))
+def test_bootstrap_mean_interval_properties(values: list[float]) -> None:
+    res = S.bootstrap_mean_interval(values, n_resamples=199, seed=2)
+    assert res is not None
+    mean, low, high = res
+    assert mean == pytest.approx(float(np.mean(values)), abs=1e-9)
+    assert min(values) - 1e-9 <= low <= mean <= high <= max(values) + 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=600.0), min_size=2, max_size=40),
+    st.lists(st.floats(min_value=0.0, max_value=600.0), min_size=2, max_size=40),
+)
+def test_bootstrap_mean_diff_properties(a: list[float], b: list[float]) -> None:
+    res = S.bootstrap_mean_diff_interval(a, b, n_resamples=199, seed=1)
+    assert res is not None
+    diff, low, high = res
+    assert diff == pytest.approx(float(np.mean(b) - np.mean(a)), abs=1e-9)
+    assert low <= diff <= high
+
+
+def test_bootstrap_mean_of_paired_differences_coverage() -> None:
+    # Paired shoppers: per-person differences of a skewed time (true mean difference 2 s).
+    rng = np.random.default_rng(20261205)
+    hits = 0
+    for i in range(BOOT_REPS):
+        d = rng.exponential(2.0, size=BOOT_N * 2) * rng.choice([1.0, 1.0, 1.0, 0.0], size=BOOT_N * 2) / 0.75
+        res = S.bootstrap_mean_interval(d, n_resamples=999, seed=i)
+        assert res is not None
+        hits += res[1] <= 2.0 <= res[2]
+    cov = hits / BOOT_REPS
+    assert 0.90 <= cov <= 0.98, f"bootstrap paired-mean coverage {cov:.3f}"
+
+
 # =========================================================================== sample size, tests
 def test_required_sample_size_textbook_value() -> None:
     # Fleiss et al. formula without continuity correction: 387.3 -> 388 per group.
