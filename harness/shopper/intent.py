@@ -23,46 +23,26 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from harness.shopper.person import Person
-from harness.shopper.shopper_data import ShopperData, US_STATE_NAMES
+from harness.shopper.shopper_data import US_STATE_NAMES, ShopperData
+from scenarios.personas import INTENT_KINDS
 
-# The kinds of format misunderstanding this model knows (Intent.kind).
-KINDS = (
-    "phone_country_code",  # +1 415 555 2671, +81 90-1234-5678
-    "phone_digits_only",  # 4155552671 where the data has separators
-    "phone_separators",  # other separators: 415.555.2671, 415 555 2671, 090 1234 5678
-    "fullwidth_digits",  # ０９０-１２３４-５６７８: a Japanese IME left in full-width mode
-    "postal_no_hyphen",  # 1000001 for 100-0001
-    "zip_plus4",  # 94107-1234
-    "expiry_full_year",  # 12/2034
-    "expiry_no_separator",  # 1234
-    "card_number_spaces",  # 4242 4242 4242 4242
-    "email_domain_typo",  # name@exmaple.com: still a valid address
-    "name_order",  # family name in "first name" and the reverse; card name family first
-    "kanji_in_kana",  # 山田 in a field asking for the reading
-    "kana_script",  # hiragana where katakana is asked, or the reverse
-    "line2_city",  # the city typed into address line 2
-    "region_full_name",  # California for CA
-)
-
-# Base chances with no hint on the page, used when a persona gives no [intent] table. Each is an
-# assumption unless a persona cites a source; the shipped personas carry their own tables.
-DEFAULT_RATES: dict[str, float] = {
-    "phone_country_code": 0.05,
-    "phone_digits_only": 0.40,
-    "phone_separators": 0.15,
-    "fullwidth_digits": 0.0,
-    "postal_no_hyphen": 0.0,
-    "zip_plus4": 0.02,
-    "expiry_full_year": 0.10,
-    "expiry_no_separator": 0.10,
-    "card_number_spaces": 0.10,
-    "email_domain_typo": 0.01,
-    "name_order": 0.01,
-    "kanji_in_kana": 0.0,
-    "kana_script": 0.0,
-    "line2_city": 0.03,
-    "region_full_name": 0.30,
-}
+# The kinds of format misunderstanding this model knows (Intent.kind), with examples:
+#   phone_country_code   +1 415 555 2671, +81 90-1234-5678
+#   phone_digits_only    4155552671 where the data has separators
+#   phone_separators     other separators: 415-555-2671 for (415) 555-2671, 090 1234 5678
+#   fullwidth_digits     ０９０-１２３４-５６７８: a Japanese IME left in full-width mode
+#   postal_no_hyphen     1000001 for 100-0001
+#   zip_plus4            94107-1234
+#   expiry_full_year     12/2034
+#   expiry_no_separator  1234
+#   card_number_spaces   4242 4242 4242 4242
+#   email_domain_typo    name@exmaple.com: still a valid address
+#   name_order           family name in "first name" and the reverse; card name family first
+#   kanji_in_kana        山田 in a field asking for the reading
+#   kana_script          hiragana where katakana is asked, or the reverse
+#   line2_city           the city typed into address line 2
+#   region_full_name     California for CA
+KINDS = INTENT_KINDS
 
 UNIFORMS_PER_FIELD = 6  # draws taken from the field's stream on every call, used or not
 
@@ -112,8 +92,8 @@ def _habit_rng(person: Person, habit: str) -> random.Random:
 
 
 def rate(person: Person, kind: str) -> float:
-    rates = person.intent_rate_map
-    return rates[kind] if kind in rates else DEFAULT_RATES[kind]
+    """The share of people with this habit (the persona's [intent.rates]; absent: nobody)."""
+    return person.intent_rate_map.get(kind, 0.0)
 
 
 # -- text helpers ------------------------------------------------------------------------------
@@ -162,24 +142,42 @@ def format_like(example: str, value_digits: str) -> str | None:
     return "".join(next(it) if c.isdigit() else c for c in ex)
 
 
+# Kinds of domain typo and their shares among the most frequent typo domains counted in 1.47
+# million real addresses (Bounceshift, "The Most Common Email Typos"): swapped letters (gamil,
+# gmali, icluod: 3,019), a dropped letter (gmil, gmai, iclud, hotmil: 2,837), a mistyped top-level
+# domain (gmail.con, gmail.co, hotmail.con: 2,028), a neighbouring key (gnail: 335).
+DOMAIN_TYPO_KINDS = (("transposition", 3019), ("omission", 2837), ("tld", 2028), ("substitution", 335))
+
+
 def _domain_typo(email: str, u: float) -> str:
-    """A domain typo that still is a valid address: a swapped, dropped or doubled letter, or a
-    mistyped top-level domain (.con, .cm), chosen by `u`."""
+    """A domain typo that still is a valid address, chosen by one uniform `u` (so the same
+    person makes the same typo on every page)."""
+    from harness.shopper.keystrokes import neighbour  # keystrokes imports person; no cycle at call time
+
     local, _, domain = email.partition("@")
     name, _, tld = domain.rpartition(".")
-    ops = 4
-    op = min(int(u * ops), ops - 1)
-    pos = int((u * ops - op) * max(len(name) - 1, 1))
-    pos = min(max(pos, 0), max(len(name) - 2, 0))
-    if op == 0 and len(name) >= 2 and name[pos] != name[pos + 1]:  # exmaple
+    total = sum(w for _, w in DOMAIN_TYPO_KINDS)
+    acc, kind, rest = 0.0, DOMAIN_TYPO_KINDS[-1][0], 0.0
+    for k, w in DOMAIN_TYPO_KINDS:
+        if u * total < acc + w:
+            kind, rest = k, (u * total - acc) / w  # where inside this kind's share: picks the position
+            break
+        acc += w
+    n = len(name)
+    pos = min(int(rest * n), n - 1)
+    if kind == "transposition" and n >= 2:
+        pos = min(pos, n - 2)
+        if name[pos] == name[pos + 1]:
+            pos = next((i for i in range(n - 1) if name[i] != name[i + 1]), pos)
         name = name[:pos] + name[pos + 1] + name[pos] + name[pos + 2 :]
-    elif op == 1 and len(name) >= 3:  # exaple
-        name = name[: pos + 1] + name[pos + 2 :]
-    elif op == 2:  # exammple
-        name = name[: pos + 1] + name[pos] + name[pos + 1 :]
-    else:  # example.con / .cm
-        tld = {"com": "con", "org": "ogr", "net": "nte"}.get(tld, tld + "m")
-    return f"{local}@{name}.{tld}"
+    elif kind == "omission" and n >= 3:
+        name = name[:pos] + name[pos + 1 :]
+    elif kind == "substitution" and n >= 1:
+        name = name[:pos] + neighbour(name[pos], random.Random(int(rest * 1e9)), avoid=".@") + name[pos + 1 :]
+    else:  # the top-level domain: .com -> .con or .co (as counted: 1,512 vs 516)
+        tld = {"com": "con" if rest < 0.75 else "co", "org": "ogr", "net": "nte"}.get(tld, tld + "m")
+    typo = f"{local}@{name}.{tld}"
+    return typo if typo != email else f"{local}@{name}.{tld}m"
 
 
 # -- what the page shows -------------------------------------------------------------------------

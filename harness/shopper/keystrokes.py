@@ -17,9 +17,13 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from harness.shopper.keyboards import NUMERIC_KEYPAD, PHONE_KEYPAD, QWERTY, pad_neighbour, typeable
+from harness.shopper.keyboards import EMAIL, NUMERIC_KEYPAD, PHONE_KEYPAD, QWERTY, pad_neighbour, typeable
 from harness.shopper.person import Person
-from harness.shopper.timing import is_kanji, keystroke_ms
+from harness.shopper.timing import is_kana, is_kanji, is_katakana, keystroke_ms
+
+# The digits-and-symbols layer of a phone keyboard (iOS "123" layer; Android's is close).
+PHONE_SYMBOLS = "phone_symbols"
+_PHONE_SYMBOL_ROWS = ("1234567890", "-/:;()$&@\"", ".,?!'")
 
 BACKSPACE = "Backspace"
 
@@ -36,6 +40,12 @@ _KANA_ROWS = (
 # Common kanji, for a wrong conversion choice when no better neighbour is known (assumption).
 _KANJI_POOL = "田中山川本村木林井藤野原田口小大高上下谷松竹森石島"
 _FALLBACK = "asdfghjklqwertyuiopzxcvbnm"
+
+
+def _grid_neighbours(rows: tuple[str, ...]) -> dict[str, str]:
+    pos = {ch: (r, c) for r, row in enumerate(rows) for c, ch in enumerate(row)}
+    return {ch: "".join(o for o, (rr, cc) in pos.items() if o != ch and abs(rr - r) <= 1 and abs(cc - c) <= 1)
+            for ch, (r, c) in pos.items()}
 
 
 def _build_neighbours() -> dict[str, str]:
@@ -60,6 +70,7 @@ def _build_neighbours() -> dict[str, str]:
 
 
 _NEIGHBOURS = _build_neighbours()
+_PHONE_SYMBOL_NEIGHBOURS = _grid_neighbours(_PHONE_SYMBOL_ROWS)
 
 
 def neighbour(ch: str, rng: random.Random, avoid: str = "", keyboard: str = QWERTY) -> str:
@@ -67,6 +78,10 @@ def neighbour(ch: str, rng: random.Random, avoid: str = "", keyboard: str = QWER
     any in `avoid`. On a digit pad: a neighbouring key of the pad (never a letter)."""
     if keyboard in (NUMERIC_KEYPAD, PHONE_KEYPAD):
         return pad_neighbour(ch, keyboard, rng, avoid)
+    if keyboard == PHONE_SYMBOLS and ch in _PHONE_SYMBOL_NEIGHBOURS:
+        cands = "".join(c for c in _PHONE_SYMBOL_NEIGHBOURS[ch] if c != ch and c not in avoid)
+        if cands:
+            return rng.choice(cands)
     lower = ch.lower()
     cands = _NEIGHBOURS.get(lower)
     if cands is None:
@@ -114,36 +129,95 @@ def apply_keystrokes(keys: "list[Keystroke] | tuple[Keystroke, ...]", initial: s
     return "".join(buf)
 
 
+def _layer(ch: str, keyboard: str) -> int:
+    """Which layer of a phone's text keyboard `ch` is on: 0 letters (or kana), 1 digits and
+    symbols ("123" key on iOS and Android; "@" and "." sit on the letter layer of the email
+    keyboard). Digit pads have one layer."""
+    if keyboard in (NUMERIC_KEYPAD, PHONE_KEYPAD):
+        return 0
+    if keyboard == EMAIL and ch in "@.":
+        return 0
+    if ch == " " or (ch.isascii() and ch.isalpha()) or is_kana(ch) or is_kanji(ch):
+        return 0
+    return 1
+
+
+def _japanese_runs(text: str, start: int) -> list[tuple[int, int, bool]]:
+    """(begin, end, has_kanji) of each run of kanji/katakana from `start`: what the input method
+    converts in one step (hiragana is confirmed as typed)."""
+    runs = []
+    i = start
+    while i < len(text):
+        if is_kanji(text[i]) or is_katakana(text[i]):
+            j = i
+            while j < len(text) and (is_kanji(text[j]) or is_katakana(text[j]) or text[j] == "ー"):
+                j += 1
+            runs.append((i, j, any(is_kanji(c) for c in text[i:j])))
+            i = j
+        else:
+            i += 1
+    return runs
+
+
 def _plan(person: Person, text: str, rng: random.Random, start: int = 0, keyboard: str = QWERTY) -> TypingPlan:
-    """Type text[start:] after text[:start] is already in the field, on `keyboard`."""
+    """Type text[start:] after text[:start] is already in the field, on `keyboard`.
+
+    On a phone's text keyboard, moving between letters and digits/symbols costs a key (the layer
+    switch). Japanese kanji and katakana go through the input method: at the end of each run the
+    person converts (`ime_convert_ms`, plus `ime_select_ms` when the wanted candidate is not the
+    first); now and then a wrong homophone is confirmed and left in (a slip left)."""
     q = person.error_per_attempt
     s = person.notice_share
     kinds = [k for k, _ in person.error_kinds]
     weights = [w for _, w in person.error_kinds]
     keys: list[Keystroke] = []
+    switching = person.device.is_phone and keyboard not in (NUMERIC_KEYPAD, PHONE_KEYPAD)
+    layer = [0]
 
-    def press(ch: str) -> None:
-        keys.append(Keystroke(ch, keystroke_ms(person, ch, rng, keyboard)))
+    # the input method's conversions, decided per run before typing (draws only for Japanese)
+    target = list(text)
+    convert_at: dict[int, float] = {}  # index of a run's last character -> conversion time
+    wrong = 0
+    for begin, end, has_kanji in _japanese_runs(text, start):
+        t = person.ime_convert_ms
+        if has_kanji and rng.random() < person.ime_not_first:
+            t += person.ime_select_ms
+        if has_kanji and rng.random() < person.ime_wrong_candidate:
+            at = begin + int(rng.random() * (end - begin))
+            if is_kanji(text[at]):
+                target[at] = neighbour(text[at], rng)
+                wrong += 1
+        convert_at[end - 1] = t
+    typed_text = "".join(target)
 
-    slips = corrected = left = 0
-    n = len(text)
+    def press(ch: str, extra: float = 0.0) -> None:
+        delay = keystroke_ms(person, ch, rng, keyboard) + extra
+        if switching and _layer(ch, keyboard) != layer[0]:
+            layer[0] = _layer(ch, keyboard)
+            delay += keystroke_ms(person, None, rng, keyboard)
+        keys.append(Keystroke(ch, delay))
+
+    slips = corrected = 0
+    left = wrong
+    slips += wrong
+    n = len(typed_text)
     i = start
     while i < n:
-        c = text[i]
+        c = typed_text[i]
         if rng.random() >= q:
-            press(c)
+            press(c, convert_at.get(i, 0.0))
             i += 1
             continue
         slips += 1
         kind = rng.choices(kinds, weights)[0]
         noticed = rng.random() < s
-        prev = text[i - 1] if i > 0 else ""
+        prev = typed_text[i - 1] if i > 0 else ""
         if kind == "substitution":
-            typed = [neighbour(c, rng, keyboard=keyboard)]
+            typed = [neighbour(c, rng, avoid=text[i], keyboard=_slip_layout(person, c, keyboard))]
         elif kind == "insertion":
             # The extra key differs from the intended key and from the previous one, so that an
             # insertion can never cancel an earlier omission inside a run of equal characters.
-            typed = [neighbour(c, rng, avoid=prev, keyboard=keyboard), c]
+            typed = [neighbour(c, rng, avoid=prev + text[i], keyboard=_slip_layout(person, c, keyboard)), c]
         else:
             typed = []
         for ch in typed:
@@ -155,13 +229,21 @@ def _plan(person: Person, text: str, rng: random.Random, start: int = 0, keyboar
         corrected += 1
         lag = rng.choices((0, 1, 2), NOTICE_LAG_WEIGHTS)[0] + (1 if kind == "omission" else 0)
         lag = min(lag, n - (i + 1))
-        for ch in text[i + 1 : i + 1 + lag]:
+        for ch in typed_text[i + 1 : i + 1 + lag]:
             press(ch)
         for _ in range(len(typed) + lag):
             keys.append(Keystroke(BACKSPACE, keystroke_ms(person, None, rng, keyboard)))
         # resume at the slip: the character is attempted again, with a new chance to slip
     final = apply_keystrokes(keys, text[:start])
     return TypingPlan(tuple(keys), text, final, slips, corrected, left)
+
+
+def _slip_layout(person: Person, ch: str, keyboard: str) -> str:
+    """The layout under the finger for a slip on `ch`: a phone's digits and symbols are on their
+    own layer (a digit slips to a digit or symbol beside it, never to a letter)."""
+    if person.device.is_phone and keyboard not in (NUMERIC_KEYPAD, PHONE_KEYPAD) and _layer(ch, keyboard) == 1:
+        return PHONE_SYMBOLS
+    return keyboard
 
 
 def plan_typing_detailed(person: Person, text: str, rng: random.Random, keyboard: str = QWERTY) -> TypingPlan:

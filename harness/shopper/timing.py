@@ -19,7 +19,8 @@ CHARS_PER_WORD = 5.0  # the convention behind wpm in Dhakal et al. and Palin et 
 
 # Keystroke equivalents per character. assumption (not in the research file): Japanese is typed
 # through an input method: a kana takes ~2 romaji keys on a keyboard or a tap plus a flick on a
-# phone; a kanji ~2 kana of reading plus choosing the conversion.
+# phone; a kanji ~2 kana of its reading. Converting a run of kanji (choosing the candidate) is
+# timed separately, once per run (keystrokes.py, Person.ime_convert_ms).
 KANA_KEYS = 2.0
 KANJI_KEYS = 4.0
 # assumption (refined in docs/shopper-model.md): a kana on the 12-key flick pad is one touch with
@@ -37,6 +38,10 @@ def is_kana(ch: str) -> bool:
     return "\u3040" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f"
 
 
+def is_katakana(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa" or "\uff66" <= ch <= "\uff9d"
+
+
 def is_kanji(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
@@ -51,7 +56,7 @@ def key_cost(ch: str | None, keyboard: str = "qwerty") -> float:
     if is_kana(ch):
         return KANA_FLICK_KEYS if keyboard == "kana_flick" else KANA_KEYS
     if is_kanji(ch):
-        return KANJI_KEYS
+        return KANJI_KEYS / KANA_KEYS * KANA_FLICK_KEYS if keyboard == "kana_flick" else KANJI_KEYS
     return 1.0
 
 
