@@ -71,6 +71,18 @@ COUNT_MEASURES: tuple[tuple[str, str], ...] = (
     ("wrong_fixes", "wrong fixes"),
 )
 
+# Kinds of effort the give-up model adds up (harness/shopper/giveup.py, docs/shopper-model.md).
+EFFORT_LABELS: dict[str, str] = {
+    "field": "fields filled",
+    "step": "pages and steps",
+    "error": "errors met",
+    "wrong_fix": "errors that came back after a fix",
+    "minute": "minutes spent",
+    "forced_account": "a forced account",
+    "method_missing": "a missing payment method",
+    "_unattributed": "no recorded kind",
+}
+
 REASON_LABELS: dict[str, str] = {
     "too_many_errors": "too many errors",
     "unrecoverable_error": "an error they could not get past",
@@ -319,16 +331,35 @@ def _leaving_breakdown(a: list[Journey], b: list[Journey], est: _Estimator) -> d
         row = est.row(indicator(lambda j, r=reason: _reason(j) == r, a), indicator(lambda j, r=reason: _reason(j) == r, b))
         rows.append({"reason": reason, "label": REASON_LABELS.get(reason, reason.replace("_", " ")), **row})
     rows.sort(key=lambda r: (-abs(r["difference"] or 0.0), r["reason"]))
-    ea = [_effort(j) for j in a]
-    eb = [_effort(j) for j in b]
-    effort_recorded = any(v is not None for v in ea) and any(v is not None for v in eb)
-    effort = est.row(ea, eb) if effort_recorded else None
-    return {"scope": "share of shoppers, all journeys", "left": left, "reasons": rows,
-            "effort": {"recorded": effort_recorded, **(effort or {})}}
+    return {"scope": "share of shoppers, all journeys", "left": left, "reasons": rows, "effort": _effort_breakdown(a, b, est)}
 
 
-def _effort(j: Journey) -> float | None:
-    value = j.get("effort")
+def _effort_breakdown(a: list[Journey], b: list[Journey], est: _Estimator) -> dict[str, Any]:
+    """Effort met by the end of the journey (mean), and its parts by kind where recorded; the
+    parts (with any effort of no recorded kind) add up to the total."""
+    ea, eb = [_number(j.get("effort")) for j in a], [_number(j.get("effort")) for j in b]
+    if not (any(v is not None for v in ea) and any(v is not None for v in eb)):
+        return {"recorded": False, "baseline": None, "candidate": None, "difference": None, "ci": None,
+                "conclusive": False, "n": 0, "components": []}
+    out: dict[str, Any] = {"recorded": True, **est.row(ea, eb), "components": []}
+    kinds = sorted({k for j in a + b for k in (j.get("effort_by_kind") or {}) if isinstance(j.get("effort_by_kind"), dict)})
+    if kinds:
+        def parts(j: Journey) -> dict[str, float] | None:
+            total, by_kind = _number(j.get("effort")), j.get("effort_by_kind")
+            if total is None or not isinstance(by_kind, dict):
+                return None
+            p = {k: _number(by_kind.get(k)) or 0.0 for k in kinds}
+            p["_unattributed"] = total - math.fsum(_number(v) or 0.0 for v in by_kind.values())
+            return p
+        pa, pb = [parts(j) for j in a], [parts(j) for j in b]
+        for kind in kinds + ["_unattributed"]:
+            row = est.row([p[kind] if p else None for p in pa], [p[kind] if p else None for p in pb])
+            out["components"].append({"key": kind, "label": EFFORT_LABELS.get(kind, kind.replace("_", " ")), **row})
+        out["components"].sort(key=lambda r: -abs(r["difference"] or 0.0))
+    return out
+
+
+def _number(value: Any) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
         return float(value)
     return None
@@ -407,4 +438,7 @@ def _leaving_sentence(base: str, cand: str, leaving: dict[str, Any]) -> str | No
     effort = leaving.get("effort") or {}
     if effort.get("recorded") and effort.get("difference") is not None:
         head += f"; effort met {effort['difference']:+.2f}{_iv(effort['ci'], digits=2)}"
+        top = [r for r in effort.get("components", []) if r["difference"] is not None and round(abs(r["difference"]), 2) > 0][:2]
+        if top:
+            head += " (" + ", ".join(f"{r['label']} {r['difference']:+.2f}" for r in top) + ")"
     return head + "."

@@ -59,6 +59,9 @@ def explanation_markdown(e: dict[str, Any]) -> list[str]:
     effort = leaving["effort"]
     if effort.get("recorded"):
         lines.append(f"| effort met by the end | {_v(effort['baseline'], digits=2)} | {_v(effort['candidate'], digits=2)} | {_diff(effort, digits=2)} |")
+        for r in effort.get("components", []):
+            if max(abs(r["baseline"] or 0), abs(r["candidate"] or 0), abs(r["difference"] or 0)) >= 0.005:
+                lines.append(f"| &nbsp;&nbsp;effort from {r['label']} | {_v(r['baseline'], digits=2)} | {_v(r['candidate'], digits=2)} | {_diff(r, digits=2)} |")
     lines.append("")
     return lines
 

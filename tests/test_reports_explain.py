@@ -50,7 +50,9 @@ def journey(person: int, seed: int, variant: str, rng: random.Random, *, slow: f
         record["human_ms"] = round(sum(record["human_ms_by_kind"].values()), 1)
     else:
         record["human_ms_by_kind"] = by_kind
-        record["effort"] = round(rng.uniform(0, 5), 3)
+        effort_by_kind = {"field": float(len(fields)), "error": 2.0 * rng.randint(0, 2), "minute": round(human / 60000, 2)}
+        record["effort_by_kind"] = effort_by_kind
+        record["effort"] = round(sum(effort_by_kind.values()), 2)
     return record
 
 
@@ -95,7 +97,10 @@ def test_parts_add_up_to_the_total_and_intervals_hold_their_estimates(n, seed, s
     converted_a = sum(j["outcome"] == "success" for j in a) / n
     converted_b = sum(j["outcome"] == "success" for j in b) / n
     assert -leaving["left"]["difference"] == pytest.approx(converted_b - converted_a, abs=1e-9)
-    for r in leaving["reasons"] + [leaving["left"], leaving["effort"]] + e["errors"]["measures"]:
+    effort = leaving["effort"]
+    assert effort["recorded"] and {r["key"] for r in effort["components"]} >= {"field", "error", "minute"}
+    assert math.fsum(r["difference"] for r in effort["components"]) == pytest.approx(effort["difference"], abs=1e-9)
+    for r in leaving["reasons"] + [leaving["left"], effort] + effort["components"] + e["errors"]["measures"]:
         _contains(r)
 
 
