@@ -32,7 +32,8 @@ def test_assignment_is_balanced_paired_and_deterministic(variants, count, seed):
     ("Postal code", "postal_code"), ("郵便番号", "postal_code"), ("State or prefecture", "region"),
     ("City", "city"), ("Address line 2", "address_line2"), ("Card number", "card_number"), ("カード番号", "card_number"),
     ("Expiry date", "card_exp"), ("Security code", "card_cvc"), ("Name on card", "card_name"),
-    ("Password", "password"), ("Phone number", "phone"), ("Country", None),
+    ("Password", "password"), ("Phone number", "phone"), ("Country", "country"), ("国", "country"),
+    ("Country code", None), ("Favourite colour", None),
 ])
 def test_labels_are_understood(label, key):
     assert data_key(label) == key

@@ -23,7 +23,8 @@ from harness.shopper.model import Shopper
 from scenarios.personas import Persona, load_persona
 
 from .contexts import ContextPool, Shape
-from .driver import JourneyContext, drive
+from .journey import drive
+from .state import JourneyContext
 from .plan import Assignment
 from .record import JourneyRecord
 
