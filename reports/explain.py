@@ -28,7 +28,7 @@ from typing import Any
 
 from .stats import bootstrap_mean_diff_interval, bootstrap_mean_interval
 
-__all__ = ["explain_pair", "pair_people", "TIME_LABELS", "COUNT_MEASURES", "REASON_LABELS"]
+__all__ = ["explain_pair", "pair_people", "overview_row", "TIME_LABELS", "COUNT_MEASURES", "REASON_LABELS"]
 
 Journey = dict[str, Any]
 
@@ -247,6 +247,7 @@ def explain_pair(
     out = {
         "baseline": baseline,
         "candidate": candidate,
+        "conversion": _conversion(leaving["left"]),
         "paired": paired,
         "people": len(a) if paired else None,
         "journeys": [len(a), len(b)],
@@ -261,6 +262,16 @@ def explain_pair(
         _leaving_sentence(baseline, candidate, leaving),
     ) if s]
     return out
+
+
+def _conversion(left: dict[str, Any]) -> dict[str, Any]:
+    """Conversion (share who converted) as a row: the mirror image of the share who left; with
+    paired people its interval is the paired one, narrower than the headline's unpaired one."""
+    def flip(x: float | None) -> float | None:
+        return None if x is None else 1.0 - x
+    return {**left, "baseline": flip(left["baseline"]), "candidate": flip(left["candidate"]),
+            "difference": None if left["difference"] is None else -left["difference"],
+            "ci": None if left["ci"] is None else [-left["ci"][1], -left["ci"][0]]}
 
 
 def _time_breakdown(a: list[Journey], b: list[Journey], est: _Estimator, paired: bool) -> dict[str, Any]:
@@ -442,3 +453,20 @@ def _leaving_sentence(base: str, cand: str, leaving: dict[str, Any]) -> str | No
         if top:
             head += " (" + ", ".join(f"{r['label']} {r['difference']:+.2f}" for r in top) + ")"
     return head + "."
+
+
+def overview_row(e: dict[str, Any], parts: int = 2) -> dict[str, Any]:
+    """One line per pair for the at-a-glance table: the paired conversion and time differences,
+    errors shown, and the biggest parts of the time difference and of the shoppers lost."""
+    time = e["time"]
+    shown = next((r for r in e["errors"]["measures"] if r["key"] == "errors_shown" and r["recorded"]), None)
+    top_time = [r for r in time["components"] if r["difference"] is not None and round(abs(r["difference"]), 1) > 0][:parts]
+    top_left = [r for r in e["leaving"]["reasons"] if r["difference"] is not None and round(abs(100 * r["difference"]), 1) > 0][:parts]
+    return {
+        "pair": f"{e['candidate']} vs {e['baseline']}",
+        "conversion": e["conversion"],
+        "time": time["total"] if time["recorded"] else None,
+        "errors_shown": shown,
+        "time_parts": ", ".join(f"{r['label']} {r['difference']:+.1f} s" for r in top_time) or "—",
+        "left_parts": ", ".join(f"{r['label']} {100 * r['difference']:+.1f} pts" for r in top_left) or "—",
+    }

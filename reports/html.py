@@ -9,6 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from . import charts
+from .explain import overview_row
 from .journeys import completion_s
 from .rundir import read_jsonl
 
@@ -74,6 +75,6 @@ def report_html(run_dir: Path, summary: dict[str, Any]) -> str:
     from .churn import churn_charts
 
     return _env.get_template("report.html").render(
-        s=summary, journey_charts=journey_charts, load_charts=load_charts, fmt=_fmt, pct=_pct, show=_show, diff=_diff, val=_val,
+        s=summary, journey_charts=journey_charts, load_charts=load_charts, fmt=_fmt, pct=_pct, show=_show, diff=_diff, val=_val, overview_row=overview_row,
         churn_charts=churn_charts(summary["churn"]) if summary.get("churn") else [],
     )

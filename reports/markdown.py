@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .explain import overview_row
+
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
@@ -24,6 +26,21 @@ def _diff(row: dict[str, Any] | None, unit: str = "", scale: float = 1.0, digits
 
 def _v(x: float | None, scale: float = 1.0, digits: int = 1) -> str:
     return "n/a" if x is None else f"{x * scale:,.{digits}f}"
+
+
+def overview_markdown(explained: list[dict[str, Any]]) -> list[str]:
+    """Every design against the baseline on one line each: paired differences and biggest parts."""
+    if not explained:
+        return []
+    lines = [f"#### Each design against {explained[0]['baseline']}, at a glance", "",
+             "| design | conversion, points | completion time, s (mean) | errors shown / shopper | biggest parts of the time difference | who left more (or fewer) |",
+             "|---|---|---|---|---|---|"]
+    for e in explained:
+        o = overview_row(e)
+        lines.append(f"| {o['pair']} | {_diff(o['conversion'], '', 100)} | {_diff(o['time'], ' s')} | "
+                     f"{_diff(o['errors_shown'], digits=2)} | {o['time_parts']} | {o['left_parts']} |")
+    lines += ["", "Paired by shopper where the same people went through both; bold: the 95% interval excludes 0.", ""]
+    return lines
 
 
 def explanation_markdown(e: dict[str, Any]) -> list[str]:
@@ -112,6 +129,7 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             if c.get("time_sentence"):
                 lines.append(f"- {c['time_sentence']}")
         lines.append("")
+        lines += overview_markdown([c["explanation"] for c in journeys.get("comparisons", []) if c.get("explanation")])
         for c in journeys.get("comparisons", []):
             if c.get("explanation"):
                 lines += explanation_markdown(c["explanation"])

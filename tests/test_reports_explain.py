@@ -97,6 +97,10 @@ def test_parts_add_up_to_the_total_and_intervals_hold_their_estimates(n, seed, s
     converted_a = sum(j["outcome"] == "success" for j in a) / n
     converted_b = sum(j["outcome"] == "success" for j in b) / n
     assert -leaving["left"]["difference"] == pytest.approx(converted_b - converted_a, abs=1e-9)
+    conversion = e["conversion"]
+    assert conversion["difference"] == pytest.approx(converted_b - converted_a, abs=1e-9)
+    assert conversion["baseline"] == pytest.approx(converted_a) and conversion["candidate"] == pytest.approx(converted_b)
+    _contains(conversion)
     effort = leaving["effort"]
     assert effort["recorded"] and {r["key"] for r in effort["components"]} >= {"field", "error", "minute"}
     assert math.fsum(r["difference"] for r in effort["components"]) == pytest.approx(effort["difference"], abs=1e-9)
@@ -203,5 +207,6 @@ def test_reports_show_the_breakdown_per_pair(tmp_path):
     md = (run / "summary.md").read_text()
     for text in (html, md):
         assert "Why ref-live differs from ref" in text and "finding the field an error names" in text
+        assert "Each design against ref, at a glance" in text and "ref-live vs ref" in text
         assert c["explanation"]["sentences"][0].split(":")[0] in text.replace("&#39;", "'")
     assert html.index("finding the field an error names") < html.index("typing</td>")
