@@ -42,7 +42,13 @@ from scenarios.personas import INTENT_KINDS
 #   kana_script          hiragana where katakana is asked, or the reverse
 #   line2_city           the city typed into address line 2
 #   region_full_name     California for CA
-KINDS = INTENT_KINDS
+# Departures from a form the page shows where the person types the data's own form (no rate of
+# their own: they follow from what the page shows and `follow_example`):
+#   postal_hyphen        100-0001 where the page shows 1000001
+#   expiry_short_year    34 where the page asks for YYYY
+#   halfwidth_digits     1-2-3 where the page asks for full-width (全角)
+#   other_format         any other departure from the form the page shows
+KINDS = INTENT_KINDS + ("postal_hyphen", "expiry_short_year", "halfwidth_digits", "other_format")
 
 UNIFORMS_PER_FIELD = 6  # draws taken from the field's stream on every call, used or not
 
@@ -173,7 +179,7 @@ def _domain_typo(email: str, u: float) -> str:
     elif kind == "omission" and n >= 3:
         name = name[:pos] + name[pos + 1 :]
     elif kind == "substitution" and n >= 1:
-        name = name[:pos] + neighbour(name[pos], random.Random(int(rest * 1e9)), avoid=".@") + name[pos + 1 :]
+        name = name[:pos] + neighbour(name[pos], random.Random(int(rest * 1e9)), avoid=".@;',/[]-=\\") + name[pos + 1 :]
     else:  # the top-level domain: .com -> .con or .co (as counted: 1,512 vs 516)
         tld = {"com": "con" if rest < 0.75 else "co", "org": "ogr", "net": "nte"}.get(tld, tld + "m")
     typo = f"{local}@{name}.{tld}"
@@ -185,6 +191,7 @@ _YEAR4 = re.compile(r"yyyy|ＹＹＹＹ|20\d\d|西暦", re.I)
 _YEAR2 = re.compile(r"\byy\b|mm\s*/\s*yy(?!yy)|月\s*/\s*年", re.I)
 _NO_HYPHEN = re.compile(r"ハイフン(なし|無し|不要|を?入れず|を?除)|without (hyphens|dashes|spaces)|digits only|numbers only|"
                         r"no (spaces|dashes|hyphens)|数字のみ", re.I)
+_FULLWIDTH_WORD = re.compile(r"全角")
 _HIRAGANA_WORD = re.compile(r"ふりがな|ひらがな")
 _KATAKANA_WORD = re.compile(r"フリガナ|カタカナ|ｶﾀｶﾅ|カナ")
 
@@ -216,6 +223,8 @@ def _canonical(key: str, data: ShopperData, hints: FieldHints, base: str) -> str
         if ex:
             return format_like(ex, digits(base)) or base
         return base
+    if key in ("address_line1", "address_line2") and _FULLWIDTH_WORD.search(shown):
+        return to_fullwidth(base)
     if key.endswith("_kana") and base:
         if _HIRAGANA_WORD.search(hints.label) and not _KATAKANA_WORD.search(hints.label):
             return to_hiragana(base)
@@ -230,6 +239,8 @@ def _shows_format(key: str, hints: FieldHints) -> bool:
         return bool(_YEAR4.search(shown) or _YEAR2.search(shown) or re.search(r"mm|月", shown, re.I))
     if key in ("phone", "postal_code", "card_number"):
         return bool(example_in(shown) or _NO_HYPHEN.search(shown))
+    if key in ("address_line1", "address_line2"):
+        return bool(_FULLWIDTH_WORD.search(f"{hints.label} {shown}"))
     return False
 
 
@@ -257,7 +268,9 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
     def out(value: str, kind: str | None, alts: tuple[str, ...] = ()) -> Intent:
         if value == canon:
             kind = None
-        return Intent(value, canon, kind, key, tuple(dict.fromkeys(a for a in alts if a != value)))
+        elif kind is None:  # the data's own form, where the page shows another
+            kind = classify(key, value, canon)
+        return Intent(value, canon, kind, key, tuple(dict.fromkeys(a for a in alts + (canon,) if a != value)))
 
     # IME left in full-width mode: Japanese people typing digits into a text field
     fullwidth = japanese and u[5] < rate(person, "fullwidth_digits")
@@ -269,7 +282,7 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
         forms = {
             "phone_country_code": f"+{cc} {national}" if japanese else f"+1 {d[:3]} {d[3:6]} {d[6:]}",
             "phone_digits_only": d,
-            "phone_separators": (f"{d[:3]} {d[3:7]} {d[7:]}" if japanese else f"{d[:3]}.{d[3:6]}.{d[6:]}"),
+            "phone_separators": (f"{d[:3]} {d[3:7]} {d[7:]}" if japanese else f"{d[:3]}-{d[3:6]}-{d[6:]}"),
         }
         value, kind = (canon, None) if follows else _pick(u[1], person, forms, base)
         if fullwidth:
@@ -344,6 +357,8 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
         return out(base, None)
 
     if key == "address_line1" and japanese:
+        if follows:
+            return out(canon, None, (base,))
         if fullwidth:
             return out(to_fullwidth(base), "fullwidth_digits", (to_halfwidth(base),))
         return out(base, None)
@@ -355,6 +370,40 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
         return out(base, None)
 
     return out(base, None)
+
+
+def classify(key: str, value: str, canonical: str) -> str | None:
+    """How `value` departs from `canonical` (None: it does not)."""
+    if value == canonical:
+        return None
+    if any("\uff01" <= c <= "\uff5e" for c in value) and to_halfwidth(value) != value:
+        return "fullwidth_digits"
+    d_value, d_canon = digits(value), digits(canonical)
+    if key == "phone":
+        if value.lstrip().startswith("+"):
+            return "phone_country_code"
+        if value == d_value and canonical != d_canon:
+            return "phone_digits_only"
+        return "phone_separators" if d_value == d_canon else "other_format"
+    if key == "postal_code":
+        if len(d_value) == 9 and len(d_canon) == 5:
+            return "zip_plus4"
+        if d_value == d_canon:
+            return "postal_no_hyphen" if value == d_value else "postal_hyphen"
+        return "other_format"
+    if to_fullwidth(value) == canonical:
+        return "halfwidth_digits"
+    if key in ("card_exp", "card_exp_year"):
+        if len(d_value) == len(d_canon) + 2 and d_value.endswith(d_canon[-2:]):
+            return "expiry_full_year"
+        if len(d_value) + 2 == len(d_canon) and d_canon.endswith(d_value[-2:]):
+            return "expiry_short_year"
+        if value == d_value and d_value == d_canon:
+            return "expiry_no_separator"
+        return "other_format"
+    if key == "card_number" and value.replace(" ", "") == canonical.replace(" ", ""):
+        return "card_number_spaces"
+    return "other_format"
 
 
 def _pick(u: float, person: Person, forms: dict[str, str], default: str) -> tuple[str, str | None]:
@@ -436,7 +485,10 @@ def _as_message_asks(intent: Intent, message: str) -> str:
         return target
     if intent.kind in ("email_domain_typo", "name_order", "line2_city", "region_full_name"):
         return target
-    target = to_halfwidth(target) if re.search(r"半角|half", msg, re.I) else target
+    if re.search(r"半角|half", msg, re.I):
+        target = to_halfwidth(target)
+    elif re.search(r"全角|full-?width", msg, re.I):
+        target = to_fullwidth(target)
     if _NO_HYPHEN.search(msg):
         return digits(target)
     ex = example_in(msg)
