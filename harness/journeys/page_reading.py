@@ -64,8 +64,11 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
     const ERRORISH = /error|invalid|danger|alert|warning|problem/i;
     const WORDING = /invalid|required|must|please (enter|check|provide|select|choose)|enter (a|an|your)|is not|isn['’]t|not valid|incorrect|too (short|long)|doesn['’]t|does not|missing|check your|try again|error|problem|declined|正しく|入力してください|入力して下さい|必須|無効|誤|エラー|できません|ありません|確認してください|選択してください/i;
     const ICON = /^[⚠❗❌✖✕!]/;
+    // An error-ish class or id on the text or a wrapper of it; a block that holds a field is the
+    // field's wrapper (its "invalid" state class marks the field, not this text).
     const classy = (el) => {
       for (let e = el, n = 0; e && e !== document.body && n < 4; e = e.parentElement, n++) {
+        if (n > 0 && e.querySelector('input, select, textarea')) return false;
         if (ERRORISH.test((typeof e.className === 'string' ? e.className : '') + ' ' + (e.id || ''))) return true;
       }
       return false;
@@ -134,7 +137,7 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
         const described = describedOwner(el);
         const owner = described || ownField(el);
         const ownerBad = owner && badField(owner);
-        if (!(worded || (red && cls) || ownerBad)) continue;
+        if (!(worded || (red && (cls || ownerBad)))) continue;
         el.querySelectorAll('*').forEach((e) => taken.add(e));
         out.push({text: t.slice(0, 400), rect: rect(el), role: false, styled: true, worded, field: owner ? labelOf(owner) : '', items: [],
                   tied: owner ? (described ? 'described' : 'block') : ''});
