@@ -383,7 +383,7 @@ def _iv(ci: list[float] | None, scale: float = 1.0, digits: int = 1, flip: bool 
     low, high = ci[0] * scale, ci[1] * scale
     if flip:
         low, high = -high, -low
-    return f" [{low:.{digits}f}, {high:.{digits}f}]"
+    return f" [{round(low, digits) + 0.0:.{digits}f}, {round(high, digits) + 0.0:.{digits}f}]"  # no "-0.0"
 
 
 def _part(row: dict[str, Any], unit: str, scale: float = 1.0, digits: int = 1, label: str | None = None) -> str:
