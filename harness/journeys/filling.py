@@ -8,6 +8,7 @@ import dataclasses
 
 from harness.shopper.intent import FieldHints, Intent, intended_entry
 from harness.shopper.keyboards import keyboard_for
+from harness.shopper.shopper_data import US_STATE_NAMES
 
 from .hands import locate, point_at, select_option, type_keys
 from .loading import look
@@ -50,7 +51,12 @@ def intent_for(ctx: JourneyContext, key: str, c: Control) -> Intent | None:
 
 
 def _options_for(intent: Intent) -> tuple[str, ...]:
-    return (intent.value, intent.canonical, *intent.alternatives)
+    """The names a person looks for in a list: what they mean, its canonical form, other forms
+    they know (a state's name as well as its code)."""
+    names = (intent.value, intent.canonical, *intent.alternatives)
+    if intent.key == "region":
+        names += tuple(US_STATE_NAMES[n] for n in names if n in US_STATE_NAMES)
+    return names
 
 
 def _already_there(c: Control, intent: Intent) -> bool:

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import random
 
@@ -169,6 +170,7 @@ async def handle_error(ctx: JourneyContext, spot: Spot, key: str, intent: Intent
             plan = shopper.fix_plan(c.value, new_value, keyboard)
             await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", initial=c.value)
         f.errors_made += plan.left
+        await while_typing(ctx, c, spot.occurrence, key, dataclasses.replace(intent, value=new_value), {text})
     ctx.believed[key] = new_value
     await ctx.page.keyboard.press("Tab")
     f.time_to_fix_ms.append(ctx.clock.total_ms - shown_at)
