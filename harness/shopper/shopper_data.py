@@ -206,14 +206,16 @@ class UsPlace:
 @functools.lru_cache(maxsize=1)
 def us_places() -> tuple[UsPlace, ...]:
     """Active standard (street-delivery) ZIP codes with their USPS city, state and area codes;
-    PO-box-only, single-organisation ("unique") and military ZIPs are skipped: nobody ships there
-    from a shop's address form."""
+    PO-box-only, single-organisation ("unique") and military ZIPs are skipped (nobody ships there
+    from a shop's address form), and the few without a listed area code (phones are drawn from
+    the ZIP's own area codes)."""
     import zipcodes
 
     return tuple(
         UsPlace(z["zip_code"], z["city"], z["state"], tuple(z.get("area_codes") or ()))
         for z in zipcodes.list_all()
         if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] in US_STATE_NAMES
+        and any(c.isdigit() and len(c) == 3 for c in z.get("area_codes") or ())
     )
 
 
@@ -229,7 +231,9 @@ def us_phone(rng: random.Random, area_codes: tuple[str, ...]) -> str:
     fiction (so no real person is called), which libphonenumber accepts as valid."""
     import phonenumbers
 
-    codes = [c for c in area_codes if c.isdigit() and len(c) == 3] or ["212"]
+    codes = [c for c in area_codes if c.isdigit() and len(c) == 3]
+    if not codes:
+        raise ValueError(f"no three-digit area code among {area_codes!r}")
     for _ in range(100):
         number = f"+1{rng.choice(codes)}5550{rng.randint(100, 199)}"
         parsed = phonenumbers.parse(number)
