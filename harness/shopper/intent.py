@@ -244,6 +244,24 @@ def _shows_format(key: str, hints: FieldHints) -> bool:
     return False
 
 
+# Name order is one habit of the person (the persona's name_order rate: the share who write their
+# romanized name family first when nothing says otherwise). Where the page or the card says
+# which name goes where, the habit shows only some of the time (assumptions): split fields
+# labelled "First name" / "Last name" half the time (the label names the given name, but "first"
+# reads as the name written first), the name on the card half the time (it is printed given name
+# first on the card in hand), kanji fields labelled 姓 / 名 never.
+SPLIT_NAME_FACTOR = 0.5
+CARD_NAME_FACTOR = 0.5
+
+
+def _writes_family_first(person: Person, factor: float) -> bool:
+    """The person's name-order habit shows here; the same two draws for every field, so both
+    name fields swap together."""
+    r = _habit_rng(person, "name_order")
+    habit, shows = r.random(), r.random()
+    return habit < rate(person, "name_order") and shows < factor
+
+
 def _latin_name_label(label: str) -> bool:
     return bool(re.search(r"first|last|given|family|surname", label, re.I))
 
@@ -329,14 +347,14 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
 
     if key in ("given_name", "family_name"):
         other = data.family_name if key == "given_name" else data.given_name
-        r_order = rate(person, "name_order") * (1.0 if _latin_name_label(hints.label) else 0.2)
-        if _habit_rng(person, "name_order").random() < r_order:
+        factor = SPLIT_NAME_FACTOR if _latin_name_label(hints.label) else 0.0
+        if _writes_family_first(person, factor):
             return out(other, "name_order", (base,))
         return out(base, None)
 
     if key == "card_name":
         swapped = f"{data.family_name_latin} {data.given_name_latin}".upper()
-        if _habit_rng(person, "name_order").random() < rate(person, "name_order"):
+        if _writes_family_first(person, CARD_NAME_FACTOR):
             return out(swapped, "name_order", (base,))
         return out(base, None)
 
