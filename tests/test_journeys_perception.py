@@ -182,6 +182,16 @@ async def _bootstrap_form(url: str) -> None:
         assert zip_record.shown_while_typing >= 1
         assert record.shopper.clock.by_kind.get("error_reading", 0) > 0
 
+        # keys at pace "instant" go through the browser's own editing: maxlength holds, input events fire per key
+        from harness.journeys.page_reading import type_run
+        await page.fill("#zip", "")
+        await page.focus("#zip")
+        traces = await type_run(page, "941071")
+        assert await page.input_value("#zip") == "94107"
+        # shown at the first digit, gone at the fifth: logged at the keys that caused them
+        assert len(traces) == 2 and traces[-1].messages == [] and traces[-1].n - traces[0].n == 4
+        assert any(m.field == "Zip" for t in traces for m in t.messages)  # shown after the first digits, gone at five
+
         # what the person sees after submitting: a visible, red, ARIA-less message by the field they emptied
         await page.fill("#city", "")
         await page.click("button[type=submit]")

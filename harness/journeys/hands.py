@@ -4,8 +4,10 @@ typing key by key, choosing an option, scrolling.
 Keys reach the page one by one at every pace, as key events (or text insertion for characters no
 US layout has), so what the page does with intermediate values (live validation, formatting,
 autofill) happens as it would for a person. At pace "real" each key waits its modelled delay;
-at pace "instant" a run of keys between corrections goes to the page in one Playwright call
-(still one input event per key) and only the human time is booked. A correction (a run of
+at pace "instant" a run of keys between corrections goes to the page in one call that raises,
+for each key, the events a key brings (keydown, keypress, the browser's own text insertion with
+its beforeinput and input events, keyup; page_reading.type_run), and only the human time is
+booked. A correction (a run of
 Backspaces) is carried out against what the field really shows: a page that refused a key or
 reformatted the value leaves the person deleting only what is wrong.
 """
@@ -16,7 +18,7 @@ from typing import Any, Sequence
 
 from harness.shopper.keystrokes import BACKSPACE, Keystroke, apply_keystrokes
 
-from .page_reading import Control
+from .page_reading import Control, read_typed, type_run
 from .state import JourneyContext
 from .understanding import normalise
 
@@ -49,7 +51,8 @@ def locate(ctx: JourneyContext, c: Control, occurrence: int) -> Any:
 async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke], f: Any, *, kind: str = "typing",
                     clear: bool = False, initial: str = "", focused: bool = False) -> None:
     """Type a plan's keys into the field, which holds `initial` with the caret at its end, or is
-    first cleared (select all, delete: two keystrokes of time) when `clear`."""
+    first cleared (select all, delete: two keystrokes of time) when `clear`. What the page's
+    error messages did meanwhile is added to `ctx.typed_log`."""
     keys = list(keys)
     keyboard = ctx.page.keyboard
     if not focused:
@@ -62,6 +65,7 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
         await keyboard.press("End")
     real = ctx.clock.pace == "real"
     start = "" if clear else initial
+    read_back = real  # whether the page's log must be read after the keys (type_run returns it)
     i = 0
     while i < len(keys):
         if keys[i].key != BACKSPACE:
@@ -75,7 +79,8 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
             else:
                 for k in keys[i:j]:
                     await ctx.clock.aspend(k.delay_ms, kind)
-                await keyboard.type("".join(k.key for k in keys[i:j]))
+                ctx.typed_log.extend(await type_run(ctx.page, "".join(k.key for k in keys[i:j])))
+                read_back = False
             f.keystrokes += j - i
             i = j
             continue
@@ -86,7 +91,10 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
             await ctx.clock.aspend(keys[j].delay_ms, kind)
         f.keystrokes += j - i + 1
         await correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], start))
+        read_back = True
         i = j + 1
+    if read_back:
+        ctx.typed_log.extend(await read_typed(ctx.page))
 
 
 async def correct_to(ctx: JourneyContext, locator: Any, meant: str) -> None:

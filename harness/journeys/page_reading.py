@@ -68,8 +68,9 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
     // field's wrapper (its "invalid" state class marks the field, not this text).
     const classy = (el) => {
       for (let e = el, n = 0; e && e !== document.body && n < 4; e = e.parentElement, n++) {
-        if (n > 0 && e.querySelector('input, select, textarea')) return false;
-        if (ERRORISH.test((typeof e.className === 'string' ? e.className : '') + ' ' + (e.id || ''))) return true;
+        if (ERRORISH.test((typeof e.className === 'string' ? e.className : '') + ' ' + (e.id || ''))) {
+          return n === 0 || !e.querySelector('input, select, textarea');
+        }
       }
       return false;
     };
@@ -89,9 +90,14 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
     };
     const badField = (c) => c.getAttribute('aria-invalid') === 'true' || /(^|\s)(is-invalid|invalid|error|has-error)(\s|$)/i.test(typeof c.className === 'string' ? c.className : '') || reddish(getComputedStyle(c).borderTopColor);
     // The largest block around a field that holds no other field: where its label, hint and message stand.
+    const FIELDS = 'input:not([type=hidden]):not([type=submit]):not([type=button]), select, textarea';
     const fieldBlock = (c) => {
       let b = c;
-      while (b.parentElement && b.parentElement !== document.body && new Set(controlsOf(b.parentElement).map(fieldKey)).size <= 1) b = b.parentElement;
+      for (let n = 0; n < 6 && b.parentElement && b.parentElement !== document.body; n++) {
+        const inside = b.parentElement.querySelectorAll(FIELDS);
+        if (inside.length > 1 && new Set(Array.from(inside, fieldKey)).size > 1) break;
+        b = b.parentElement;
+      }
       return b;
     };
     const describedOwner = (el) => {
@@ -145,7 +151,7 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
       return out;
     };
     const log = [];
-    let inputs = 0, last = '', pending = false;
+    let inputs = 0, last = '', pending = false, observer = null;
     const record = () => {
       pending = false;
       const ms = messages();
@@ -158,11 +164,14 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
       if (log.length > 200) log.splice(0, log.length - 200);
     };
     document.addEventListener('input', () => { inputs++; }, true);
-    new MutationObserver(() => { if (!pending) { pending = true; queueMicrotask(record); } })
-      .observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true,
-                                           attributeFilter: ['class', 'style', 'hidden', 'aria-invalid', 'aria-hidden']});
+    observer = new MutationObserver(() => { if (!pending) { pending = true; queueMicrotask(record); } });
+    observer.observe(document.documentElement, {subtree: true, childList: true, characterData: true, attributes: true,
+                                                attributeFilter: ['class', 'style', 'hidden', 'aria-invalid', 'aria-hidden']});
     last = messages().map((m) => m.field + ':' + m.text).join('|');
-    return {visible, text, labelOf, rect, reddish, messages, badField, fieldBlock, take: () => { const out = log.splice(0); return {inputs, log: out}; }};
+    // Changes made while a script runs (the typing below) reach the observer only when the script
+    // ends: take them after each key so that each is logged at the key that caused it.
+    const flush = () => { if (observer.takeRecords().length) record(); };
+    return {visible, text, labelOf, rect, reddish, messages, badField, fieldBlock, flush, take: () => { const out = log.splice(0); return {inputs, log: out}; }};
   })());
   const {visible, text, labelOf, rect, reddish} = S;
   const controls = [];
@@ -313,13 +322,43 @@ def _message(raw: dict[str, Any]) -> Message:
                    raw.get("items", []), raw.get("tied", ""))
 
 
+# Typing a run of keys at pace "instant": for each character, to whatever element has focus, the
+# events a key brings (keydown, keypress, the text inserted by the browser's own editing, which
+# fires beforeinput and input and honours maxlength and the caret, keyup); a handler that cancels
+# keydown or keypress keeps the character out, as for a real key. All in one call.
+_TYPE = r"""
+(text) => {
+  for (const ch of text) {
+    const el = document.activeElement || document.body;
+    const init = {key: ch, bubbles: true, cancelable: true, composed: true};
+    if (el.dispatchEvent(new KeyboardEvent('keydown', init))
+        && el.dispatchEvent(new KeyboardEvent('keypress', {...init, charCode: ch.codePointAt(0)}))) {
+      document.execCommand('insertText', false, ch);
+    }
+    el.dispatchEvent(new KeyboardEvent('keyup', init));
+    if (window.__shopperSight) window.__shopperSight.flush();
+  }
+  return JSON.stringify(window.__shopperSight ? window.__shopperSight.take() : {inputs: 0, log: []});
+}
+"""
+
+
+def _traces(raw: dict[str, Any]) -> list[TypedTrace]:
+    return [TypedTrace(t["n"], t["field"], t["value"], [_message(m) for m in t["messages"]]) for t in raw["log"]]
+
+
+async def type_run(page: Page, text: str) -> list[TypedTrace]:
+    """Send a run of characters key by key, without waiting between keys (pace "instant").
+    Returns what the page's error messages did since the last scan (as `read_typed`)."""
+    return _traces(json.loads(await page.evaluate(_TYPE, text)))
+
+
 _TAKE = "() => JSON.stringify(window.__shopperSight ? window.__shopperSight.take() : {inputs: 0, log: []})"
 
 
 async def read_typed(page: Page) -> list[TypedTrace]:
     """What the page's error messages did since the last scan (one small call, no page scan)."""
-    raw = json.loads(await page.evaluate(_TAKE))
-    return [TypedTrace(t["n"], t["field"], t["value"], [_message(m) for m in t["messages"]]) for t in raw["log"]]
+    return _traces(json.loads(await page.evaluate(_TAKE)))
 
 
 async def read_page(page: Page, after_frame: bool = False) -> PageView:

@@ -121,8 +121,20 @@ def typing_onsets(traces: list[TypedTrace], label: str, before: set[str]) -> lis
     return out
 
 
+MARKED = "(marked)"
+
+
 def texts_for(view: PageView, label: str) -> set[str]:
-    return {m.text_for(label) for m in view.messages_for(label)}
+    """What the page shows about a field now, as the person would recognise it again: the words
+    about it, and MARKED if the field itself looks wrong."""
+    out = {m.text_for(label) for m in view.messages_for(label)}
+    if any(c.label == label and c.marked for c in view.fields()):
+        out.add(MARKED)
+    return out
+
+
+def signature(spot: Spot) -> str:
+    return spot.text or MARKED
 
 
 def regard_after_submit(view: PageView, here: dict[str, float]) -> dict[str, float]:

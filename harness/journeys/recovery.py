@@ -27,7 +27,7 @@ from harness.shopper.noticing import ErrorSignal, finding_ms, scroll_ms, screen_
 from . import perception
 from .hands import centre, distance, locate, point_at, retype_tail, scroll_to, select_option, type_keys
 from .loading import look
-from .page_reading import Control, PageView, read_typed
+from .page_reading import Control, PageView
 from .perception import Spot
 from .state import JourneyContext, Leave
 from .understanding import data_key, normalise
@@ -50,6 +50,13 @@ def _viewport_h(ctx: JourneyContext) -> float:
     return float(size["height"]) if size else 800.0
 
 
+def _wrong_fix(ctx: JourneyContext, key: str, step: str) -> None:
+    f = ctx.record.field(key)
+    f.wrong_fixes += 1
+    f.fix_pending = False
+    ctx.tire("wrong_fix", step, key)
+
+
 def find(view: PageView, label: str, occurrence: int) -> Control | None:
     matches = [c for c in view.controls if c.label == label]
     return matches[occurrence] if occurrence < len(matches) else None
@@ -58,7 +65,7 @@ def find(view: PageView, label: str, occurrence: int) -> Control | None:
 async def while_typing(ctx: JourneyContext, c: Control, occurrence: int, key: str, intent: Intent, before: set[str]) -> set[str]:
     """Errors the page showed while the field was being typed (read from the page's log, one small
     call). Returns the texts the person saw, so that the same message on leaving is not news."""
-    traces = await read_typed(ctx.page)
+    traces, ctx.typed_log = ctx.typed_log, []
     onsets = perception.typing_onsets(traces, c.label, before)
     if not onsets:
         return set()
@@ -102,14 +109,14 @@ async def check_field(ctx: JourneyContext, c: Control, occurrence: int, key: str
         if spot is None:
             f.fix_pending = False
             return view
-        if spot.text in stale and spot.kind != "marked_only":
-            return view  # the same words as before the person typed: they expect it to clear on submit
+        if perception.signature(spot) in stale:
+            return view  # the same as before the person typed: they expect it to clear on submit
         if f.fix_pending:
-            f.wrong_fixes += 1
+            _wrong_fix(ctx, key, step)
         sig = perception.signal(view, spot, ctx.here, onset=True)
         if not await handle_error(ctx, spot, key, intent, sig, step, already_seen=spot.text in seen_typing):
             return view
-        stale = {spot.text}
+        stale = {perception.signature(spot)}
         seen_typing = frozenset()
     return None
 
@@ -147,8 +154,6 @@ async def handle_error(ctx: JourneyContext, spot: Spot, key: str, intent: Intent
     if attempts > MAX_FIX_ATTEMPTS and (normalise(new_value) == normalise(c.value) or attempts > MAX_FIX_ATTEMPTS + 1):
         # The page refuses what the person can think of entering and they do not know what else to type.
         raise Leave("unrecoverable_error", step, key)
-    if f.wrong_fixes:
-        ctx.tire("wrong_fix", step, key)
     # finding the field: scrolling and searching from a distant message, then pointing at it
     await ctx.clock.aspend(finding_ms(shopper.person, signal, _viewport_h(ctx)), "error_finding")
     await point_at(ctx, c.rect, 100, "error_finding")
@@ -182,13 +187,13 @@ async def after_submit_errors(ctx: JourneyContext, view: PageView, step: str, in
     """The page stayed (or came back) with errors on fields: what the person sees and does.
     `intents_for(key, control)` gives what the person means for a field (None: nothing)."""
     pending = [s for s in perception.spots(view) if data_key(s.control.label)]
+    in_error = {data_key(s.control.label) for s in pending}
+    for key, f in list(ctx.record.fields.items()):
+        if f.fix_pending and key in in_error:
+            _wrong_fix(ctx, key, step)  # the page judged the fix and still refuses it
+        f.fix_pending = False
     if not pending:
         return view
-    for s in pending:
-        f = ctx.record.field(data_key(s.control.label) or "")
-        if f.fix_pending:
-            f.wrong_fixes += 1
-            f.fix_pending = False
     regard = perception.regard_after_submit(view, ctx.here)
     touched = await _attend(ctx, view, pending, step, intents_for, regard, onset=True)
     if touched:
@@ -231,6 +236,6 @@ async def _attend(ctx: JourneyContext, view: PageView, spots: list[Spot], step: 
             continue
         if await handle_error(ctx, s, key, intent, sig, step):
             touched = True
-            await check_field(ctx, s.control, s.occurrence, key, intent, step, before={s.text})
+            await check_field(ctx, s.control, s.occurrence, key, intent, step, before={perception.signature(s)})
     del vp
     return touched

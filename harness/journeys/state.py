@@ -45,6 +45,7 @@ class JourneyContext:
     typed: set[str] = field(default_factory=set)  # fields this person has typed into
     believed: dict[str, str] = field(default_factory=dict)  # what the person last typed on purpose, per field
     intents: dict[str, Intent] = field(default_factory=dict)
+    typed_log: list[Any] = field(default_factory=list)  # page_reading.TypedTrace: the page while the person typed
     in_flight: set[Any] = field(default_factory=set)  # the page's own fetches (postal-code lookup, ...)
     fields_met: int = 0
     minutes_booked: int = 0
