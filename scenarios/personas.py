@@ -291,6 +291,7 @@ class KeyboardProfile:
     ime_select_s: Dist  # extra: choose the wanted candidate from the list
     ime_not_first: float  # chance the wanted candidate is not the first one
     ime_wrong_candidate: float  # chance a wrong homophone is confirmed and left in
+    kana_pad_share: float = 1.0  # of phone users typing Japanese: share on the 12-key kana pad (else romaji QWERTY)
 
 
 # Used when a persona file has no [intent] / [keyboards] table: every format habit off and the
@@ -485,7 +486,7 @@ def _keyboards(top: Table) -> KeyboardProfile:
     if not top.has("keyboards"):
         return DEFAULT_KEYBOARDS
     t = _section(top, "keyboards", ("keypad_factor", "ime_convert_s", "ime_select_s", "ime_not_first",
-                                    "ime_wrong_candidate"))
+                                    "ime_wrong_candidate", "kana_pad_share"))
     d = DEFAULT_KEYBOARDS
     return KeyboardProfile(
         keypad_factor=_dist(t, "keypad_factor", 0.1, 5.0) if t.has("keypad_factor") else d.keypad_factor,
@@ -493,6 +494,7 @@ def _keyboards(top: Table) -> KeyboardProfile:
         ime_select_s=_dist(t, "ime_select_s", 0.0, 20.0) if t.has("ime_select_s") else d.ime_select_s,
         ime_not_first=t.prob("ime_not_first") if t.has("ime_not_first") else d.ime_not_first,
         ime_wrong_candidate=t.prob("ime_wrong_candidate") if t.has("ime_wrong_candidate") else d.ime_wrong_candidate,
+        kana_pad_share=t.prob("kana_pad_share") if t.has("kana_pad_share") else d.kana_pad_share,
     )
 
 

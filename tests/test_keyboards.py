@@ -211,14 +211,28 @@ def test_kanji_go_through_a_conversion_step() -> None:
 
 
 def test_a_wrong_conversion_candidate_is_left_in_as_a_slip() -> None:
-    p = dataclasses.replace(steady(people("japan-mix", 1)[0]), ime_wrong_candidate=1.0)
+    p = dataclasses.replace(steady(people("japan-mix", 1)[0]), ime_wrong_candidate=1.0, kana_pad=True)
     plan = plan_typing_detailed(p, "山田 太郎", random.Random(4), keyboard=KANA_FLICK)
     assert plan.left == 2 and plan.final != plan.intended
     assert sum(a != b for a, b in zip(plan.final, plan.intended)) == 2  # one kanji per run
 
 
 def test_flick_kana_is_cheaper_than_romaji_through_the_ime() -> None:
-    p = steady(people("japan-mix", 1)[0])
+    p = dataclasses.replace(steady(people("japan-mix", 1)[0]), kana_pad=True)
     flick = plan_typing_detailed(p, "やまだ", random.Random(1), keyboard=KANA_FLICK).time_ms
     romaji = plan_typing_detailed(p, "やまだ", random.Random(1), keyboard=IME_KANA).time_ms
     assert flick < romaji
+
+
+def test_phone_users_without_the_kana_pad_type_japanese_in_romaji() -> None:
+    """The persona's kana_pad_share of Japanese phone users type on the 12-key kana pad; the
+    others get the QWERTY keyboard with the input method (romaji: more keys per kana)."""
+    ps = people("japan-mix", 3000)
+    share = sum(p.kana_pad for p in ps) / len(ps)
+    assert share == pytest.approx(0.59, abs=0.04)
+    pad = dataclasses.replace(steady(ps[0]), kana_pad=True)
+    romaji = dataclasses.replace(pad, kana_pad=False)
+    t_pad = plan_typing_detailed(pad, "やまだ", random.Random(1), keyboard=KANA_FLICK).time_ms
+    t_romaji = plan_typing_detailed(romaji, "やまだ", random.Random(1), keyboard=KANA_FLICK).time_ms
+    assert t_romaji == pytest.approx(plan_typing_detailed(pad, "やまだ", random.Random(1), keyboard=IME_KANA).time_ms)
+    assert t_romaji > t_pad

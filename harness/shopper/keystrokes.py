@@ -17,7 +17,16 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from harness.shopper.keyboards import EMAIL, NUMERIC_KEYPAD, PHONE_KEYPAD, QWERTY, pad_neighbour, typeable
+from harness.shopper.keyboards import (
+    EMAIL,
+    IME_KANA,
+    KANA_FLICK,
+    NUMERIC_KEYPAD,
+    PHONE_KEYPAD,
+    QWERTY,
+    pad_neighbour,
+    typeable,
+)
 from harness.shopper.person import Person
 from harness.shopper.timing import is_kana, is_kanji, is_katakana, keystroke_ms
 
@@ -246,11 +255,18 @@ def _slip_layout(person: Person, ch: str, keyboard: str) -> str:
     return keyboard
 
 
+def own_keyboard(person: Person, keyboard: str) -> str:
+    """The keyboard this person actually uses: a phone user who types Japanese in romaji (not on
+    the kana pad) gets the QWERTY keyboard with the input method."""
+    return IME_KANA if keyboard == KANA_FLICK and not person.kana_pad else keyboard
+
+
 def plan_typing_detailed(person: Person, text: str, rng: random.Random, keyboard: str = QWERTY) -> TypingPlan:
     """Plan typing `text` into an empty field on `keyboard` (see keyboards.keyboard_for).
 
     A digit pad cannot type what it lacks (a hyphen on a numeric pad): `intended` is then the part
     of `text` the keyboard can type, and slips go to neighbouring keys of that pad."""
+    keyboard = own_keyboard(person, keyboard)
     return _plan(person, typeable(text, keyboard), rng, keyboard=keyboard)
 
 
@@ -265,6 +281,7 @@ def plan_fix(person: Person, current: str, intended: str, rng: random.Random, ke
     Retyping brings new chances to slip. `apply_keystrokes(plan.keys, current) == plan.final`.
     Assumes the person found where the value goes wrong (they read the message and the value).
     """
+    keyboard = own_keyboard(person, keyboard)
     intended = typeable(intended, keyboard)
     p = 0
     while p < min(len(current), len(intended)) and current[p] == intended[p]:

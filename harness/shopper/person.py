@@ -82,6 +82,7 @@ class Person:
     ime_select_ms: float = 0.0  # extra when the wanted candidate is not the first
     ime_not_first: float = 0.0  # chance the wanted candidate is not the first
     ime_wrong_candidate: float = 0.0  # chance a wrong homophone is confirmed and left in
+    kana_pad: bool = True  # on a phone, types Japanese on the 12-key kana pad (else romaji on QWERTY)
     # intent errors (mechanism 2; see harness/shopper/intent.py and the persona's [intent])
     intent_rates: tuple[tuple[str, float], ...] = ()  # population share of each format habit
     follow_example: float = 0.85  # chance to copy the format of an example the page shows
@@ -200,6 +201,7 @@ def sample_person(persona: Persona, seed: int | str) -> Person:
     follow_example = it.follow_example.sample(rng2)
     fix_specific = it.fix_specific.sample(rng2)
     fix_vague = it.fix_vague.sample(rng2)
+    kana_pad = rng2.random() < kb.kana_pad_share
 
     return Person(
         persona=persona.name, seed=str(seed), locale=persona.locale,
@@ -220,6 +222,6 @@ def sample_person(persona: Persona, seed: int | str) -> Person:
         switch_method_after_decline=persona.card.switch_method_after_decline,
         returning=returning, abandonment=persona.abandonment, data_seed=f"{persona.name}|{seed}|data",
         keypad_factor=keypad_factor, ime_convert_ms=ime_convert, ime_select_ms=ime_select,
-        ime_not_first=kb.ime_not_first, ime_wrong_candidate=kb.ime_wrong_candidate,
+        ime_not_first=kb.ime_not_first, ime_wrong_candidate=kb.ime_wrong_candidate, kana_pad=kana_pad,
         intent_rates=it.rates, follow_example=follow_example, fix_specific=fix_specific, fix_vague=fix_vague,
     )
