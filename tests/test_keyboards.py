@@ -21,6 +21,7 @@ from harness.shopper.keyboards import (
     NUMERIC_KEYPAD,
     PHONE_KEYPAD,
     QWERTY,
+    QWERTY_NUMBERS,
     keyboard_for,
     typeable,
 )
@@ -61,7 +62,7 @@ def steady(person):  # type: ignore[no-untyped-def]
     (True, "en_US", "text", "tel", "4155552671", PHONE_KEYPAD),
     (True, "en_US", "text", "numeric", "94107", NUMERIC_KEYPAD),
     (True, "en_US", "text", "decimal", "12", NUMERIC_KEYPAD),
-    (True, "en_US", "number", "", "94107", NUMERIC_KEYPAD),
+    (True, "en_US", "number", "", "94107", QWERTY_NUMBERS),  # iOS: the text keyboard's digits layer
     (True, "en_US", "email", "", "a@example.com", EMAIL),
     (True, "en_US", "text", "email", "a@example.com", EMAIL),
     (True, "en_US", "tel", "text", "4155552671", QWERTY),  # inputmode wins over type
@@ -132,8 +133,9 @@ def test_qwerty_substitutions_are_neighbouring_keys(text: str, seed: int, device
 @given(text=DIGITS, seed=st.integers(0, 2**32))
 def test_digits_on_a_phone_qwerty_slip_to_digits_or_symbols_never_letters(text: str, seed: int) -> None:
     """A phone's digits are on their own layer: no letter sits next to them."""
-    plan = plan_typing_detailed(clumsy(phone_person()), text, random.Random(seed), keyboard=QWERTY)
-    assert not any(ch.isalpha() for ch in plan.final)
+    for keyboard in (QWERTY, QWERTY_NUMBERS):
+        plan = plan_typing_detailed(clumsy(phone_person()), text, random.Random(seed), keyboard=keyboard)
+        assert not any(ch.isalpha() for ch in plan.final)
 
 
 def test_digits_on_a_desktop_qwerty_can_slip_to_letters() -> None:
@@ -175,6 +177,9 @@ def test_digit_pad_keys_take_the_persons_keypad_factor() -> None:
     qwerty = plan_typing_detailed(p, text, random.Random(1), keyboard=QWERTY).time_ms
     assert pad == pytest.approx(0.8 * len(text) * p.ms_per_keystroke)
     assert qwerty == pytest.approx((len(text) + 1) * p.ms_per_keystroke)
+    # type=number opens the text keyboard on its digits layer: no switch for digits
+    numbers = plan_typing_detailed(p, text, random.Random(1), keyboard=QWERTY_NUMBERS).time_ms
+    assert numbers == pytest.approx(len(text) * p.ms_per_keystroke)
 
 
 def test_keypad_factor_spreads_around_the_persona_value() -> None:

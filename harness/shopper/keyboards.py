@@ -17,12 +17,13 @@ from __future__ import annotations
 import random
 
 QWERTY = "qwerty"
+QWERTY_NUMBERS = "qwerty_numbers"  # the text keyboard opened on its digits-and-symbols layer
 EMAIL = "email"
 NUMERIC_KEYPAD = "numeric_keypad"
 PHONE_KEYPAD = "phone_keypad"
 KANA_FLICK = "kana_flick"
 IME_KANA = "ime_kana"
-KEYBOARDS = (QWERTY, EMAIL, NUMERIC_KEYPAD, PHONE_KEYPAD, KANA_FLICK, IME_KANA)
+KEYBOARDS = (QWERTY, QWERTY_NUMBERS, EMAIL, NUMERIC_KEYPAD, PHONE_KEYPAD, KANA_FLICK, IME_KANA)
 
 # Keys each pad can type. A character a keyboard lacks cannot be typed on it (the person leaves
 # it out: a hyphen in a phone number on a digit pad).
@@ -62,8 +63,10 @@ def keyboard_for(is_phone: bool, locale: str, input_type: str = "", inputmode: s
     """The keyboard this person types `text` into this field on.
 
     Phone: inputmode wins over type (HTML: inputmode is the author's hint for the virtual
-    keyboard); tel -> phone_keypad; numeric/decimal (or type=number) -> numeric_keypad;
-    email -> email; else QWERTY, or kana_flick for Japanese text in ja_JP. Desktop: QWERTY, or
+    keyboard; MDN "inputmode": tel is a telephone keypad with 0-9, * and #, numeric and decimal
+    digit pads); tel -> phone_keypad; numeric/decimal -> numeric_keypad; email -> email;
+    type=number without inputmode -> the text keyboard on its digits layer (what iOS shows;
+    assumption: iOS stands for phones); else QWERTY, or kana_flick for Japanese text in ja_JP. Desktop: QWERTY, or
     ime_kana for Japanese text (romaji through the IME). `text` is what the person means to type:
     Japanese people switch to the kana keypad or the IME only for Japanese text.
     """
@@ -82,7 +85,7 @@ def keyboard_for(is_phone: bool, locale: str, input_type: str = "", inputmode: s
         if mode == "" and typ == "tel":
             return PHONE_KEYPAD
         if mode == "" and typ == "number":
-            return NUMERIC_KEYPAD
+            return QWERTY_NUMBERS
         if mode == "" and typ == "email":
             return EMAIL
     if japanese and locale == "ja_JP":

@@ -24,6 +24,7 @@ from harness.shopper.keyboards import (
     NUMERIC_KEYPAD,
     PHONE_KEYPAD,
     QWERTY,
+    QWERTY_NUMBERS,
     pad_neighbour,
     typeable,
 )
@@ -181,7 +182,7 @@ def _plan(person: Person, text: str, rng: random.Random, start: int = 0, keyboar
     weights = [w for _, w in person.error_kinds]
     keys: list[Keystroke] = []
     switching = person.device.is_phone and keyboard not in (NUMERIC_KEYPAD, PHONE_KEYPAD)
-    layer = [0]
+    layer = [1 if keyboard == QWERTY_NUMBERS else 0]
 
     # the input method's conversions, decided per run before typing (draws only for Japanese)
     target = list(text)
