@@ -1,13 +1,13 @@
 """What a person means to type into a field, which is not always the form the page wants.
 
-Why: people bring their own formats (a phone number with its country code or with dots, an
+Why: people bring their own formats (a phone number with its country code or with dashes, an
 expiry as 12/2034, a ZIP+4, full-width digits left on by a Japanese input method, the family name
 in "First name", kanji in a kana field, the city in address line 2, a domain typo that is still a
 valid address). Whether such a value is an error is the page's decision; whether the person can
 fix it depends on what the page's message says. Slips of the fingers are keystrokes.py's job.
 
 Each kind of field has a distribution over the formats people use; its rates are the persona's
-[intent] table (sources beside each rate) and what the page shows steers it: an example or a
+[intent.rates] table (sources beside each rate) and what the page shows steers it: an example or a
 format in the placeholder or hint text is copied with the person's `follow_example` chance.
 
 Same seed, same people: every draw comes from a stream derived from the person and the field
@@ -19,11 +19,19 @@ from __future__ import annotations
 
 import random
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 from harness.shopper.person import Person
 from harness.shopper.shopper_data import US_STATE_NAMES, ShopperData
+from harness.shopper.text_forms import (  # noqa: F401  (re-exported: the forms of a value)
+    digits,
+    example_in,
+    format_like,
+    to_fullwidth,
+    to_halfwidth,
+    to_hiragana,
+    to_katakana,
+)
 from scenarios.personas import INTENT_KINDS
 
 # The kinds of format misunderstanding this model knows (Intent.kind), with examples:
@@ -100,52 +108,6 @@ def _habit_rng(person: Person, habit: str) -> random.Random:
 def rate(person: Person, kind: str) -> float:
     """The share of people with this habit (the persona's [intent.rates]; absent: nobody)."""
     return person.intent_rate_map.get(kind, 0.0)
-
-
-# -- text helpers ------------------------------------------------------------------------------
-def to_fullwidth(text: str) -> str:
-    """ASCII digits, letters and - to their full-width forms (what an IME in full-width mode types)."""
-    out = []
-    for ch in text:
-        if "!" <= ch <= "~":
-            out.append("－" if ch == "-" else chr(ord(ch) + 0xFEE0))
-        else:
-            out.append(ch)
-    return "".join(out)
-
-
-def to_halfwidth(text: str) -> str:
-    return unicodedata.normalize("NFKC", text)
-
-
-def to_hiragana(text: str) -> str:
-    return "".join(chr(ord(c) - 0x60) if "\u30a1" <= c <= "\u30f6" else c for c in text)
-
-
-def to_katakana(text: str) -> str:
-    return "".join(chr(ord(c) + 0x60) if "\u3041" <= c <= "\u3096" else c for c in text)
-
-
-def digits(text: str) -> str:
-    return "".join(c for c in to_halfwidth(text) if c.isdigit())
-
-
-_EXAMPLE = re.compile(r"[0-9０-９+(（][0-9０-９()（）+\-－ ./／]{3,}[0-9０-９]")
-
-
-def example_in(text: str) -> str | None:
-    """A digit example shown on the page ("e.g. 415-555-2671", "例: 09012345678"), if any."""
-    m = _EXAMPLE.search(text or "")
-    return m.group(0) if m else None
-
-
-def format_like(example: str, value_digits: str) -> str | None:
-    """`value_digits` written with the separators of `example` (same digit count), else None."""
-    ex = to_halfwidth(example)
-    if sum(c.isdigit() for c in ex) != len(value_digits):
-        return None
-    it = iter(value_digits)
-    return "".join(next(it) if c.isdigit() else c for c in ex)
 
 
 # Kinds of domain typo and their shares among the most frequent typo domains counted in 1.47
