@@ -204,3 +204,17 @@ async def _bootstrap_form(url: str) -> None:
         view = await after_submit_errors(ctx, view, "checkout", lambda key, c: intent_for(ctx, key, c))
         assert record.fields["city"].errors_shown > before
         await browser.close()
+
+
+@pytest.mark.parametrize("filled, meant, rest", [
+    ("重枝", "重枝4-16-13", "4-16-13"),  # a postal-code lookup's town: only the block numbers are typed
+    ("山川町忌部", "山川町忌部5-19-18", "5-19-18"),
+    ("Main St", "1 Main St", None),  # not the beginning: cleared and retyped
+    ("重枝4-16-13", "重枝4-16-13", None),  # already all there: nothing to add
+    ("", "重枝4-16-13", None),
+])
+def test_the_person_keeps_what_autofill_put_first_and_adds_only_what_is_missing(filled, meant, rest):
+    from harness.journeys.filling import _typed_beginning
+
+    cut = _typed_beginning(filled, meant)
+    assert (meant[cut:] if cut is not None else None) == rest

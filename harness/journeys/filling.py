@@ -5,6 +5,7 @@ there, typing on the keyboard the field brings up, and leaving it (where the pag
 from __future__ import annotations
 
 import dataclasses
+import os
 
 from harness.shopper.intent import FieldHints, Intent, intended_entry
 from harness.shopper.keyboards import keyboard_for
@@ -129,6 +130,8 @@ async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int
             f.intent_errors += 1
         text, initial, clear = intent.value, "", bool(c.value)
         cut = _typed_beginning(c.value, intent.value)
+        if os.environ.get("HARNESS_DEBUG_JOURNEYS") and c.value:
+            print(f"{record.assignment.journey_id} {key}: page filled {c.value!r}, meant {intent.value!r}, kept {cut}", flush=True)
         if cut is not None:
             # The page filled in the beginning (a postal-code lookup's town): add only what is missing.
             text, initial, clear = intent.value[cut:], c.value, False
