@@ -58,6 +58,13 @@ from scenarios.personas import INTENT_KINDS
 #   other_format         any other departure from the form the page shows
 KINDS = INTENT_KINDS + ("postal_hyphen", "expiry_short_year", "halfwidth_digits", "other_format")
 
+# Ordinary ways of writing a value: where the page shows no form of its own, typing one of these is
+# not a misunderstanding (kind None; the page may still reject it and say which form it wants).
+# Departing from a form the page shows, and the other habits (+1, full-width, ZIP+4, 12/2034,
+# domain typos, name order, kanji in kana, line 2, state names), are.
+ORDINARY = frozenset({"phone_digits_only", "phone_separators", "postal_no_hyphen", "expiry_no_separator",
+                      "card_number_spaces"})
+
 UNIFORMS_PER_FIELD = 6  # draws taken from the field's stream on every call, used or not
 
 
@@ -85,10 +92,11 @@ class Intent:
     """What this person means to type into this field, and the form the data has."""
 
     value: str  # what the person means to type ("" = leave empty)
-    canonical: str  # the value in the form the data has, or the form the page shows
+    canonical: str  # the form the page shows, else the data's form (or the person's ordinary form)
     kind: str | None  # None, or one of KINDS: how `value` departs from `canonical`
     key: str = ""
     alternatives: tuple[str, ...] = field(default=())  # other forms they might try after an error
+    habit: str | None = None  # the person's format habit used here (a rate kind), departing or not
 
     @property
     def is_format_error(self) -> bool:
@@ -245,12 +253,18 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
     japanese = person.locale == "ja_JP"
     follows = _shows_format(key, hints) and u[0] < person.follow_example
 
-    def out(value: str, kind: str | None, alts: tuple[str, ...] = ()) -> Intent:
-        if value == canon:
+    shows = _shows_format(key, hints)
+
+    def out(value: str, habit: str | None, alts: tuple[str, ...] = ()) -> Intent:
+        # an ordinary way of writing the value, where the page shows no form of its own, is what
+        # this person converges to: not a misunderstanding (the page may still reject it)
+        target = value if habit in ORDINARY and not shows else canon
+        if value == target:
             kind = None
-        elif kind is None:  # the data's own form, where the page shows another
-            kind = classify(key, value, canon)
-        return Intent(value, canon, kind, key, tuple(dict.fromkeys(a for a in alts + (canon,) if a != value)))
+        else:  # a habit that departs, or the data's own form where the page shows another
+            kind = habit if habit is not None else classify(key, value, target)
+        others = tuple(dict.fromkeys(a for a in alts + (canon,) if a != value))
+        return Intent(value, target, kind, key, others, habit)
 
     # IME left in full-width mode: Japanese people typing digits into a text field
     fullwidth = japanese and u[5] < rate(person, "fullwidth_digits")
