@@ -192,6 +192,14 @@ async def _bootstrap_form(url: str) -> None:
         assert len(traces) == 2 and [m.field for m in traces[0].messages] == ["Zip"] and traces[-1].messages == []
         assert traces[-1].n - traces[0].n == 5 and traces[-1].value == "94107"
 
+        # a correction (Backspace back to what was meant) works on what the field really holds
+        await page.fill("#phone", "")
+        await page.focus("#phone")
+        await type_run(page, "555-01x")
+        await type_run(page, "", "555-01")
+        await type_run(page, "0-1234")
+        assert await page.input_value("#phone") == "555-010-1234"
+
         # what the person sees after submitting: a visible, red, ARIA-less message by the field they emptied
         await page.fill("#city", "")
         await page.click("button[type=submit]")

@@ -90,8 +90,11 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
             j += 1
             await ctx.clock.aspend(keys[j].delay_ms, kind)
         f.keystrokes += j - i + 1
-        await correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], start))
-        read_back = True
+        if real:
+            await correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], start))
+            read_back = True
+        else:
+            ctx.typed_log.extend(await type_run(ctx.page, "", apply_keystrokes(keys[: j + 1], start)))
         i = j + 1
     if read_back:
         ctx.typed_log.extend(await read_typed(ctx.page))

@@ -326,19 +326,35 @@ def _message(raw: dict[str, Any]) -> Message:
 # events a key brings (keydown, keypress, the text inserted by the browser's own editing, which
 # fires beforeinput and input and honours maxlength and the caret, keyup); a handler that cancels
 # keydown or keypress keeps the character out, as for a real key. All in one call.
+# With `meant` (a correction: a run of Backspaces), first Backspace until the field holds a
+# beginning of what the person meant (compared as understanding.normalise does: width, case,
+# spaces and single separators aside; a page that reformatted or refused a key leaves less to
+# delete), then type what is missing of it.
 _TYPE = r"""
-(text) => {
-  for (const ch of text) {
+([text, meant]) => {
+  const sight = window.__shopperSight;
+  const key = (k, insert) => {
     const el = document.activeElement || document.body;
-    const init = {key: ch, bubbles: true, cancelable: true, composed: true};
+    const init = {key: k, bubbles: true, cancelable: true, composed: true};
     if (el.dispatchEvent(new KeyboardEvent('keydown', init))
-        && el.dispatchEvent(new KeyboardEvent('keypress', {...init, charCode: ch.codePointAt(0)}))) {
-      document.execCommand('insertText', false, ch);
+        && (k === 'Backspace' || el.dispatchEvent(new KeyboardEvent('keypress', {...init, charCode: k.codePointAt(0)})))) {
+      insert();
     }
     el.dispatchEvent(new KeyboardEvent('keyup', init));
-    if (window.__shopperSight) window.__shopperSight.flush();
+    if (sight) sight.flush();
+  };
+  if (meant !== null) {
+    const norm = (v) => (v || '').normalize('NFKC').toLowerCase().replace(/\s+/g, '').replace(/(?<![-/])[-/](?![-/])/g, '');
+    const want = norm(meant);
+    const value = () => { const el = document.activeElement; return el && 'value' in el ? el.value : ''; };
+    for (let i = 0; i < 64 && !want.startsWith(norm(value())); i++) key('Backspace', () => document.execCommand('delete'));
+    const have = norm(value());
+    let cut = meant.length;
+    for (let n = 0; n <= meant.length; n++) if (norm(meant.slice(0, n)) === have) { cut = n; break; }
+    text = meant.slice(cut);
   }
-  return JSON.stringify(window.__shopperSight ? window.__shopperSight.take() : {inputs: 0, log: []});
+  for (const ch of text) key(ch, () => document.execCommand('insertText', false, ch));
+  return JSON.stringify(sight ? sight.take() : {inputs: 0, log: []});
 }
 """
 
@@ -347,10 +363,11 @@ def _traces(raw: dict[str, Any]) -> list[TypedTrace]:
     return [TypedTrace(t["n"], t["field"], t["value"], [_message(m) for m in t["messages"]]) for t in raw["log"]]
 
 
-async def type_run(page: Page, text: str) -> list[TypedTrace]:
-    """Send a run of characters key by key, without waiting between keys (pace "instant").
+async def type_run(page: Page, text: str, meant: str | None = None) -> list[TypedTrace]:
+    """Send a run of characters key by key, without waiting between keys (pace "instant"); with
+    `meant`, correct the field to what the person meant instead (Backspace, then the rest).
     Returns what the page's error messages did since the last scan (as `read_typed`)."""
-    return _traces(json.loads(await page.evaluate(_TYPE, text)))
+    return _traces(json.loads(await page.evaluate(_TYPE, [text, meant])))
 
 
 _TAKE = "() => JSON.stringify(window.__shopperSight ? window.__shopperSight.take() : {inputs: 0, log: []})"
