@@ -119,6 +119,15 @@ def test_japanese_name_order_is_one_habit_for_both_name_fields() -> None:
     assert share(kinds("japan-mix", "given_name", FieldHints(label="名")), "name_order") == 0.0
 
 
+def test_full_width_digits_are_one_habit_of_the_person() -> None:
+    d = data("japan-mix")
+    ps = people("japan-mix", N)
+    rows = [[intended_entry(k, d, p, None, FieldHints(label=k)).habit == "fullwidth_digits"
+             for k in ("phone", "postal_code", "card_number", "address_line1")] for p in ps]
+    assert all(len(set(r)) == 1 for r in rows)
+    assert within(share([r[0] for r in rows], True), dict(persona("japan-mix").intent.rates)["fullwidth_digits"], N)
+
+
 def test_a_persona_without_an_intent_table_types_the_data_as_it_is() -> None:
     p = dataclasses.replace(persona("japan-mix"), intent=DEFAULT_INTENT)
     d = data("japan-mix")

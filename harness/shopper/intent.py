@@ -266,8 +266,9 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
         others = tuple(dict.fromkeys(a for a in alts + (canon,) if a != value))
         return Intent(value, target, kind, key, others, habit)
 
-    # IME left in full-width mode: Japanese people typing digits into a text field
-    fullwidth = japanese and u[5] < rate(person, "fullwidth_digits")
+    # Digits typed full-width (an input method left in Japanese mode, or a habit): one habit of
+    # the person, the same in every digit field typed on a keyboard (a digit pad types ASCII)
+    fullwidth = japanese and _habit_rng(person, "fullwidth").random() < rate(person, "fullwidth_digits")
 
     if key == "phone":
         d = digits(base)
