@@ -241,3 +241,26 @@ def test_phone_users_without_the_kana_pad_type_japanese_in_romaji() -> None:
     t_romaji = plan_typing_detailed(romaji, "やまだ", random.Random(1), keyboard=KANA_FLICK).time_ms
     assert t_romaji == pytest.approx(plan_typing_detailed(pad, "やまだ", random.Random(1), keyboard=IME_KANA).time_ms)
     assert t_romaji > t_pad
+
+
+KANA = st.text(alphabet=st.sampled_from(list("かきくけこさしすせそたちつてとなにぬねのまみむめもらりるれろ")),
+               min_size=1, max_size=15)
+
+
+@settings(max_examples=80, deadline=None)
+@given(text=KANA, seed=st.integers(0, 2**32), katakana=st.booleans())
+def test_romaji_slips_give_the_kana_one_mistyped_letter_makes(text: str, seed: int, katakana: bool) -> None:
+    """Through the desktop IME a slip hits a letter of the romaji: か (ka) can become ま (ma),
+    never a character of another script; on the kana pad a slip stays in the kana's row."""
+    from harness.shopper.keystrokes import _ROMAJI, _ROMAJI_NEIGHBOURS
+
+    if katakana:
+        text = "".join(chr(ord(c) + 0x60) for c in text)
+    person = clumsy(desktop_person())
+    plan = plan_typing_detailed(person, text, random.Random(seed), keyboard=IME_KANA)
+    assert len(plan.final) == len(text)
+    for meant, typed in zip(text, plan.final):
+        if meant != typed:
+            assert typed in _ROMAJI_NEIGHBOURS[meant] or (not _ROMAJI_NEIGHBOURS[meant] and typed in _NEIGHBOURS[meant])
+    hira = "".join(chr(ord(c) - 0x60) if katakana else c for c in text)
+    assert all(c in _ROMAJI for c in hira)

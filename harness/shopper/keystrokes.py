@@ -80,16 +80,49 @@ def _build_neighbours() -> dict[str, str]:
 
 
 _NEIGHBOURS = _build_neighbours()
+
+# Romaji of the basic kana (Hepburn as typed through an IME), for slips made on the letters: a
+# slip on one letter of "ka" gives "ja" or "ko", another kana of another row or column.
+_ROMAJI = dict(zip(
+    "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん"
+    "がぎぐげござじずぜぞだぢづでどばびぶべぼぱぴぷぺぽ",
+    "a i u e o ka ki ku ke ko sa si su se so ta ti tu te to na ni nu ne no ha hi hu he ho ma mi mu me mo "
+    "ya yu yo ra ri ru re ro wa wo nn ga gi gu ge go za zi zu ze zo da di du de do ba bi bu be bo "
+    "pa pi pu pe po".split(),
+))
+
+
+def _build_romaji_neighbours() -> dict[str, str]:
+    by_romaji = {r: k for k, r in _ROMAJI.items()}
+    out: dict[str, str] = {}
+    for kana, romaji in _ROMAJI.items():
+        near = []
+        for i, letter in enumerate(romaji):
+            for other in _NEIGHBOURS.get(letter, ""):
+                k = by_romaji.get(romaji[:i] + other + romaji[i + 1:])
+                if k and k != kana and k not in near:
+                    near.append(k)
+        out[kana] = "".join(near)
+        out[chr(ord(kana) + 0x60)] = "".join(chr(ord(k) + 0x60) for k in near)  # katakana
+    return out
+
+
+_ROMAJI_NEIGHBOURS = _build_romaji_neighbours()
 _PHONE_SYMBOL_NEIGHBOURS = _grid_neighbours(_PHONE_SYMBOL_ROWS)
 
 
 def neighbour(ch: str, rng: random.Random, avoid: str = "", keyboard: str = QWERTY) -> str:
     """A character a finger or a flick could hit instead of `ch` on `keyboard`: never `ch`, nor
-    any in `avoid`. On a digit pad: a neighbouring key of the pad (never a letter)."""
+    any in `avoid`. On a digit pad: a neighbouring key of the pad (never a letter); a kana typed
+    in romaji: the kana one mistyped letter makes; on the kana pad: another kana of its row."""
     if keyboard in (NUMERIC_KEYPAD, PHONE_KEYPAD):
         return pad_neighbour(ch, keyboard, rng, avoid)
     if keyboard == PHONE_SYMBOLS and ch in _PHONE_SYMBOL_NEIGHBOURS:
         cands = "".join(c for c in _PHONE_SYMBOL_NEIGHBOURS[ch] if c != ch and c not in avoid)
+        if cands:
+            return rng.choice(cands)
+    if keyboard == IME_KANA and _ROMAJI_NEIGHBOURS.get(ch):  # romaji: a slip on one of its letters
+        cands = "".join(c for c in _ROMAJI_NEIGHBOURS[ch] if c not in avoid)
         if cands:
             return rng.choice(cands)
     lower = ch.lower()
