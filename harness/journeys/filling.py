@@ -11,7 +11,7 @@ from harness.shopper.intent import FieldHints, Intent, intended_entry
 from harness.shopper.keyboards import keyboard_for
 from harness.shopper.shopper_data import US_STATE_NAMES
 
-from .hands import locate, point_at, select_option, type_keys
+from .hands import locate, point_at, select_option, selector_of, type_keys
 from .loading import look
 from .page_reading import Control, PageView
 from .perception import texts_for
@@ -138,7 +138,8 @@ async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int
         person = shopper.person
         keyboard = keyboard_for(shopper.is_phone, person.locale, c.type, c.inputmode, c.autocomplete, text=text)
         plan = shopper.type_plan(text, keyboard)
-        await type_keys(ctx, locator, plan.keys, f, clear=clear, initial=initial, focused=c.focused and not c.value)
+        await type_keys(ctx, locator, plan.keys, f, clear=clear, initial=initial, focused=c.focused and not c.value,
+                        selector=selector_of(c))
         f.errors_made += plan.left
         f.typos_corrected += plan.corrected
         ctx.believed[key] = intent.value

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from harness.shopper.keystrokes import BACKSPACE, Keystroke, apply_keystrokes
 
-from .page_reading import Control, read_typed, type_run
+from .page_reading import Control, read_typed, type_ops
 from .state import JourneyContext
 from .understanding import normalise
 
@@ -48,39 +48,57 @@ def locate(ctx: JourneyContext, c: Control, occurrence: int) -> Any:
     return ctx.page.locator(f'[name="{c.name}"]').nth(occurrence)
 
 
+def selector_of(c: Control) -> str | None:
+    """A CSS selector for the element the scan saw, when it has an id."""
+    return '[id="' + c.id.replace("\\", "\\\\").replace('"', '\\"') + '"]' if c.id else None
+
+
 async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke], f: Any, *, kind: str = "typing",
-                    clear: bool = False, initial: str = "", focused: bool = False) -> None:
+                    clear: bool = False, initial: str = "", focused: bool = False, selector: str | None = None) -> None:
     """Type a plan's keys into the field, which holds `initial` with the caret at its end, or is
     first cleared (select all, delete: two keystrokes of time) when `clear`. What the page's
     error messages did meanwhile is added to `ctx.typed_log`."""
     keys = list(keys)
     keyboard = ctx.page.keyboard
+    real = ctx.clock.pace == "real"
+    if clear:
+        await ctx.clock.aspend(2 * ctx.shopper.tab_ms(), kind)
+    if not real and keys and (focused or selector is not None):
+        # pace "instant": the whole plan in one call, key by key (page_reading.type_ops)
+        ops: list[tuple[str, str | None]] = []
+        i = 0
+        while i < len(keys):
+            j = i
+            while j < len(keys) and keys[j].key == BACKSPACE:
+                j += 1
+            meant = apply_keystrokes(keys[:j], "" if clear else initial) if j > i else None
+            k = j
+            while k < len(keys) and keys[k].key != BACKSPACE:
+                k += 1
+            ops.append(("".join(x.key for x in keys[j:k]), meant))
+            i = k
+        for x in keys:
+            await ctx.clock.aspend(x.delay_ms, kind)
+        f.keystrokes += len(keys)
+        ctx.typed_log.extend(await type_ops(ctx.page, ops, focus=None if focused else selector, clear=clear,
+                                            end=bool(initial) and not clear))
+        return
     if not focused:
         await locator.focus()
     if clear:
-        await ctx.clock.aspend(2 * ctx.shopper.tab_ms(), kind)
         await keyboard.press("ControlOrMeta+a")
         await keyboard.press("Backspace")
     elif initial:
         await keyboard.press("End")
-    real = ctx.clock.pace == "real"
-    start = "" if clear else initial
-    read_back = real  # whether the page's log must be read after the keys (type_run returns it)
     i = 0
     while i < len(keys):
         if keys[i].key != BACKSPACE:
             j = i
             while j < len(keys) and keys[j].key != BACKSPACE:
                 j += 1
-            if real:
-                for k in keys[i:j]:
-                    await ctx.clock.aspend(k.delay_ms, kind)
-                    await keyboard.type(k.key)
-            else:
-                for k in keys[i:j]:
-                    await ctx.clock.aspend(k.delay_ms, kind)
-                ctx.typed_log.extend(await type_run(ctx.page, "".join(k.key for k in keys[i:j])))
-                read_back = False
+            for k in keys[i:j]:
+                await ctx.clock.aspend(k.delay_ms, kind)
+                await keyboard.type(k.key)
             f.keystrokes += j - i
             i = j
             continue
@@ -90,14 +108,9 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
             j += 1
             await ctx.clock.aspend(keys[j].delay_ms, kind)
         f.keystrokes += j - i + 1
-        if real:
-            await correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], start))
-            read_back = True
-        else:
-            ctx.typed_log.extend(await type_run(ctx.page, "", apply_keystrokes(keys[: j + 1], start)))
+        await correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], "" if clear else initial))
         i = j + 1
-    if read_back:
-        ctx.typed_log.extend(await read_typed(ctx.page))
+    ctx.typed_log.extend(await read_typed(ctx.page))
 
 
 async def correct_to(ctx: JourneyContext, locator: Any, meant: str) -> None:

@@ -326,13 +326,22 @@ def _message(raw: dict[str, Any]) -> Message:
 # events a key brings (keydown, keypress, the text inserted by the browser's own editing, which
 # fires beforeinput and input and honours maxlength and the caret, keyup); a handler that cancels
 # keydown or keypress keeps the character out, as for a real key. All in one call.
-# With `meant` (a correction: a run of Backspaces), first Backspace until the field holds a
-# beginning of what the person meant (compared as understanding.normalise does: width, case,
-# spaces and single separators aside; a page that reformatted or refused a key leaves less to
-# delete), then type what is missing of it.
+# `ops`: [run, meant] pairs in order. With `meant` (a correction: a run of Backspaces), first
+# Backspace until the field holds a beginning of what the person meant (compared as
+# understanding.normalise does: width, case, spaces and single separators aside; a page that
+# reformatted or refused a key leaves less to delete) and type what is missing of it; then the run.
 _TYPE = r"""
-([text, meant]) => {
+([ops, how]) => {
   const sight = window.__shopperSight;
+  if (how.focus) {  // the field the person moved to (as Locator.focus: focus events, no pointer events)
+    const target = document.querySelector(how.focus);
+    if (target && document.activeElement !== target) target.focus();
+  }
+  const field = document.activeElement;
+  if (how.clear && field && field.select) { field.select(); document.execCommand('delete'); }
+  if (how.end && field && field.setSelectionRange && 'value' in field) {
+    try { field.setSelectionRange(field.value.length, field.value.length); } catch (e) {}
+  }
   const key = (k, insert) => {
     const el = document.activeElement || document.body;
     const init = {key: k, bubbles: true, cancelable: true, composed: true};
@@ -343,17 +352,19 @@ _TYPE = r"""
     el.dispatchEvent(new KeyboardEvent('keyup', init));
     if (sight) sight.flush();
   };
-  if (meant !== null) {
-    const norm = (v) => (v || '').normalize('NFKC').toLowerCase().replace(/\s+/g, '').replace(/(?<![-/])[-/](?![-/])/g, '');
-    const want = norm(meant);
-    const value = () => { const el = document.activeElement; return el && 'value' in el ? el.value : ''; };
-    for (let i = 0; i < 64 && !want.startsWith(norm(value())); i++) key('Backspace', () => document.execCommand('delete'));
-    const have = norm(value());
-    let cut = meant.length;
-    for (let n = 0; n <= meant.length; n++) if (norm(meant.slice(0, n)) === have) { cut = n; break; }
-    text = meant.slice(cut);
+  const norm = (v) => (v || '').normalize('NFKC').toLowerCase().replace(/\s+/g, '').replace(/(?<![-/])[-/](?![-/])/g, '');
+  const value = () => { const el = document.activeElement; return el && 'value' in el ? el.value : ''; };
+  for (const [run, meant] of ops) {
+    if (meant !== null) {
+      const want = norm(meant);
+      for (let i = 0; i < 64 && !want.startsWith(norm(value())); i++) key('Backspace', () => document.execCommand('delete'));
+      const have = norm(value());
+      let cut = meant.length;
+      for (let n = 0; n <= meant.length; n++) if (norm(meant.slice(0, n)) === have) { cut = n; break; }
+      for (const ch of meant.slice(cut)) key(ch, () => document.execCommand('insertText', false, ch));
+    }
+    for (const ch of run) key(ch, () => document.execCommand('insertText', false, ch));
   }
-  for (const ch of text) key(ch, () => document.execCommand('insertText', false, ch));
   return JSON.stringify(sight ? sight.take() : {inputs: 0, log: []});
 }
 """
@@ -363,11 +374,21 @@ def _traces(raw: dict[str, Any]) -> list[TypedTrace]:
     return [TypedTrace(t["n"], t["field"], t["value"], [_message(m) for m in t["messages"]]) for t in raw["log"]]
 
 
-async def type_run(page: Page, text: str, meant: str | None = None) -> list[TypedTrace]:
+async def type_run(page: Page, text: str, meant: str | None = None, *, focus: str | None = None, clear: bool = False,
+                   end: bool = False) -> list[TypedTrace]:
     """Send a run of characters key by key, without waiting between keys (pace "instant"); with
     `meant`, correct the field to what the person meant instead (Backspace, then the rest).
-    Returns what the page's error messages did since the last scan (as `read_typed`)."""
-    return _traces(json.loads(await page.evaluate(_TYPE, [text, meant])))
+    First, optionally: focus the element `focus` (a CSS selector), clear the field (select all,
+    delete), or put the caret at its end. Returns what the page's error messages did since the
+    last scan (as `read_typed`)."""
+    return await type_ops(page, [(text, meant)], focus=focus, clear=clear, end=end)
+
+
+async def type_ops(page: Page, ops: list[tuple[str, str | None]], *, focus: str | None = None, clear: bool = False,
+                   end: bool = False) -> list[TypedTrace]:
+    """A whole typing plan in one call: runs of keys and corrections (see `type_run`)."""
+    how = {"focus": focus, "clear": clear, "end": end}
+    return _traces(json.loads(await page.evaluate(_TYPE, [[list(op) for op in ops], how])))
 
 
 _TAKE = "() => JSON.stringify(window.__shopperSight ? window.__shopperSight.take() : {inputs: 0, log: []})"

@@ -25,7 +25,7 @@ from harness.shopper.keyboards import keyboard_for
 from harness.shopper.noticing import ErrorSignal, finding_ms, scroll_ms, screen_reached
 
 from . import perception
-from .hands import centre, distance, locate, point_at, retype_tail, scroll_to, select_option, type_keys
+from .hands import centre, distance, locate, point_at, retype_tail, scroll_to, select_option, selector_of, type_keys
 from .loading import look
 from .page_reading import Control, PageView
 from .perception import Spot
@@ -170,10 +170,12 @@ async def handle_error(ctx: JourneyContext, spot: Spot, key: str, intent: Intent
             # Retyping what they believe they meant (they think it was a slip), or a value the page
             # reformatted (groups of four): starting again is easier than finding the spot.
             plan = shopper.type_plan(new_value, keyboard)
-            await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", clear=True)
+            await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", clear=True,
+                            selector=selector_of(c))
         else:
             plan = shopper.fix_plan(c.value, new_value, keyboard)
-            await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", initial=c.value)
+            await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", initial=c.value,
+                            selector=selector_of(c))
         f.errors_made += plan.left
         await while_typing(ctx, c, spot.occurrence, key, dataclasses.replace(intent, value=new_value), {text})
     ctx.believed[key] = new_value
