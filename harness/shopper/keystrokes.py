@@ -1,9 +1,14 @@
 """Key-by-key typing of one field value, with the slips people make and the ones they fix.
 
 Why key by key: the time of each key and each correction is the person's, validation that runs
-while typing, card-number formatting and autofill react to individual keys (at pace "real" every
-key reaches the page; at pace "instant" the text the keys end with does), and a value with a slip
-left in is what produces the error messages whose effect a checkout study measures.
+while typing, card-number formatting and autofill react to individual keys, and a value with a
+slip left in is what produces the error messages whose effect a checkout study measures.
+
+Keyboards (keyboards.py): slips hit keys next to the intended one on the keyboard the field
+brought up (a digit pad's neighbouring digits, a phone's digits-and-symbols layer, the kana pad's
+row, the kana one mistyped romaji letter makes); a phone's text keyboard costs a key to switch
+between letters and digits; kanji and katakana runs cost an input-method conversion, now and then
+with a wrong homophone left in.
 
 Rates (per intended character, via the Person): slips are substitutions, omissions and insertions
 in Dhakal et al.'s proportions (1.65 : 0.80 : 0.67); most are noticed while typing and fixed with
