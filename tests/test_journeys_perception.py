@@ -226,3 +226,22 @@ def test_the_person_keeps_what_autofill_put_first_and_adds_only_what_is_missing(
 
     cut = _typed_beginning(filled, meant)
     assert (meant[cut:] if cut is not None else None) == rest
+
+
+def test_messages_that_appear_while_a_field_is_typed_are_onsets_at_the_key_that_showed_them():
+    from harness.journeys.page_reading import TypedTrace
+
+    def msg(text: str, field: str = "Zip") -> Message:
+        return Message(text, _rect(100, 20, 0), False, True, True, field)
+
+    traces = [
+        TypedTrace(1, "Zip", "9", [msg("Enter 5 digits")]),  # shown at the first key
+        TypedTrace(2, "Zip", "94", [msg("Enter 5 digits"), msg("Required", "City")]),  # another field's: not this one's
+        TypedTrace(5, "Zip", "94107", []),  # gone at the fifth
+        TypedTrace(6, "Zip", "941071", [msg("Enter 5 digits")]),  # back: a new onset
+        TypedTrace(7, "", "", [msg("Enter 5 digits")]),  # after leaving the field: not while typing
+    ]
+    onsets = perception.typing_onsets(traces, "Zip", before=set())
+    assert [(t.n, t.value, m.text) for t, m in onsets] == [(1, "9", "Enter 5 digits"), (6, "941071", "Enter 5 digits")]
+    # a message already shown before the person started typing is not an onset
+    assert [t.n for t, _ in perception.typing_onsets(traces, "Zip", before={"Enter 5 digits"})] == [6]

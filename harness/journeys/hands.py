@@ -1,13 +1,12 @@
 """The person's hands on the page: pointing and clicking (Fitts's law time), focusing a field,
 typing key by key, choosing an option, scrolling.
 
-Keys reach the page one by one at every pace, as key events (or text insertion for characters no
-US layout has), so what the page does with intermediate values (live validation, formatting,
-autofill) happens as it would for a person. At pace "real" each key waits its modelled delay;
-at pace "instant" a run of keys between corrections goes to the page in one call that raises,
-for each key, the events a key brings (keydown, keypress, the browser's own text insertion with
-its beforeinput and input events, keyup; page_reading.type_run), and only the human time is
-booked. A correction (a run of
+Keys reach the page one by one at every pace, so what the page does with intermediate values
+(live validation, formatting, autofill) happens as it would for a person. At pace "real" each key
+is a real key event (or text insertion for characters no US layout has) after its modelled delay;
+at pace "instant" a field's whole typing plan goes to the page in one call that raises, for each
+key, the events a key brings (keydown, keypress, the browser's own text insertion with its
+beforeinput and input events, keyup; page_reading.type_ops), and only the human time is booked. A correction (a run of
 Backspaces) is carried out against what the field really shows: a page that refused a key or
 reformatted the value leaves the person deleting only what is wrong.
 """
