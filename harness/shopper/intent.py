@@ -251,9 +251,8 @@ def intended_entry(key: str, data: ShopperData, person: Person, rng: random.Rand
         base = ""
     canon = _canonical(key, data, hints, base)
     japanese = person.locale == "ja_JP"
-    follows = _shows_format(key, hints) and u[0] < person.follow_example
-
     shows = _shows_format(key, hints)
+    follows = shows and u[0] < person.follow_example
 
     def out(value: str, habit: str | None, alts: tuple[str, ...] = ()) -> Intent:
         # an ordinary way of writing the value, where the page shows no form of its own, is what
