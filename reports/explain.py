@@ -447,7 +447,7 @@ def _leaving_sentence(base: str, cand: str, leaving: dict[str, Any]) -> str | No
         head += ": " + ", ".join(
             f"{100.0 * r['difference']:+.1f} points left over {r['label']}{_iv(r['ci'], 100.0)}" for r in parts)
     effort = leaving.get("effort") or {}
-    if effort.get("recorded") and effort.get("difference") is not None:
+    if effort.get("recorded") and effort.get("difference") is not None and round(effort["difference"], 2) != 0:
         head += f"; effort met {effort['difference']:+.2f}{_iv(effort['ci'], digits=2)}"
         top = [r for r in effort.get("components", []) if r["difference"] is not None and round(abs(r["difference"]), 2) > 0][:2]
         if top:
