@@ -133,12 +133,12 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
         for (const n of el.childNodes) if (n.nodeType === 3) own += n.textContent;
         own = own.trim();
         if (!own || own.length > 300) continue;
-        const t = text(el);
         const red = reddish(getComputedStyle(el).color);
         const cls = classy(el);
-        const icon = ICON.test(t) || !!el.querySelector('svg, img');
+        const icon = ICON.test(own) || !!el.querySelector('svg, img');
         if (!(red || cls || icon)) continue;
         if (el.closest('label, button, select, option, h1, h2, h3, legend') || !visible(el)) continue;
+        const t = text(el);
         const worded = WORDING.test(t);
         const described = describedOwner(el);
         const owner = described || ownField(el);
@@ -171,7 +171,7 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
     // Changes made while a script runs (the typing below) reach the observer only when the script
     // ends: take them after each key so that each is logged at the key that caused it.
     const flush = () => { if (observer.takeRecords().length) record(); };
-    return {visible, text, labelOf, rect, reddish, messages, badField, fieldBlock, flush, take: () => { const out = log.splice(0); return {inputs, log: out}; }};
+    return {visible, text, labelOf, rect, reddish, messages, badField, fieldBlock, flush, hints: new WeakMap(), take: () => { const out = log.splice(0); return {inputs, log: out}; }};
   })());
   const {visible, text, labelOf, rect, reddish} = S;
   const controls = [];
@@ -181,12 +181,16 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
       .map((id) => document.getElementById(id)).filter((d) => d && visible(d));
     const described = describedEls.map(text).filter(Boolean);
     // hint text: what the page says about the field besides its label and errors (in its own block)
-    let hint = '';
-    const block = S.fieldBlock(el);
-    if (block !== el) {
-      for (const h of block.querySelectorAll('.form-text, .hint, .help, .help-block, small, [id$="-hint"], [id$="Help"]')) {
-        if (visible(h) && !reddish(getComputedStyle(h).color)) { hint = text(h); break; }
+    let hint = S.hints.get(el);
+    if (hint === undefined) {  // a field's hint is read once per page (it does not come and go like errors)
+      hint = '';
+      const block = S.fieldBlock(el);
+      if (block !== el) {
+        for (const h of block.querySelectorAll('.form-text, .hint, .help, .help-block, small, [id$="-hint"], [id$="Help"]')) {
+          if (visible(h) && !reddish(getComputedStyle(h).color)) { hint = text(h); break; }
+        }
       }
+      S.hints.set(el, hint);
     }
     const group = el.closest('fieldset');
     controls.push({
