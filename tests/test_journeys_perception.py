@@ -200,6 +200,15 @@ async def _bootstrap_form(url: str) -> None:
         await type_run(page, "0-1234")
         assert await page.input_value("#phone") == "555-010-1234"
 
+        # a fix typed at the end of what an email field holds (no selection API there: a real End key)
+        from harness.journeys.hands import type_keys
+        from harness.shopper.keystrokes import Keystroke
+        await page.fill("#email", "a@b.co")
+        await page.focus("#zip")
+        await type_keys(ctx, page.locator("#email"), [Keystroke("m", 100.0)], record.field("email"), initial="a@b.co",
+                        selector="#email")
+        assert await page.input_value("#email") == "a@b.com"
+
         # what the person sees after submitting: a visible, red, ARIA-less message by the field they emptied
         await page.fill("#city", "")
         await page.click("button[type=submit]")

@@ -79,8 +79,15 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
         for x in keys:
             await ctx.clock.aspend(x.delay_ms, kind)
         f.keystrokes += len(keys)
-        ctx.typed_log.extend(await type_ops(ctx.page, ops, focus=None if focused else selector, clear=clear,
-                                            end=bool(initial) and not clear))
+        focus = None if focused else selector
+        if initial and not clear:
+            # the caret to the end with a real End key: script cannot place it in every field
+            # (an email or number input has no selection API)
+            if not focused:
+                await locator.focus()
+            await keyboard.press("End")
+            focus = None
+        ctx.typed_log.extend(await type_ops(ctx.page, ops, focus=focus, clear=clear))
         return
     if not focused:
         await locator.focus()

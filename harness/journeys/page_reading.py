@@ -343,9 +343,7 @@ _TYPE = r"""
   }
   const field = document.activeElement;
   if (how.clear && field && field.select) { field.select(); document.execCommand('delete'); }
-  if (how.end && field && field.setSelectionRange && 'value' in field) {
-    try { field.setSelectionRange(field.value.length, field.value.length); } catch (e) {}
-  }
+
   const key = (k, insert) => {
     const el = document.activeElement || document.body;
     const init = {key: k, bubbles: true, cancelable: true, composed: true};
@@ -378,20 +376,20 @@ def _traces(raw: dict[str, Any]) -> list[TypedTrace]:
     return [TypedTrace(t["n"], t["field"], t["value"], [_message(m) for m in t["messages"]]) for t in raw["log"]]
 
 
-async def type_run(page: Page, text: str, meant: str | None = None, *, focus: str | None = None, clear: bool = False,
-                   end: bool = False) -> list[TypedTrace]:
+async def type_run(page: Page, text: str, meant: str | None = None, *, focus: str | None = None,
+                   clear: bool = False) -> list[TypedTrace]:
     """Send a run of characters key by key, without waiting between keys (pace "instant"); with
     `meant`, correct the field to what the person meant instead (Backspace, then the rest).
-    First, optionally: focus the element `focus` (a CSS selector), clear the field (select all,
-    delete), or put the caret at its end. Returns what the page's error messages did since the
-    last scan (as `read_typed`)."""
-    return await type_ops(page, [(text, meant)], focus=focus, clear=clear, end=end)
+    First, optionally: focus the element `focus` (a CSS selector) or clear the field (select
+    all, delete). Keys go where the caret is. Returns what the page's error messages did since
+    the last scan (as `read_typed`)."""
+    return await type_ops(page, [(text, meant)], focus=focus, clear=clear)
 
 
-async def type_ops(page: Page, ops: list[tuple[str, str | None]], *, focus: str | None = None, clear: bool = False,
-                   end: bool = False) -> list[TypedTrace]:
+async def type_ops(page: Page, ops: list[tuple[str, str | None]], *, focus: str | None = None,
+                   clear: bool = False) -> list[TypedTrace]:
     """A whole typing plan in one call: runs of keys and corrections (see `type_run`)."""
-    how = {"focus": focus, "clear": clear, "end": end}
+    how = {"focus": focus, "clear": clear}
     return _traces(json.loads(await page.evaluate(_TYPE, [[list(op) for op in ops], how])))
 
 
