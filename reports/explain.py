@@ -11,10 +11,11 @@ For a pair of variants (candidate minus baseline), from journeys.jsonl alone:
 - leaving: the share of shoppers who did not convert, split by the reason their journey ended;
   the parts add up to the difference in shoppers lost. Also the effort met at the end.
 
-Every figure comes with a 95% percentile-bootstrap interval. Shoppers are paired when both
-variants have the same people (the journey plan gives person i of every variant the same persona
-and seed): then each interval is that of the mean of per-person differences. Otherwise the two
-samples are compared as independent ones.
+Every figure comes with a 95% interval: a percentile bootstrap for means, Newcombe's interval for
+shares of shoppers. Shoppers are paired when both variants have the same people (the journey plan
+gives person i of every variant the same persona and seed): then each interval is that of the
+per-person differences (for shares, Newcombe's paired interval). Otherwise the two samples are
+compared as independent ones.
 
 Older journeys.jsonl files lack some of these fields: a measure no journey of the pair records is
 reported as not recorded (value ``None``), never as a confident zero.
@@ -26,7 +27,12 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .stats import bootstrap_mean_diff_interval, bootstrap_mean_interval
+from .stats import (
+    bootstrap_mean_diff_interval,
+    bootstrap_mean_interval,
+    newcombe_diff_interval,
+    newcombe_paired_diff_interval,
+)
 
 __all__ = ["explain_pair", "pair_people", "overview_row", "TIME_LABELS", "COUNT_MEASURES", "REASON_LABELS"]
 
@@ -213,6 +219,26 @@ class _Estimator:
         out["conclusive"] = bool(out["ci"] and (out["ci"][0] > 0 or out["ci"][1] < 0))
         return out
 
+    def share_row(self, flags_a: list[bool], flags_b: list[bool]) -> dict[str, Any]:
+        """Shares of journeys with a yes/no property and their difference, with Newcombe's
+        interval: for paired people the paired one (only discordant people inform it), else the
+        one for independent samples. A bootstrap would claim too much with few discordant
+        people."""
+        na, nb = len(flags_a), len(flags_b)
+        out: dict[str, Any] = {"baseline": sum(flags_a) / na if na else None, "candidate": sum(flags_b) / nb if nb else None,
+                               "difference": None, "ci": None, "n": na if self.paired else [na, nb]}
+        if na and nb:
+            if self.paired:
+                table = [0, 0, 0, 0]  # both, baseline only, candidate only, neither
+                for x, y in zip(flags_a, flags_b):
+                    table[0 if x and y else 1 if x else 2 if y else 3] += 1
+                diff, low, high = newcombe_paired_diff_interval(*table, confidence=self.confidence)
+            else:
+                diff, low, high = newcombe_diff_interval(sum(flags_a), na, sum(flags_b), nb, self.confidence)
+            out["difference"], out["ci"] = diff, [low, high]
+        out["conclusive"] = bool(out["ci"] and (out["ci"][0] > 0 or out["ci"][1] < 0))
+        return out
+
 
 def _mean(xs: list[float]) -> float | None:
     return math.fsum(xs) / len(xs) if xs else None
@@ -332,14 +358,14 @@ def _error_breakdown(a: list[Journey], b: list[Journey], est: _Estimator) -> dic
 
 
 def _leaving_breakdown(a: list[Journey], b: list[Journey], est: _Estimator) -> dict[str, Any]:
-    def indicator(pred: Callable[[Journey], bool], js: list[Journey]) -> list[float | None]:
-        return [1.0 if pred(j) else 0.0 for j in js]
+    def flags(pred: Callable[[Journey], bool], js: list[Journey]) -> list[bool]:
+        return [pred(j) for j in js]
 
-    left = est.row(indicator(lambda j: _reason(j) is not None, a), indicator(lambda j: _reason(j) is not None, b))
+    left = est.share_row(flags(lambda j: _reason(j) is not None, a), flags(lambda j: _reason(j) is not None, b))
     reasons = sorted({r for j in a + b if (r := _reason(j)) is not None})
     rows = []
     for reason in reasons:
-        row = est.row(indicator(lambda j, r=reason: _reason(j) == r, a), indicator(lambda j, r=reason: _reason(j) == r, b))
+        row = est.share_row(flags(lambda j, r=reason: _reason(j) == r, a), flags(lambda j, r=reason: _reason(j) == r, b))
         rows.append({"reason": reason, "label": REASON_LABELS.get(reason, reason.replace("_", " ")), **row})
     rows.sort(key=lambda r: (-abs(r["difference"] or 0.0), r["reason"]))
     return {"scope": "share of shoppers, all journeys", "left": left, "reasons": rows, "effort": _effort_breakdown(a, b, est)}

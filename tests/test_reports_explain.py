@@ -210,3 +210,19 @@ def test_reports_show_the_breakdown_per_pair(tmp_path):
         assert "Each design against ref, at a glance" in text and "ref-live vs ref" in text
         assert c["explanation"]["sentences"][0].split(":")[0] in text.replace("&#39;", "'")
     assert html.index("finding the field an error names") < html.index("typing</td>")
+
+
+def test_a_few_more_leaving_in_one_design_is_not_called_conclusive():
+    def run(extra: int) -> dict:
+        a, b = paired_run(150, 12, leave=0.0)
+        for j in a + b:
+            j["outcome"], j["reason"] = "success", None
+        for j in b[:extra]:
+            j["outcome"], j["reason"] = "abandoned", "effort"
+        return explain_pair("ref", "ref-live", a, b, n_resamples=500)["leaving"]
+
+    few = run(4)  # McNemar's exact p = 0.125: a bootstrap of per-person differences says "conclusive"
+    assert few["left"]["difference"] == pytest.approx(4 / 150) and not few["left"]["conclusive"]
+    assert not few["reasons"][0]["conclusive"]
+    many = run(20)
+    assert many["left"]["conclusive"] and many["reasons"][0]["conclusive"]
