@@ -210,6 +210,8 @@ class _Estimator:
         if xa and xb:
             out["difference"] = _mean(xb) - _mean(xa)  # type: ignore[operator]
         if self.paired:
+            # how many people differ at all: an interval resting on a handful is approximate
+            out["differing"] = sum(1 for x, y in zip(xa, xb) if x != y)
             est = bootstrap_mean_interval([y - x for x, y in zip(xa, xb)], self.confidence, self.n_resamples, self.seed)
         else:
             est = bootstrap_mean_diff_interval(xa, xb, self.confidence, self.n_resamples, self.seed)
@@ -232,6 +234,7 @@ class _Estimator:
                 table = [0, 0, 0, 0]  # both, baseline only, candidate only, neither
                 for x, y in zip(flags_a, flags_b):
                     table[0 if x and y else 1 if x else 2 if y else 3] += 1
+                out["differing"] = table[1] + table[2]
                 diff, low, high = newcombe_paired_diff_interval(*table, confidence=self.confidence)
             else:
                 diff, low, high = newcombe_diff_interval(sum(flags_a), na, sum(flags_b), nb, self.confidence)
