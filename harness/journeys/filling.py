@@ -124,6 +124,7 @@ async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int
     if c.tag == "select":
         if not await select_option(ctx, locator, c, _options_for(intent), f):
             return view  # the person's option is not offered: they leave it as it is
+        await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
     else:
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         if intent.is_format_error:
@@ -139,12 +140,11 @@ async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int
         keyboard = keyboard_for(shopper.is_phone, person.locale, c.type, c.inputmode, c.autocomplete, text=text)
         plan = shopper.type_plan(text, keyboard)
         await type_keys(ctx, locator, plan.keys, f, clear=clear, initial=initial, focused=c.focused and not c.value,
-                        selector=selector_of(c))
+                        selector=selector_of(c), leave=True)  # Tab: leaving the field, the page may judge it now
         f.errors_made += plan.left
         f.typos_corrected += plan.corrected
         ctx.believed[key] = intent.value
         seen_typing = await while_typing(ctx, c, occurrence, key, intent, before)
-    await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
     return await check_field(ctx, c, occurrence, key, intent, step, seen_typing=seen_typing, before=before)
 
 

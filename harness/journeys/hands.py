@@ -53,10 +53,12 @@ def selector_of(c: Control) -> str | None:
 
 
 async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke], f: Any, *, kind: str = "typing",
-                    clear: bool = False, initial: str = "", focused: bool = False, selector: str | None = None) -> None:
+                    clear: bool = False, initial: str = "", focused: bool = False, selector: str | None = None,
+                    leave: bool = False) -> None:
     """Type a plan's keys into the field, which holds `initial` with the caret at its end, or is
-    first cleared (select all, delete: two keystrokes of time) when `clear`. What the page's
-    error messages did meanwhile is added to `ctx.typed_log`."""
+    first cleared (select all, delete: two keystrokes of time) when `clear`; with `leave`, then
+    press Tab (the page may judge the field now). What the page's error messages did while the
+    field was typed is added to `ctx.typed_log`."""
     keys = list(keys)
     keyboard = ctx.page.keyboard
     real = ctx.clock.pace == "real"
@@ -87,7 +89,7 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
                 await locator.focus()
             await keyboard.press("End")
             focus = None
-        ctx.typed_log.extend(await type_ops(ctx.page, ops, focus=focus, clear=clear))
+        ctx.typed_log.extend(await type_ops(ctx.page, ops, focus=focus, clear=clear, tab=leave))
         return
     if not focused:
         await locator.focus()
@@ -117,6 +119,8 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
         await correct_to(ctx, locator, apply_keystrokes(keys[: j + 1], "" if clear else initial))
         i = j + 1
     ctx.typed_log.extend(await read_typed(ctx.page))
+    if leave:
+        await keyboard.press("Tab")
 
 
 async def correct_to(ctx: JourneyContext, locator: Any, meant: str) -> None:
@@ -141,6 +145,8 @@ async def retype_tail(ctx: JourneyContext, locator: Any, value: str, n: int, f: 
     if n <= 0:
         return
     keyboard = ctx.page.keyboard
+    await locator.focus()  # back into the field if it was left
+    await keyboard.press("End")
     for _ in range(n):
         await ctx.clock.aspend(ctx.shopper.tab_ms(), kind)
         await keyboard.press("Backspace")

@@ -367,6 +367,30 @@ _TYPE = r"""
     }
     for (const ch of run) key(ch, () => document.execCommand('insertText', false, ch));
   }
+  if (how.tab) {
+    // Tab: keydown on the field (a page may cancel it), focus to the next element in sequential
+    // focus order (positive tabindex first, then document order; one radio per group, the checked
+    // one; nothing disabled, hidden or with a negative tabindex), keyup there.
+    const from = document.activeElement || document.body;
+    const init = {key: 'Tab', code: 'Tab', bubbles: true, cancelable: true, composed: true};
+    if (from.dispatchEvent(new KeyboardEvent('keydown', init))) {
+      const all = Array.from(document.querySelectorAll('input, select, textarea, button, a[href], [tabindex]'))
+        .filter((e) => e.tabIndex >= 0 && !e.disabled && !(e.type === 'hidden') && (sight ? sight.visible(e) : e.getClientRects().length > 0));
+      const groups = {};
+      for (const e of all) if (e.type === 'radio' && e.name) (groups[e.name] = groups[e.name] || []).push(e);
+      const order = all.filter((e) => {
+        if (e.type !== 'radio' || !e.name) return true;
+        const g = groups[e.name];
+        return e === (g.find((r) => r.checked) || g[0]) || e === from;
+      });
+      const positive = order.filter((e) => e.tabIndex > 0).sort((a, b) => a.tabIndex - b.tabIndex);
+      const seq = positive.concat(order.filter((e) => e.tabIndex === 0));
+      const next = seq[seq.indexOf(from) + 1];
+      if (next) next.focus(); else if (from.blur) from.blur();
+      if (sight) sight.flush();
+      (document.activeElement || document.body).dispatchEvent(new KeyboardEvent('keyup', init));
+    }
+  }
   return JSON.stringify(sight ? sight.take() : {inputs: 0, log: []});
 }
 """
@@ -387,9 +411,10 @@ async def type_run(page: Page, text: str, meant: str | None = None, *, focus: st
 
 
 async def type_ops(page: Page, ops: list[tuple[str, str | None]], *, focus: str | None = None,
-                   clear: bool = False) -> list[TypedTrace]:
-    """A whole typing plan in one call: runs of keys and corrections (see `type_run`)."""
-    how = {"focus": focus, "clear": clear}
+                   clear: bool = False, tab: bool = False) -> list[TypedTrace]:
+    """A whole typing plan in one call: runs of keys and corrections (see `type_run`), then,
+    with `tab`, the Tab key that leaves the field (focus to the next field in tab order)."""
+    how = {"focus": focus, "clear": clear, "tab": tab}
     return _traces(json.loads(await page.evaluate(_TYPE, [[list(op) for op in ops], how])))
 
 

@@ -91,6 +91,7 @@ async def while_typing(ctx: JourneyContext, c: Control, occurrence: int, key: st
             locator = locate(ctx, c, occurrence)
             value = await locator.input_value()
             await retype_tail(ctx, locator, value, 1 + shopper.rng.randrange(3), f, "error_fixing")
+            await ctx.page.keyboard.press("Tab")  # and leaves it again
     return seen
 
 
@@ -160,6 +161,7 @@ async def handle_error(ctx: JourneyContext, spot: Spot, key: str, intent: Intent
     locator = locate(ctx, c, spot.occurrence)
     if c.tag == "select":
         await select_option(ctx, locator, c, (new_value, intent.canonical), f)
+        await ctx.page.keyboard.press("Tab")
     else:
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         person = shopper.person
@@ -171,15 +173,14 @@ async def handle_error(ctx: JourneyContext, spot: Spot, key: str, intent: Intent
             # reformatted (groups of four): starting again is easier than finding the spot.
             plan = shopper.type_plan(new_value, keyboard)
             await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", clear=True,
-                            selector=selector_of(c))
+                            selector=selector_of(c), leave=True)
         else:
             plan = shopper.fix_plan(c.value, new_value, keyboard)
             await type_keys(ctx, locator, plan.keys, f, kind="error_fixing", initial=c.value,
-                            selector=selector_of(c))
+                            selector=selector_of(c), leave=True)
         f.errors_made += plan.left
         await while_typing(ctx, c, spot.occurrence, key, dataclasses.replace(intent, value=new_value), {text})
     ctx.believed[key] = new_value
-    await ctx.page.keyboard.press("Tab")
     f.time_to_fix_ms.append(ctx.clock.total_ms - shown_at)
     f.fix_pending = True
     return True
