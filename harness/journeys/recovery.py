@@ -63,8 +63,9 @@ def find(view: PageView, label: str, occurrence: int) -> Control | None:
 
 
 async def while_typing(ctx: JourneyContext, c: Control, occurrence: int, key: str, intent: Intent, before: set[str]) -> set[str]:
-    """Errors the page showed while the field was being typed (read from the page's log, one small
-    call). Returns the texts the person saw, so that the same message on leaving is not news."""
+    """Errors the page showed while the field was being typed (the page's log, returned by the
+    typing call). Returns the texts the person saw, so that the same message on leaving is not news.
+    A needless correction is made once the value is typed (the person goes back into the field)."""
     traces, ctx.typed_log = ctx.typed_log, []
     onsets = perception.typing_onsets(traces, c.label, before)
     if not onsets:
@@ -223,7 +224,6 @@ async def after_submit_errors(ctx: JourneyContext, view: PageView, step: str, in
 
 async def _attend(ctx: JourneyContext, view: PageView, spots: list[Spot], step: str, intents_for, regard, *, onset: bool) -> bool:  # noqa: ANN001
     """Each error spot in view, nearest the point of regard first: noticed or not, and fixed if noticed."""
-    vp = view.viewport
     visible = []
     for s in spots:
         sig = perception.signal(view, s, ctx.here, onset=onset, regard=regard)
@@ -240,5 +240,4 @@ async def _attend(ctx: JourneyContext, view: PageView, spots: list[Spot], step: 
         if await handle_error(ctx, s, key, intent, sig, step):
             touched = True
             await check_field(ctx, s.control, s.occurrence, key, intent, step, before={perception.signature(s)})
-    del vp
     return touched
