@@ -7,6 +7,7 @@ from statistics import median
 from typing import Any, Iterable
 
 from .abtest import VariantOutcome, compare_variants
+from .explain import explain_pair
 from .stats import wilson_interval
 
 
@@ -42,6 +43,7 @@ def summarise_journeys(records: Iterable[dict[str, Any]], variant_order: list[st
                 "time_conclusive": c.time_conclusive,
                 "sentence": c.conversion_sentence,
                 "time_sentence": c.time_sentence,
+                "explanation": explain_pair(base, other, by_variant[base], by_variant[other], seed=seed),
             })
     return {
         "total": len(records),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .explain import overview_row
+
 
 def _pct(x: float | None) -> str:
     return "n/a" if x is None else f"{x * 100:.1f}%"
@@ -11,6 +13,80 @@ def _pct(x: float | None) -> str:
 
 def _num(x: float | None, unit: str = "") -> str:
     return "n/a" if x is None else f"{x:,.1f}{unit}"
+
+
+def _diff(row: dict[str, Any] | None, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
+    """A difference with its interval, "+6.0 s [5.1, 6.9]"; "not recorded" without a figure."""
+    if not row or row.get("difference") is None:
+        return "not recorded"
+    text = f"{_r(row['difference'] * scale, digits):+.{digits}f}{unit}"
+    if row.get("ci"):
+        text += f" [{_r(row['ci'][0] * scale, digits):.{digits}f}, {_r(row['ci'][1] * scale, digits):.{digits}f}]"
+    return f"**{text}**" if row.get("conclusive") else text
+
+
+def _r(x: float, digits: int) -> float:
+    """Rounded, without a negative zero ("-0.0" reads as a difference)."""
+    return round(x, digits) + 0.0
+
+
+def _v(x: float | None, scale: float = 1.0, digits: int = 1) -> str:
+    return "n/a" if x is None else f"{x * scale:,.{digits}f}"
+
+
+def overview_markdown(explained: list[dict[str, Any]]) -> list[str]:
+    """Every design against the baseline on one line each: paired differences and biggest parts."""
+    if not explained:
+        return []
+    lines = [f"#### Each design against {explained[0]['baseline']}, at a glance", "",
+             "| design | conversion, points | completion time, s (mean) | errors shown / shopper | biggest parts of the time difference | who left more (or fewer) |",
+             "|---|---|---|---|---|---|"]
+    for e in explained:
+        o = overview_row(e)
+        lines.append(f"| {o['pair']} | {_diff(o['conversion'], '', 100)} | {_diff(o['time'], ' s')} | "
+                     f"{_diff(o['errors_shown'], digits=2)} | {o['time_parts']} | {o['left_parts']} |")
+    lines += ["", "Paired by shopper where the same people went through both; bold: the 95% interval excludes 0.", ""]
+    return lines
+
+
+def explanation_markdown(e: dict[str, Any]) -> list[str]:
+    """One pair's mechanism breakdown: its sentences, then one table, biggest parts first."""
+    base, cand = e["baseline"], e["candidate"]
+    lines = [f"#### Why {cand} differs from {base}", ""]
+    lines += [f"- {s}" for s in e["sentences"]]
+    how = (f"paired: the same {e['people']} shoppers in both" if e["paired"]
+           else f"not paired: {e['journeys'][0]} and {e['journeys'][1]} journeys compared as independent samples")
+    lines += ["", f"Differences are {cand} minus {base} with 95% intervals ({how}); bold: the interval excludes 0.", "",
+              f"| mechanism | {base} | {cand} | difference [95% CI] |", "|---|---:|---:|---|"]
+    time = e["time"]
+    if time["recorded"]:
+        t = time["total"]
+        lines.append(f"| **completion time, s** ({time['scope']}) | {_v(t['baseline'])} | {_v(t['candidate'])} | {_diff(t, ' s')} |")
+        for g in time["groups"]:
+            if g["key"] == "errors":
+                lines.append(f"| {g['label']} | {_v(g['baseline'])} | {_v(g['candidate'])} | {_diff(g, ' s')} |")
+        for r in time["components"]:
+            if max(abs(r["difference"] or 0), abs(r["baseline"] or 0), abs(r["candidate"] or 0)) >= 0.05:
+                lines.append(f"| &nbsp;&nbsp;{r['label']} | {_v(r['baseline'])} | {_v(r['candidate'])} | {_diff(r, ' s')} |")
+    lines.append(f"| **errors per shopper** | | | |")
+    for r in e["errors"]["measures"]:
+        if r["recorded"]:
+            lines.append(f"| &nbsp;&nbsp;{r['label']} | {_v(r['baseline'], digits=2)} | {_v(r['candidate'], digits=2)} | {_diff(r, digits=2)} |")
+        else:
+            lines.append(f"| &nbsp;&nbsp;{r['label']} | | | not recorded |")
+    leaving = e["leaving"]
+    left = leaving["left"]
+    lines.append(f"| **did not convert, %** | {_v(left['baseline'], 100)} | {_v(left['candidate'], 100)} | {_diff(left, ' pts', 100)} |")
+    for r in leaving["reasons"]:
+        lines.append(f"| &nbsp;&nbsp;left over {r['label']} | {_v(r['baseline'], 100)} | {_v(r['candidate'], 100)} | {_diff(r, ' pts', 100)} |")
+    effort = leaving["effort"]
+    if effort.get("recorded"):
+        lines.append(f"| effort met by the end | {_v(effort['baseline'], digits=2)} | {_v(effort['candidate'], digits=2)} | {_diff(effort, digits=2)} |")
+        for r in effort.get("components", []):
+            if max(abs(r["baseline"] or 0), abs(r["candidate"] or 0), abs(r["difference"] or 0)) >= 0.005:
+                lines.append(f"| &nbsp;&nbsp;effort from {r['label']} | {_v(r['baseline'], digits=2)} | {_v(r['candidate'], digits=2)} | {_diff(r, digits=2)} |")
+    lines.append("")
+    return lines
 
 
 def summary_markdown(summary: dict[str, Any]) -> str:
@@ -59,6 +135,10 @@ def summary_markdown(summary: dict[str, Any]) -> str:
             if c.get("time_sentence"):
                 lines.append(f"- {c['time_sentence']}")
         lines.append("")
+        lines += overview_markdown([c["explanation"] for c in journeys.get("comparisons", []) if c.get("explanation")])
+        for c in journeys.get("comparisons", []):
+            if c.get("explanation"):
+                lines += explanation_markdown(c["explanation"])
     churn = summary.get("churn")
     if churn:
         lines += [

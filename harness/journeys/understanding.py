@@ -32,6 +32,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("full_name", r"name|氏名|お名前|名前"),
     ("company", r"company|organi[sz]ation|会社|法人"),
     ("postal_code", r"postal|post code|postcode|zip|郵便番号"),
+    ("country", r"^country(?! code)|^国$|^国・地域|^国/地域"),
     ("region", r"prefecture|state|province|region|都道府県"),
     ("city", r"city|town|市区町村"),
     ("address_line2", r"line ?2|apartment|suite|unit|building|建物|部屋|住所2|住所 2"),
@@ -81,6 +82,17 @@ def intended_value(key: str, data: ShopperData, *, card_number: str | None = Non
     if key == "card_number" and card_number:
         return card_number
     return _value_getters(password)[key](data)
+
+
+# The names a person knows their own country by, in the order they look for them in a list.
+COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "en_US": ("United States", "United States of America", "USA", "US", "アメリカ合衆国", "米国"),
+    "ja_JP": ("Japan", "日本", "JP", "JPN"),
+}
+
+
+def country_names(locale: str) -> tuple[str, ...]:
+    return COUNTRY_NAMES.get(locale, ())
 
 
 def normalise(value: str | None) -> str:

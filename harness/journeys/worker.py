@@ -20,10 +20,12 @@ from playwright.async_api import async_playwright
 
 from harness.browser import launch_options
 from harness.shopper.model import Shopper
+from harness.shopper.person import sample_person
 from scenarios.personas import Persona, load_persona
 
 from .contexts import ContextPool, Shape
-from .driver import JourneyContext, drive
+from .journey import drive
+from .state import JourneyContext
 from .plan import Assignment
 from .record import JourneyRecord
 
@@ -60,8 +62,20 @@ async def run_one(pool: ContextPool, api: httpx.AsyncClient, a: Assignment, spec
     return record.finish()
 
 
+def _preload(personas: set[str]) -> None:
+    """Read each persona and generate one throw-away person's data, so that what is loaded once
+    per process (persona files, ZIP and postal-code tables, Faker's locales) is loaded while the
+    browser starts rather than in the first journeys."""
+    for name in sorted(personas):
+        try:
+            sample_person(_persona(name), "preload").data  # noqa: B018 (generating it is the point)
+        except Exception:  # the journeys meet the same problem and record it, each as failed
+            continue
+
+
 async def main(spec: dict[str, Any]) -> int:
     assignments = [Assignment(**a) for a in spec["assignments"]]
+    preloading = asyncio.create_task(asyncio.to_thread(_preload, {a.persona for a in assignments}))
     out = open(spec["out"], "a", encoding="utf-8")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -73,6 +87,7 @@ async def main(spec: dict[str, Any]) -> int:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
         pool = ContextPool(browser, keep=spec["concurrency"])
+        await preloading
 
         async def one(a: Assignment) -> None:
             async with sem:

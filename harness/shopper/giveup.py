@@ -9,6 +9,9 @@ Each rule takes its chance from the person (and so from the persona file, where 
   in Japan; PPRO 2020, 42% US), else pay with another accepted method; none accepted -> leave.
 - stated reasons (Baymard 2024, stated, not observed), e.g. forced account creation 26%.
 - card declined: try again with the persona's probability, another card or another method.
+- effort: a hazard that grows with the effort met (fields, steps, errors, time, surprises); see
+  `Effort`. The person's tolerance is drawn once per journey from their own stream, so the same
+  person on two variants gives up at the same accumulated effort.
 """
 
 from __future__ import annotations
@@ -32,6 +35,67 @@ class DeclineChoice:
     action: Literal["another_card", "switch_method", "leave"]
     method: str | None = None  # the method to use next ("card" for another card)
     card_number: str | None = None  # for another_card: the person's other card
+
+
+# -- effort ---------------------------------------------------------------------------------------
+# Effort in "field equivalents": what one ordinary field costs a person is 1. The weights and the
+# hazard are assumptions (no published measurement of people gives a per-effort abandonment
+# hazard independent of design): they encode the direction form analytics observe across many
+# forms (Zuko's field benchmark over 1,362 forms: abandonment concentrates on the fields that take
+# longest and are returned to most, phone and password highest) without taking any figure from a
+# comparison of designs. docs/shopper-model.md ("Effort and giving up") gives the reasoning.
+EFFORT_WEIGHTS: dict[str, float] = {
+    "field": 1.0,  # a field filled
+    "step": 1.0,  # a new page or step to orient on
+    "error": 2.0,  # an error noticed: read, found, fixed (about two fields' worth: assumption)
+    "wrong_fix": 3.0,  # an error that came back after a fix: frustration (assumption)
+    "minute": 1.0,  # each minute of human time (assumption)
+    "forced_account": 3.0,  # a surprise: an account to create (assumption)
+    "method_missing": 2.0,  # a surprise: the preferred payment method is not offered (assumption)
+}
+# Hazard per unit of effort at the start (assumption: ~3% of error-free shoppers leave a 12-field
+# one-page checkout from effort alone), and the effort at which it has doubled: one average
+# checkout's worth (Baymard: 11 to 15 form fields in the average checkout, editions 2016-2024).
+EFFORT_HAZARD_0 = 0.0015
+EFFORT_DOUBLING = 15.0
+# A checkout longer than the average one (Baymard: ~5 steps, 11-15 fields) is what "too long or
+# complicated" names: the stated share (22%, Baymard 2024, stated not observed) is used once, when
+# the person meets more fields or steps than that.
+LONG_FIELDS = 15
+LONG_STEPS = 5
+
+
+def cumulative_hazard(effort: float) -> float:
+    """H(E) = h0 (E + E^2 / (2 E_d)): the hazard h0 (1 + E / E_d) grows with the effort met."""
+    e = max(0.0, effort)
+    return EFFORT_HAZARD_0 * (e + e * e / (2.0 * EFFORT_DOUBLING))
+
+
+def left_by(effort: float) -> float:
+    """P(the person has given up from effort by the time they have met `effort`)."""
+    return 1.0 - math.exp(-cumulative_hazard(effort))
+
+
+@dataclass
+class Effort:
+    """Effort met in one journey, and the person's tolerance for it (an Exp(1) draw: they leave
+    when the cumulative hazard passes it, the usual way of sampling a time-to-event)."""
+
+    tolerance: float
+    total: float = 0.0
+    by_kind: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def for_person(cls, person: Person) -> "Effort":
+        rng = random.Random(f"{person.persona}|{person.seed}|effort")
+        return cls(tolerance=-math.log(1.0 - rng.random()))
+
+    def add(self, kind: str, amount: float = 1.0) -> bool:
+        """Meet some effort; True if the person gives up now."""
+        units = EFFORT_WEIGHTS[kind] * amount
+        self.total += units
+        self.by_kind[kind] = self.by_kind.get(kind, 0.0) + units
+        return cumulative_hazard(self.total) >= self.tolerance
 
 
 @dataclass
@@ -103,6 +167,10 @@ class GiveUpPolicy:
         if reason == "forced_account" and self.person.returning:
             return False
         return rng.random() < chances[reason]
+
+    def stated_rng(self, reason: str) -> random.Random:
+        """The person's own stream for one stated reason: the same answer on every variant."""
+        return random.Random(f"{self.person.persona}|{self.person.seed}|stated|{reason}")
 
     # -- declines -----------------------------------------------------------------------------
     def after_decline(self, offered: Sequence[str], rng: random.Random) -> DeclineChoice:

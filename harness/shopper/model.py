@@ -19,8 +19,8 @@ import time
 from typing import Awaitable, Callable, Sequence
 
 from harness.shopper.clock import HumanClock, Pace
-from harness.shopper.giveup import DeclineChoice, GiveUpPolicy, MethodChoice
-from harness.shopper.keystrokes import TypingPlan, plan_fix, plan_typing_detailed
+from harness.shopper.giveup import LONG_FIELDS, LONG_STEPS, DeclineChoice, Effort, GiveUpPolicy, MethodChoice
+from harness.shopper.keystrokes import QWERTY, TypingPlan, plan_fix, plan_typing_detailed
 from harness.shopper.noticing import ErrorSignal, Notice, notice
 from harness.shopper.person import Person, sample_person
 from harness.shopper.timing import keystroke_ms, pointing_ms, reading_ms
@@ -37,6 +37,7 @@ class Shopper:
         self.rng = random.Random(f"{person.persona}|{person.seed}|journey")
         self.clock = HumanClock(pace, sleep=sleep, async_sleep=async_sleep)
         self.policy = GiveUpPolicy(person)
+        self.effort = Effort.for_person(person)
         # where the typing hand is: desktop people start with a hand on the mouse (they arrive
         # by clicking); irrelevant on phones
         self.hand = "mouse"
@@ -79,16 +80,17 @@ class Shopper:
         return self.person.homing_ms
 
     # -- typing -------------------------------------------------------------------------------
-    def type_plan(self, text: str) -> TypingPlan:
-        """Keys for typing `text` into an empty field (see keystrokes.py). Spend each key's
-        `delay_ms` before pressing it; call hands_to_keyboard_ms() first."""
+    def type_plan(self, text: str, keyboard: str = QWERTY) -> TypingPlan:
+        """Keys for typing `text` into an empty field on `keyboard` (see keystrokes.py and
+        keyboards.py). Spend each key's `delay_ms` before pressing it; call
+        hands_to_keyboard_ms() first."""
         self.hand = "keyboard"
-        return plan_typing_detailed(self.person, text, self.rng)
+        return plan_typing_detailed(self.person, text, self.rng, keyboard=keyboard)
 
-    def fix_plan(self, current: str, intended: str) -> TypingPlan:
+    def fix_plan(self, current: str, intended: str, keyboard: str = QWERTY) -> TypingPlan:
         """Keys to correct a field whose value is `current` (caret at the end)."""
         self.hand = "keyboard"
-        return plan_fix(self.person, current, intended, self.rng)
+        return plan_fix(self.person, current, intended, self.rng, keyboard=keyboard)
 
     # -- reading and errors -------------------------------------------------------------------
     def read_ms(self, text: str) -> float:
@@ -122,5 +124,18 @@ class Shopper:
         return self.policy.after_decline(offered, self.rng)
 
     def leaves_on(self, reason: str) -> bool:
-        """Meeting something shoppers say makes them leave (e.g. "forced_account")."""
-        return self.policy.leaves_on(reason, self.rng)
+        """Meeting something shoppers say makes them leave (e.g. "forced_account"). Decided on
+        the person's own stream for that reason: the same person answers the same on every variant."""
+        return self.policy.leaves_on(reason, self.policy.stated_rng(reason))
+
+    # -- effort -------------------------------------------------------------------------------
+    def tires(self, kind: str, amount: float = 1.0) -> bool:
+        """Meet some effort (giveup.EFFORT_WEIGHTS' kinds); True if the person gives up now."""
+        return self.effort.add(kind, amount)
+
+    def finds_it_too_long(self, fields_met: int, steps_met: int) -> bool:
+        """The checkout turns out longer than the average one: the stated reason "too_long" is
+        met, once (Baymard 2024, stated not observed)."""
+        if fields_met <= LONG_FIELDS and steps_met <= LONG_STEPS or "too_long" not in self.person.abandonment_map:
+            return False
+        return self.leaves_on("too_long")

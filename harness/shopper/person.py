@@ -76,12 +76,24 @@ class Person:
     returning: bool
     abandonment: tuple[tuple[str, float], ...]  # stated reasons (Baymard 2024), not observed
     data_seed: str  # the stream `data` is generated from
+    # keyboards (mechanism 4; see harness/shopper/keyboards.py and the persona's [keyboards])
+    keypad_factor: float = 1.0  # time per key on a digit pad / time per key on the text keyboard
+    ime_convert_ms: float = 0.0  # convert and confirm one run of kanji or katakana
+    ime_select_ms: float = 0.0  # extra when the wanted candidate is not the first
+    ime_not_first: float = 0.0  # chance the wanted candidate is not the first
+    ime_wrong_candidate: float = 0.0  # chance a wrong homophone is confirmed and left in
+    kana_pad: bool = True  # on a phone, types Japanese on the 12-key kana pad (else romaji on QWERTY)
+    # intent errors (mechanism 2; see harness/shopper/intent.py and the persona's [intent])
+    intent_rates: tuple[tuple[str, float], ...] = ()  # population share of each format habit
+    follow_example: float = 0.85  # chance to copy the format of an example the page shows
+    fix_specific: float = 0.9  # chance to fix the format right after a message that names it
+    fix_vague: float = 0.4  # ... after a message that only says "invalid"
 
     @functools.cached_property
     def data(self) -> ShopperData:
         """What the person types (name, address, card...). Generated on first use: statistics over
         many people often need only the traits, and Faker is the slow part of a person."""
-        return make_shopper_data(self.locale, random.Random(self.data_seed), self.card_outcome,
+        return make_shopper_data(self.locale, self.data_seed, self.card_outcome,
                                  self.backup_card_outcome)
 
     @property
@@ -110,6 +122,10 @@ class Person:
     def abandonment_map(self) -> dict[str, float]:
         return dict(self.abandonment)
 
+    @property
+    def intent_rate_map(self) -> dict[str, float]:
+        return dict(self.intent_rates)
+
     def traits(self) -> dict[str, object]:
         """The person's sampled traits as JSON-ready data, for journey records (no shopper data)."""
         out = dataclasses.asdict(self)
@@ -119,6 +135,7 @@ class Person:
         out["error_kinds"] = dict(self.error_kinds)
         out["abandonment"] = dict(self.abandonment)
         out["accepted_methods"] = list(self.accepted_methods)
+        out["intent_rates"] = dict(self.intent_rates)
         return out
 
 
@@ -174,6 +191,17 @@ def sample_person(persona: Persona, seed: int | str) -> Person:
     card_outcome = _weighted(rng, persona.card.outcomes)
     backup_outcome = _weighted(rng, persona.card.outcomes)
     returning = rng.random() < persona.returning_share
+    # Traits added in the second edition come from their own stream: the draws above (and so
+    # everyone's earlier traits) stay as they were.
+    rng2 = random.Random(f"{persona.name}|{seed}|traits2")
+    kb, it = persona.keyboards, persona.intent
+    keypad_factor = kb.keypad_factor.sample(rng2)
+    ime_convert = kb.ime_convert_s.sample(rng2) * 1000
+    ime_select = kb.ime_select_s.sample(rng2) * 1000
+    follow_example = it.follow_example.sample(rng2)
+    fix_specific = it.fix_specific.sample(rng2)
+    fix_vague = it.fix_vague.sample(rng2)
+    kana_pad = rng2.random() < kb.kana_pad_share
 
     return Person(
         persona=persona.name, seed=str(seed), locale=persona.locale,
@@ -193,4 +221,7 @@ def sample_person(persona: Persona, seed: int | str) -> Person:
         retry_after_decline=persona.card.retry_after_decline,
         switch_method_after_decline=persona.card.switch_method_after_decline,
         returning=returning, abandonment=persona.abandonment, data_seed=f"{persona.name}|{seed}|data",
+        keypad_factor=keypad_factor, ime_convert_ms=ime_convert, ime_select_ms=ime_select,
+        ime_not_first=kb.ime_not_first, ime_wrong_candidate=kb.ime_wrong_candidate, kana_pad=kana_pad,
+        intent_rates=it.rates, follow_example=follow_example, fix_specific=fix_specific, fix_vague=fix_vague,
     )

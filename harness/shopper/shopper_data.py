@@ -113,33 +113,43 @@ def _japan_address(rng: random.Random):  # type: ignore[no-untyped-def]
                 return pc
 
 
-def make_shopper_data(locale: str, rng: random.Random, card_outcome: str, backup_card_outcome: str) -> ShopperData:
-    """Generate one shopper's data; every random choice comes from `rng`."""
-    faker_seed = rng.getrandbits(64)
+def _streams(seed: str):  # type: ignore[no-untyped-def]
+    """One random stream per part of a shopper: adding a part never changes the others."""
+    return lambda part: random.Random(f"{seed}|{part}")
+
+
+def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, backup_card_outcome: str) -> ShopperData:
+    """Generate one shopper's data. `rng` is a seed string (or a Random a seed is drawn from);
+    each part (name, contact, address, card) has its own stream derived from it."""
+    seed = rng if isinstance(rng, str) else str(rng.getrandbits(64))
+    stream = _streams(seed)
+    card_rng = stream("card")
     cards = TEST_CARDS[locale]
-    card_number = rng.choice(cards[card_outcome])
+    card_number = card_rng.choice(cards[card_outcome])
     backup = [c for c in cards[backup_card_outcome] if c != card_number] or list(cards[backup_card_outcome])
-    backup_card_number = rng.choice(backup)
-    exp_month, exp_year = rng.randint(1, 12), rng.choice(CARD_EXPIRY_YEARS)
-    cvc = f"{rng.randint(0, 999):03d}"
+    backup_card_number = card_rng.choice(backup)
+    exp_month, exp_year = card_rng.randint(1, 12), card_rng.choice(CARD_EXPIRY_YEARS)
+    cvc = f"{card_rng.randint(0, 999):03d}"
 
     if locale == "ja_JP":
         with _faker_lock:
             f = _faker("ja_JP")
-            f.seed_instance(faker_seed)
+            f.seed_instance(stream("name").getrandbits(64))
             family, family_kana, family_latin = f.last_name_pair()
             given, given_kana, given_latin = f.first_name_pair()
+            f.seed_instance(stream("email").getrandbits(64))
             email = f.safe_email()
+            f.seed_instance(stream("building").getrandbits(64))
             building = f.building_name()
-        pc = _japan_address(rng)
-        line1 = f"{pc.neighborhood}{rng.randint(1, 5)}-{rng.randint(1, 30)}-{rng.randint(1, 20)}"
-        line2 = f"{building}{rng.randint(1, 12)}{rng.randint(1, 9):02d}" if rng.random() < 0.5 else ""
-        phone = f"{rng.choice(('070', '080', '090'))}-{rng.randint(0, 9999):04d}-{rng.randint(0, 9999):04d}"
+        addr_rng = stream("address")
+        pc = _japan_address(addr_rng)
+        line1 = f"{pc.neighborhood}{addr_rng.randint(1, 5)}-{addr_rng.randint(1, 30)}-{addr_rng.randint(1, 20)}"
+        line2 = f"{building}{addr_rng.randint(1, 12)}{addr_rng.randint(1, 9):02d}" if addr_rng.random() < 0.5 else ""
         return ShopperData(
             locale=locale, family_name=family, given_name=given,
             family_name_kana=family_kana, given_name_kana=given_kana,
             family_name_latin=family_latin, given_name_latin=given_latin,
-            email=email, phone=phone,
+            email=email, phone=japan_mobile(stream("phone")),
             postal_code=f"{pc.postal_code[:3]}-{pc.postal_code[3:]}",
             region=pc.prefecture, city=pc.city, address_line1=line1, address_line2=line2,
             address_kana=pc.kana,
@@ -149,19 +159,96 @@ def make_shopper_data(locale: str, rng: random.Random, card_outcome: str, backup
 
     with _faker_lock:
         f = _faker("en_US")
-        f.seed_instance(faker_seed)
+        f.seed_instance(stream("name").getrandbits(64))
         given, family = f.first_name(), f.last_name()
+        f.seed_instance(stream("email").getrandbits(64))
         email = f.safe_email()
+        f.seed_instance(stream("street").getrandbits(64))
         street = f.street_address()
         line2 = f.secondary_address() if f.random.random() < 0.3 else ""
-        city, state = f.city(), f.state_abbr(include_territories=False, include_freely_associated_states=False)
-        zipcode = f.zipcode_in_state(state)
-        phone = f.basic_phone_number()
+    place = us_place(stream("address"))
     return ShopperData(
         locale=locale, family_name=family, given_name=given, family_name_kana=None, given_name_kana=None,
-        family_name_latin=family, given_name_latin=given, email=email, phone=phone,
-        postal_code=zipcode, region=state, city=city, address_line1=street, address_line2=line2,
-        address_kana=None,
+        family_name_latin=family, given_name_latin=given, email=email,
+        phone=us_phone(stream("phone"), place.area_codes),
+        postal_code=place.zip_code, region=place.state, city=place.city, address_line1=street,
+        address_line2=line2, address_kana=None,
         card_number=card_number, card_exp_month=exp_month, card_exp_year=exp_year, card_cvc=cvc,
         card_name=f"{given} {family}".upper(), backup_card_number=backup_card_number,
     )
+
+
+# -- United States: real ZIP codes with their own city and state (the `zipcodes` package, USPS data)
+# The 50 states and DC: territories and military "states" (AA, AE, AP) are left out, since most US
+# checkouts offer the states only.
+US_STATE_NAMES: dict[str, str] = {
+    "AL": "Alabama", "AK": "Alaska", "AZ": "Arizona", "AR": "Arkansas", "CA": "California",
+    "CO": "Colorado", "CT": "Connecticut", "DE": "Delaware", "DC": "District of Columbia",
+    "FL": "Florida", "GA": "Georgia", "HI": "Hawaii", "ID": "Idaho", "IL": "Illinois", "IN": "Indiana",
+    "IA": "Iowa", "KS": "Kansas", "KY": "Kentucky", "LA": "Louisiana", "ME": "Maine", "MD": "Maryland",
+    "MA": "Massachusetts", "MI": "Michigan", "MN": "Minnesota", "MS": "Mississippi", "MO": "Missouri",
+    "MT": "Montana", "NE": "Nebraska", "NV": "Nevada", "NH": "New Hampshire", "NJ": "New Jersey",
+    "NM": "New Mexico", "NY": "New York", "NC": "North Carolina", "ND": "North Dakota", "OH": "Ohio",
+    "OK": "Oklahoma", "OR": "Oregon", "PA": "Pennsylvania", "RI": "Rhode Island", "SC": "South Carolina",
+    "SD": "South Dakota", "TN": "Tennessee", "TX": "Texas", "UT": "Utah", "VT": "Vermont",
+    "VA": "Virginia", "WA": "Washington", "WV": "West Virginia", "WI": "Wisconsin", "WY": "Wyoming",
+}
+
+
+@dataclass(frozen=True)
+class UsPlace:
+    zip_code: str
+    city: str
+    state: str
+    area_codes: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=1)
+def us_places() -> tuple[UsPlace, ...]:
+    """Active standard (street-delivery) ZIP codes with their USPS city, state and area codes;
+    PO-box-only, single-organisation ("unique") and military ZIPs are skipped (nobody ships there
+    from a shop's address form), and the few without a listed area code (phones are drawn from
+    the ZIP's own area codes)."""
+    import zipcodes
+
+    return tuple(
+        UsPlace(z["zip_code"], z["city"], z["state"], tuple(z.get("area_codes") or ()))
+        for z in zipcodes.list_all()
+        if z["zip_code_type"] == "STANDARD" and z["active"] and z["state"] in US_STATE_NAMES
+        and any(c.isdigit() and len(c) == 3 for c in z.get("area_codes") or ())
+    )
+
+
+def us_place(rng: random.Random) -> UsPlace:
+    """A ZIP code drawn uniformly from the real ones (not weighted by population: the data has no
+    population), with its own city and state."""
+    return rng.choice(us_places())
+
+
+def us_phone(rng: random.Random, area_codes: tuple[str, ...]) -> str:
+    """A valid US number in the national format, "(631) 555-0123": an area code of the person's
+    ZIP and a line in 555-0100..0199, the range the North American Numbering Plan keeps for
+    fiction (so no real person is called), which libphonenumber accepts as valid."""
+    import phonenumbers
+
+    codes = [c for c in area_codes if c.isdigit() and len(c) == 3]
+    if not codes:
+        raise ValueError(f"no three-digit area code among {area_codes!r}")
+    for _ in range(100):
+        number = f"+1{rng.choice(codes)}5550{rng.randint(100, 199)}"
+        parsed = phonenumbers.parse(number)
+        if phonenumbers.is_valid_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    raise RuntimeError(f"no valid phone number for area codes {codes}")
+
+
+def japan_mobile(rng: random.Random) -> str:
+    """A valid Japanese mobile number in the national format, "090-1234-5678"."""
+    import phonenumbers
+
+    for _ in range(100):
+        number = f"+81{rng.choice(('70', '80', '90'))}{rng.randint(0, 99_999_999):08d}"
+        parsed = phonenumbers.parse(number)
+        if phonenumbers.is_valid_number(parsed) and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE:
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
+    raise RuntimeError("no valid Japanese mobile number drawn")

@@ -19,9 +19,13 @@ CHARS_PER_WORD = 5.0  # the convention behind wpm in Dhakal et al. and Palin et 
 
 # Keystroke equivalents per character. assumption (not in the research file): Japanese is typed
 # through an input method: a kana takes ~2 romaji keys on a keyboard or a tap plus a flick on a
-# phone; a kanji ~2 kana of reading plus choosing the conversion.
+# phone; a kanji ~2 kana of its reading. Converting a run of kanji (choosing the candidate) is
+# timed separately, once per run (keystrokes.py, Person.ime_convert_ms).
 KANA_KEYS = 2.0
 KANJI_KEYS = 4.0
+# assumption (refined in docs/shopper-model.md): a kana on the 12-key flick pad is one touch with
+# a direction, slower than a QWERTY tap but fewer touches than romaji.
+KANA_FLICK_KEYS = 1.5
 
 # Reading Japanese: assumption that ~2.5 characters carry what one English word does (Brysbaert 2019
 # notes that rates in other languages follow from the words needed for the same message).
@@ -34,28 +38,44 @@ def is_kana(ch: str) -> bool:
     return "\u3040" <= ch <= "\u30ff" or "\uff66" <= ch <= "\uff9f"
 
 
+def is_katakana(ch: str) -> bool:
+    return "\u30a1" <= ch <= "\u30fa" or "\uff66" <= ch <= "\uff9d"
+
+
 def is_kanji(ch: str) -> bool:
     return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
 
 
-def key_cost(ch: str | None) -> float:
-    """How many keystroke times one character costs (Backspace and ASCII: 1)."""
+def key_cost(ch: str | None, keyboard: str = "qwerty") -> float:
+    """How many keystroke times one character costs on `keyboard` (Backspace and ASCII: 1).
+
+    On the kana flick keypad a kana is one tap with a flick (KANA_FLICK_KEYS), through a desktop
+    IME ~2 romaji keys (KANA_KEYS); a kanji is its reading plus choosing the conversion."""
     if ch is None or len(ch) != 1:
         return 1.0
     if is_kana(ch):
-        return KANA_KEYS
+        return KANA_FLICK_KEYS if keyboard == "kana_flick" else KANA_KEYS
     if is_kanji(ch):
-        return KANJI_KEYS
+        return KANJI_KEYS / KANA_KEYS * KANA_FLICK_KEYS if keyboard == "kana_flick" else KANJI_KEYS
     return 1.0
 
 
-def keystroke_ms(person: Person, ch: str | None, rng: random.Random) -> float:
-    """Delay before one key: lognormal around the person's mean interval (12000 / wpm ms).
+def keyboard_factor(person: Person, keyboard: str) -> float:
+    """The person's time per key on `keyboard` relative to their text keyboard (the device's
+    QWERTY, whose speed the person's wpm is): digit pads are faster per key (see Person)."""
+    if keyboard in ("numeric_keypad", "phone_keypad"):
+        return person.keypad_factor
+    return 1.0
+
+
+def keystroke_ms(person: Person, ch: str | None, rng: random.Random, keyboard: str = "qwerty") -> float:
+    """Delay before one key: lognormal around the person's mean interval (12000 / wpm ms), scaled
+    for the keyboard.
 
     Lognormal because intervals are positive and right-skewed; its spread is the persona's
     `keystroke_cv` (within one person).
     """
-    mean = person.ms_per_keystroke * key_cost(ch)
+    mean = person.ms_per_keystroke * key_cost(ch, keyboard) * keyboard_factor(person, keyboard)
     cv = person.keystroke_cv
     if cv <= 0:
         return mean

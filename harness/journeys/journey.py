@@ -1,0 +1,86 @@
+"""A person buying once through a hosted checkout, top to bottom.
+
+The merchant creates the session; the person opens the page and, until they are done or give up:
+reads where they are, chooses how to pay, fills the fields (perceiving what the page shows while
+and after typing, fixing what they notice), presses the button that goes on, and reads what comes
+back (errors to find and fix, a decline, the bank's page, the confirmation). Every decision comes
+from the shopper model (harness/shopper) and every fact from the rendered page; the variant's
+configuration is never read. Human time goes to the shopper's clock (slept only at pace
+"real"); system time (page loads, submissions, gateway calls) is measured.
+"""
+
+from __future__ import annotations
+
+from .filling import fill, intent_for
+from .loading import look, timed_navigation, track_requests
+from .merchant import confirm_success, create_session
+from .page_reading import PageView
+from .paying import SECURE_HEADINGS, after_decline, authenticate, choose_method, payment_problem, submit
+from .recovery import after_submit_errors
+from .state import JourneyContext, Leave
+
+MAX_SUBMITS = 12
+
+
+async def drive(ctx: JourneyContext) -> None:
+    untrack = track_requests(ctx)
+    try:
+        await journey(ctx)
+    finally:
+        untrack()
+
+
+async def journey(ctx: JourneyContext) -> None:
+    ctx.card_number = ctx.shopper.person.data.card_number
+    await create_session(ctx)
+    await timed_navigation(ctx, lambda: ctx.page.goto(ctx.session["url"]), wait_for_request=False)
+    submits = 0
+    step = "start"
+    try:
+        view = await look(ctx)
+        while True:
+            if view.url.startswith(ctx.success_prefix):
+                await confirm_success(ctx)
+                return
+            if view.has_heading(*SECURE_HEADINGS):
+                view = await authenticate(ctx, view)
+                continue
+            if submits >= MAX_SUBMITS:
+                raise Leave("stuck", step)
+            new_step = step_name(view)
+            if new_step != step:
+                ctx.record.steps.append(new_step)
+                step = new_step
+                ctx.tire("step", step)
+            else:
+                ctx.record.steps.append(step)
+            await ctx.clock.aspend(ctx.shopper.think_ms(), "orienting")
+            if await choose_method(ctx, view, step):
+                view = await look(ctx)
+            view = await fill(ctx, view, step)
+            await submit(ctx, view)
+            submits += 1
+            view = await after_submit(ctx, step)
+    except Leave as leave:
+        ctx.record.effort = ctx.shopper.effort.total
+        ctx.record.end("abandoned" if leave.reason != "unrecoverable_error" else "error", leave.step or step,
+                       leave.field_name, leave.reason)
+
+
+def step_name(view: PageView) -> str:
+    """The step the page says the person is on (steps layout), else the page's main heading."""
+    if view.current_step:
+        return view.current_step[:60]
+    return (view.title.split(" – ")[0] or (view.headings[0] if view.headings else "checkout"))[:60]
+
+
+async def after_submit(ctx: JourneyContext, step: str) -> PageView:
+    """Read what the page says after submitting: errors on fields (seen, found, fixed or not), or
+    a problem with the payment. Returns the page as it is afterwards."""
+    view = await look(ctx)
+    if view.url.startswith(ctx.success_prefix) or view.has_heading(*SECURE_HEADINGS):
+        return view
+    problem = payment_problem(view)
+    if problem is not None:
+        return await after_decline(ctx, view, problem, step)
+    return await after_submit_errors(ctx, view, step, lambda key, c: intent_for(ctx, key, c))
