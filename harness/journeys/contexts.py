@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from playwright.async_api import Browser, BrowserContext, Page
 
@@ -48,6 +48,7 @@ class ContextPool:
     browser: Browser
     keep: int  # contexts kept idle at most (the journeys running at once)
     idle: list[Tab] = field(default_factory=list)
+    prepare: Callable[[BrowserContext], Awaitable[None]] | None = None  # e.g. route Stripe.js, once per new context
 
     async def take(self, shape: Shape) -> Tab:
         """A clean tab for one journey (its trace chunk started)."""
@@ -90,6 +91,8 @@ class ContextPool:
             await _close(self.idle.pop(0))
         context = await self.browser.new_context(**shape.options())
         context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        if self.prepare is not None:
+            await self.prepare(context)
         await context.tracing.start(snapshots=False, screenshots=False)
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)

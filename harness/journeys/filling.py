@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 
 from harness.shopper.intent import FieldHints, Intent, intended_entry
 from harness.shopper.keyboards import keyboard_for
@@ -100,7 +101,26 @@ async def fill(ctx: JourneyContext, view: PageView, step: str) -> PageView:
         latest = await enter(ctx, latest, c, occurrence, key, intent, previous_field, step)
         ctx.typed.add(key)
         previous_field = c
-    return latest or await look(ctx)
+    latest = latest or await look(ctx)
+    return await agree(ctx, latest, step)
+
+
+_AGREE = re.compile(r"agree|accept|terms|conditions|同意|規約", re.I)
+
+
+async def agree(ctx: JourneyContext, view: PageView, step: str) -> PageView:
+    """Tick what the page requires agreeing to (terms of sale): a person reads its label and ticks
+    it; boxes that are not required and do not ask for agreement (a newsletter) stay as they are."""
+    ticked = False
+    for c in view.controls:
+        if c.type != "checkbox" or c.checked or not (c.required or c.marked or c.invalid) or not _AGREE.search(c.label):
+            continue
+        await ctx.clock.aspend(ctx.shopper.read_ms(c.label), "reading")
+        await point_at(ctx, c.rect, 20)
+        await ctx.page.get_by_label(c.label, exact=True).check()
+        ctx.record.field("agreement").keystrokes += 1
+        ticked = True
+    return await look(ctx) if ticked else view
 
 
 async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int, key: str, intent: Intent,

@@ -12,17 +12,19 @@ configuration is never read. Human time goes to the shopper's clock (slept only 
 from __future__ import annotations
 
 from .filling import fill, intent_for
-from .loading import look, timed_navigation, track_requests
-from .merchant import confirm_success, create_session
+from .loading import look, settle, track_requests
 from .page_reading import PageView
 from .paying import SECURE_HEADINGS, after_decline, authenticate, choose_method, payment_problem, submit
 from .recovery import after_submit_errors
+from .sites import ReferenceCheckout, authenticate_in_frame, challenge_frame
 from .state import JourneyContext, Leave
 
 MAX_SUBMITS = 12
 
 
 async def drive(ctx: JourneyContext) -> None:
+    if ctx.site is None:
+        ctx.site = ReferenceCheckout()  # unless the worker names a site of the user's own
     untrack = track_requests(ctx)
     try:
         await journey(ctx)
@@ -32,18 +34,21 @@ async def drive(ctx: JourneyContext) -> None:
 
 async def journey(ctx: JourneyContext) -> None:
     ctx.card_number = ctx.shopper.person.data.card_number
-    await create_session(ctx)
-    await timed_navigation(ctx, lambda: ctx.page.goto(ctx.session["url"]), wait_for_request=False)
+    await ctx.site.open(ctx)
     submits = 0
     step = "start"
     try:
         view = await look(ctx)
         while True:
-            if view.url.startswith(ctx.success_prefix):
-                await confirm_success(ctx)
+            if await ctx.site.done(ctx, view):
+                await ctx.site.finish(ctx)
                 return
             if view.has_heading(*SECURE_HEADINGS):
                 view = await authenticate(ctx, view)
+                continue
+            frame = await challenge_frame(ctx)
+            if frame is not None:
+                view = await authenticate_in_frame(ctx, frame)
                 continue
             if submits >= MAX_SUBMITS:
                 raise Leave("stuck", step)
@@ -77,8 +82,9 @@ def step_name(view: PageView) -> str:
 async def after_submit(ctx: JourneyContext, step: str) -> PageView:
     """Read what the page says after submitting: errors on fields (seen, found, fixed or not), or
     a problem with the payment. Returns the page as it is afterwards."""
+    await settle(ctx)
     view = await look(ctx)
-    if view.url.startswith(ctx.success_prefix) or view.has_heading(*SECURE_HEADINGS):
+    if view.has_heading(*SECURE_HEADINGS) or await ctx.site.done(ctx, view) or await challenge_frame(ctx) is not None:
         return view
     problem = payment_problem(view)
     if problem is not None:

@@ -7,7 +7,7 @@ import asyncio
 import time
 from typing import Any, Callable
 
-from playwright.async_api import Request
+from playwright.async_api import Error as PlaywrightError, Request
 
 from .page_reading import PageView, read_page
 from .state import JourneyContext, Leave
@@ -17,13 +17,23 @@ async def look(ctx: JourneyContext, limit_s: float = 10.0) -> PageView:
     """Read the page once its own requests (e.g. an address lookup) have finished and it has
     drawn what they brought: the person sees the page as it ends up, whatever the timing, so the
     same seed gives the same person the same experience. The wait is system time."""
-    if not ctx.in_flight:
-        return await read_page(ctx.page)
     started = time.perf_counter()
+    waited = bool(ctx.in_flight)
     while ctx.in_flight and time.perf_counter() - started < limit_s:
         await asyncio.sleep(0.005)
-    view = await read_page(ctx.page, after_frame=True)
-    ctx.record.system_ms += (time.perf_counter() - started) * 1000
+    for attempt in range(3):
+        try:
+            view = await read_page(ctx.page, after_frame=waited)
+            break
+        except PlaywrightError as err:
+            # The page's own script moved it on while it was read (a Stripe.js payment done, then
+            # location = the result page): the person sees the new page once it has loaded.
+            if "context was destroyed" not in str(err) or attempt == 2:
+                raise
+            await ctx.page.wait_for_load_state("load", timeout=limit_s * 1000)
+            waited = True
+    if waited:
+        ctx.record.system_ms += (time.perf_counter() - started) * 1000
     return view
 
 
@@ -82,3 +92,32 @@ async def timed_navigation(ctx: JourneyContext, action: Any, *, wait_for_request
         page.remove_listener("request", on_request)
     ctx.record.system_ms += (time.perf_counter() - started) * 1000
     return bool(navigations) or not wait_for_request
+
+
+_BUSY = "() => !!document.querySelector('button[disabled][type=submit], form [aria-busy=true], [role=progressbar]')"
+
+
+async def settle(ctx: JourneyContext) -> None:
+    """After pressing the button, while the page is visibly busy (its own requests under way, the
+    button it disabled, a progress indicator) the person waits, as long as they tolerate waiting
+    with feedback; a page load that starts meanwhile is waited for too. A frame shown over the
+    page (a bank's 3-D Secure page) ends the wait: it asks something of the person. System time."""
+    started = time.perf_counter()
+    deadline_ms = ctx.shopper.wait_deadline_ms(feedback=True)
+    calm = 0
+    while calm < 2:
+        waited = (time.perf_counter() - started) * 1000
+        if waited > min(deadline_ms, 60_000):
+            ctx.record.system_ms += waited
+            raise Leave("slow_response")
+        try:
+            busy = bool(ctx.in_flight) or await ctx.page.evaluate(_BUSY)
+        except PlaywrightError:  # the page moved on while it was asked
+            await ctx.page.wait_for_load_state("load", timeout=max(50.0, deadline_ms - waited))
+            busy = True
+        if any(f is not ctx.page.main_frame and not f.is_detached() and f.url.startswith("http") for f in ctx.page.frames):
+            break
+        calm = 0 if busy else calm + 1
+        if calm < 2:
+            await asyncio.sleep(0.05)
+    ctx.record.system_ms += (time.perf_counter() - started) * 1000

@@ -7,7 +7,6 @@ import re
 
 from .hands import distance, point_at
 from .loading import look, timed_navigation
-from .merchant import decline_code
 from .page_reading import Control, PageView
 from .state import JourneyContext, Leave
 
@@ -87,7 +86,7 @@ async def after_decline(ctx: JourneyContext, view: PageView, text: str, step: st
     await ctx.clock.aspend(shopper.read_ms(text), "reading")
     offered = list(offered_methods(view)) or ["card"]
     choice = shopper.after_decline(offered)
-    code = await decline_code(ctx)
+    code = await ctx.site.decline_code(ctx)
     ctx.record.declines.append({"decline_code": code, "message": text[:200],
                                 "next": {"another_card": "other_card", "switch_method": "other_method"}.get(choice.action, "gave_up")})
     if choice.action == "leave":

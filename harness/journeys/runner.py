@@ -23,7 +23,8 @@ class JourneyRun:
     """The journeys of one run, spread over `processes` worker processes."""
 
     def __init__(self, assignments: list[Assignment], target: str, run_dir: Path, *, processes: int, concurrency: int,
-                 pace: str, timeout_s: float, api_key: str, currency: str, amount: int, die_with_parent: bool = False) -> None:
+                 pace: str, timeout_s: float, api_key: str, currency: str, amount: int, die_with_parent: bool = False,
+                 site: dict[str, Any] | None = None) -> None:
         self.run_dir = run_dir
         self.total = len(assignments)
         self.parts_dir = run_dir / "journeys.d"
@@ -36,6 +37,7 @@ class JourneyRun:
                 "target": target, "api_key": api_key, "assignments": [a.as_dict() for a in part],
                 "concurrency": concurrency, "pace": pace, "timeout_s": timeout_s, "currency": currency, "amount": amount,
                 "out": str(self.parts_dir / f"worker-{k}.jsonl"), "traces": str(run_dir / "traces"),
+                "site": site,  # scenarios.sites.SitePlan.as_dict(): a user's own checkout; None: the reference one
             }
             spec_path = self.parts_dir / f"worker-{k}.spec.json"
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
@@ -131,4 +133,5 @@ def start_journeys(plan: Any, target: str, run_dir: Path, *, seed: int, api_key:
     """Start the scenario's journeys (a scenarios.scenario.JourneyPlan) against `target`."""
     assignments = assign(plan.variants, plan.personas, plan.count, seed)
     return JourneyRun(assignments, target, run_dir, processes=plan.processes, concurrency=plan.concurrency,
-                      pace=plan.pace, timeout_s=plan.timeout_s, api_key=api_key, currency=plan.currency, amount=plan.amount)
+                      pace=plan.pace, timeout_s=plan.timeout_s, api_key=api_key, currency=plan.currency, amount=plan.amount,
+                      site=plan.site.as_dict() if getattr(plan, "site", None) else None)

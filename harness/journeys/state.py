@@ -5,7 +5,7 @@ looking). Also `Leave`, raised wherever the person gives up."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 from playwright.async_api import Page
@@ -14,6 +14,9 @@ from harness.shopper.intent import Intent
 from harness.shopper.model import Shopper
 
 from .record import JourneyRecord
+
+if TYPE_CHECKING:
+    from .sites import Site
 
 PASSWORD = "Harness-Shopper-2024!"
 
@@ -35,6 +38,7 @@ class JourneyContext:
     api: httpx.AsyncClient  # the merchant's backend talking to the gateway: base URL and secret key set
     currency: str
     amount: int
+    site: "Site | None" = None  # where the journey buys (sites.py); None: the reference checkout
     card_number: str | None = None
     method: str | None = None
     session: dict[str, Any] = field(default_factory=dict)

@@ -21,6 +21,7 @@ from playwright.async_api import async_playwright
 from harness.browser import launch_options
 from harness.shopper.model import Shopper
 from harness.shopper.person import sample_person
+from harness.stripe_js import route_stripe_js_async
 from scenarios.personas import Persona, load_persona
 
 from .contexts import ContextPool, Shape
@@ -28,6 +29,7 @@ from .journey import drive
 from .state import JourneyContext
 from .plan import Assignment
 from .record import JourneyRecord
+from .sites import site_for
 
 
 @functools.lru_cache(maxsize=None)
@@ -43,7 +45,7 @@ async def run_one(pool: ContextPool, api: httpx.AsyncClient, a: Assignment, spec
     tab = await pool.take(Shape(device.viewport[0], device.viewport[1], device.is_phone,
                                 "ja-JP" if shopper.person.locale.startswith("ja") else "en-US"))
     ctx = JourneyContext(page=tab.page, shopper=shopper, record=record, target=spec["target"], api=api,
-                         currency=spec["currency"], amount=spec["amount"])
+                         currency=spec["currency"], amount=spec["amount"], site=site_for(spec.get("site")))
     failed = False
     try:
         await asyncio.wait_for(drive(ctx), timeout=spec["timeout_s"] if spec["pace"] == "instant" else None)
@@ -86,7 +88,12 @@ async def main(spec: dict[str, Any]) -> int:
     api = httpx.AsyncClient(base_url=spec["target"], headers={"Authorization": f"Bearer {spec['api_key']}"}, timeout=30)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
-        pool = ContextPool(browser, keep=spec["concurrency"])
+        site = spec.get("site") or {}
+        prepare = None
+        if site.get("stripe_js"):
+            # The user's pages load Stripe.js from Stripe: this browser gets the gateway's instead.
+            prepare = functools.partial(route_stripe_js_async, gateway_url=spec["target"])
+        pool = ContextPool(browser, keep=spec["concurrency"], prepare=prepare)
         await preloading
 
         async def one(a: Assignment) -> None:

@@ -204,7 +204,7 @@ class WorkerShare:
         self.run = JourneyRun([Assignment(**a) for a in data["assignments"]], s["target"], self.work_dir,
                               processes=int(s["processes"]), concurrency=int(s["concurrency"]), pace=s["pace"],
                               timeout_s=float(s["timeout_s"]), api_key=s["api_key"], currency=s["currency"],
-                              amount=int(s["amount"]), die_with_parent=True)
+                              amount=int(s["amount"]), die_with_parent=True, site=s.get("site"))
         self.offsets: dict[Path, int] = {}
         self.produced: dict[str, dict[str, Any]] = {}
         self.stopped = False

@@ -65,7 +65,7 @@ def journeys_spec(plan: Any, target: str, run_dir: Path, *, seed: int, api_key: 
         "assignments": [a.as_dict() for a in people],
         "settings": {"target": target.rstrip("/"), "api_key": api_key, "pace": plan.pace, "timeout_s": plan.timeout_s,
                      "concurrency": plan.concurrency, "processes": plan.processes, "currency": plan.currency,
-                     "amount": plan.amount},
+                     "amount": plan.amount, "site": plan.site.as_dict() if getattr(plan, "site", None) else None},
     }
 
 
