@@ -63,8 +63,10 @@ async def journey(ctx: JourneyContext) -> None:
             if await choose_method(ctx, view, step):
                 view = await look(ctx)
             view = await fill(ctx, view, step)
-            await submit(ctx, view)
+            navigated = await submit(ctx, view)
             submits += 1
+            if not navigated:
+                await settle(ctx)  # the page's own script handles it: the person waits while it is busy
             view = await after_submit(ctx, step)
     except Leave as leave:
         ctx.record.effort = ctx.shopper.effort.total
@@ -82,7 +84,6 @@ def step_name(view: PageView) -> str:
 async def after_submit(ctx: JourneyContext, step: str) -> PageView:
     """Read what the page says after submitting: errors on fields (seen, found, fixed or not), or
     a problem with the payment. Returns the page as it is afterwards."""
-    await settle(ctx)
     view = await look(ctx)
     if view.has_heading(*SECURE_HEADINGS) or await ctx.site.done(ctx, view) or await challenge_frame(ctx) is not None:
         return view

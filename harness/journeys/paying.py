@@ -54,7 +54,9 @@ async def choose_method(ctx: JourneyContext, view: PageView, step: str) -> bool:
     return False
 
 
-async def submit(ctx: JourneyContext, view: PageView) -> None:
+async def submit(ctx: JourneyContext, view: PageView) -> bool:
+    """Press the button that goes on; returns whether a page load followed (a page that handles the
+    submission with its own script does not load another)."""
     buttons = [b for b in view.buttons if b["type"] == "submit" and PRIMARY.search(b["text"])] or \
               [b for b in view.buttons if PRIMARY.search(b["text"])]
     if not buttons:
@@ -66,7 +68,7 @@ async def submit(ctx: JourneyContext, view: PageView) -> None:
     await ctx.clock.aspend(shopper.think_ms(), "thinking")
     await point_at(ctx, button["rect"], 80)
     locator = ctx.page.get_by_role("button", name=button["text"], exact=True).last
-    await timed_navigation(ctx, lambda: locator.click())
+    return await timed_navigation(ctx, lambda: locator.click())
 
 
 def payment_problem(view: PageView) -> str | None:
