@@ -37,13 +37,14 @@ class Notifications:
             raise RuntimeError(f"registering the webhook endpoint failed: {answer.status} {answer.error.get('message')}")
         self.webhooks.secret = answer.body["secret"]
 
-    def drain(self, gateway_url: str, timeout_s: float = 15.0) -> dict[str, Any]:
+    def drain(self, gateway_url: str, admin_token: str, timeout_s: float = 15.0) -> dict[str, Any]:
         """Wait until nothing is pending in the gateway's outboxes (or the timeout); their counts."""
         deadline = time.monotonic() + timeout_s
         counts: dict[str, Any] = {}
         while time.monotonic() < deadline:
             try:
-                counts = httpx.get(f"{gateway_url}/_harness/outbox", timeout=5).json()
+                counts = httpx.get(f"{gateway_url}/_harness/outbox", headers={"Authorization": f"Bearer {admin_token}"},
+                                   timeout=5).json()
             except (httpx.HTTPError, ValueError):
                 return counts
             if not counts.get("webhook_deliveries", {}).get("pending") and not counts.get("mail", {}).get("pending"):

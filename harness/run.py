@@ -182,7 +182,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
                 part.stop()
             if notifications is not None:
                 state.phase = "waiting for webhooks and mail"
-                outbox = notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}
+                outbox = notifications.drain(gateway.url, admin_token) if gateway is not None and gateway.alive() else {}
                 notifications.finish(outbox)
             if gateway is not None or scenario.target:
                 _collect_ledger(scenario.target or (gateway.url if gateway else None), scenario.api_key, run_dir, state, console)

@@ -19,6 +19,7 @@ from .api import checkout_sessions  # noqa: F401  (register routes)
 from . import checkout
 from .api import billing, billing_helpers  # noqa: F401  (register routes: subscriptions, invoices, dunning)
 from .api.fast_path import ApiFastPath
+from .pages.headers import PageHeaders
 from .api.gateway import Gateway
 from .api.registry import ROUTES, Route
 from .store.db import Store
@@ -54,6 +55,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.gateway = gateway or Gateway(store)
     admin.install(app)  # /_harness/faults, configured from server.py's environment
+    app.add_middleware(PageHeaders)  # CSP, nosniff, no-store on pages and admin answers (the API goes round it)
     app.add_middleware(ApiFastPath, routes=ROUTES)  # /v1/ by table lookup, before Starlette's router
     return app
 

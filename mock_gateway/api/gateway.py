@@ -24,13 +24,12 @@ from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
 from ..store.db import Store
 from .expand import render
-from .forms import parse_form
+from .forms import parse_form, read_body
 from .params import validate
 from .registry import Route
 
 log = logging.getLogger("mock_gateway")
 
-MAX_BODY = 1024 * 1024
 MAX_IDEMPOTENCY_KEY = 255
 MAX_GROUP = 64  # writes per group commit
 _FORM = "application/x-www-form-urlencoded"
@@ -81,7 +80,7 @@ class Gateway:
             api_key = authenticate(request.headers.get("authorization"))
             if request.method == "POST":
                 content_type = request.headers.get("content-type", _FORM).split(";")[0].strip().lower()
-                body = await _read_body(request)
+                body = await read_body(request)
                 if body and content_type != _FORM:
                     raise invalid_request(
                         f"Invalid Content-Type {content_type!r}: expected {_FORM} (Stripe's form encoding, "
@@ -280,17 +279,3 @@ def _base_url(request: Request) -> str:
     if host:
         return f"{request.scope.get('scheme', 'http')}://{host}"  # not request.url: it parses the whole URL
     return str(request.base_url).rstrip("/")
-
-
-async def _read_body(request: Request) -> bytes:
-    length = request.headers.get("content-length")
-    if length and length.isdigit() and int(length) > MAX_BODY:
-        raise invalid_request(f"Request body too large: at most {MAX_BODY} bytes are accepted.", status=413)
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise invalid_request(f"Request body too large: at most {MAX_BODY} bytes are accepted.", status=413)
-        chunks.append(chunk)
-    return b"".join(chunks)
