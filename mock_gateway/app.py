@@ -22,6 +22,7 @@ from .api.fast_path import ApiFastPath
 from .pages.headers import PageHeaders
 from .api.gateway import Gateway
 from .api.registry import ROUTES, Route
+from .core.redact import install_log_redaction
 from .store.db import Store
 
 
@@ -42,6 +43,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
+    install_log_redaction()  # no card number in any log line of this process, whoever logs it
     routes = [StarletteRoute(r.path, _endpoint(r), methods=[r.method]) for r in ROUTES]
     routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
     routes += pages.ROUTES  # konbini voucher, PayPal approval, QR code, bank transfer pages

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import hmac
 import logging
 import time
 from typing import Any, Callable
@@ -22,6 +23,7 @@ from starlette.responses import Response
 from ..core.context import API_VERSION, Ctx
 from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
+from ..core.instruments import fingerprint
 from ..store.db import Store
 from .expand import render
 from .forms import parse_form, read_body
@@ -55,6 +57,29 @@ def authenticate(header: str | None) -> str:
         shown = (key[:8] + "*" * 4 + key[-4:]) if len(key) > 12 else (key or "(empty)")
         raise authentication(f"Invalid API Key provided: {shown}. This gateway accepts any test secret key (sk_test_...).")
     return key
+
+
+def params_fingerprint(key: bytes, raw: dict[str, Any]) -> str:
+    """What the idempotency record keeps of a request's parameters: a keyed hash (the ledger's own secret)
+    of them with card data tokenised first (a card number becomes its card fingerprint, a CVC is left out),
+    so that neither the record nor its key can give a card number back by guessing."""
+    return hmac.digest(key, orjson.dumps(_without_card_data(key, raw), option=orjson.OPT_SORT_KEYS), hashlib.sha256).hex()
+
+
+def _without_card_data(key: bytes, node: Any, in_card: bool = False) -> Any:
+    if not isinstance(node, dict):
+        return [_without_card_data(key, v) for v in node] if isinstance(node, list) else node
+    out: dict[str, Any] = {}
+    for name, value in node.items():
+        if in_card and name == "cvc":
+            continue
+        if in_card and name == "number" and isinstance(value, str):
+            out[name] = "fingerprint:" + fingerprint(value.replace(" ", "").replace("-", ""), key)
+        elif isinstance(value, (dict, list)):
+            out[name] = _without_card_data(key, value, name == "card")
+        else:
+            out[name] = value
+    return out
 
 
 class Gateway:
@@ -120,7 +145,7 @@ class Gateway:
         if route.method != "GET" and key is not None:
             if len(key) > MAX_IDEMPOTENCY_KEY:
                 raise invalid_request(f"Idempotency-Key must be at most {MAX_IDEMPOTENCY_KEY} characters; found {len(key)}.")
-            job.fingerprint = hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
+            job.fingerprint = params_fingerprint(self.store.fingerprint_key, raw)
         return job
 
     def execute(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import secrets
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -115,6 +116,12 @@ class Store:
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
                     self.conn.execute(statement)
+            # This ledger's own random secret for card fingerprints and idempotency fingerprints: in the
+            # database, never in the source (a key in the source lets anyone reverse a fingerprint)
+            self.conn.execute("INSERT OR IGNORE INTO settings (name, value) VALUES ('fingerprint_key', ?)",
+                              (secrets.token_hex(32),))
+            row = self.conn.execute("SELECT value FROM settings WHERE name = 'fingerprint_key'").fetchone()
+        self.fingerprint_key: bytes = bytes.fromhex(row[0])
         if self._lock_fd is not None and background_checkpoints:
             self.conn.execute("PRAGMA wal_autocheckpoint=0")
             self.checkpointer = Checkpointer(self.path, self.writer_lock)
