@@ -11,7 +11,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from ..core.errors import invalid_request
 
@@ -31,11 +31,14 @@ async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
         raise invalid_request(f"Request body too large: at most {limit} bytes are accepted.", status=413)
     chunks: list[bytes] = []
     size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise invalid_request(f"Request body too large: at most {limit} bytes are accepted.", status=413)
-        chunks.append(chunk)
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise invalid_request(f"Request body too large: at most {limit} bytes are accepted.", status=413)
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client went away, or sent its body too slowly (mock_gateway/connections.py)
+        raise invalid_request("The request body was not received in full.", status=408) from None
     return b"".join(chunks)
 
 
