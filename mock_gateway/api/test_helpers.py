@@ -31,7 +31,23 @@ def retrieve_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     return ctx.get(id, "test_helpers.test_clock", "test clock")
 
 
-@route("POST", _CLOCKS + "/{id}/advance", {"frozen_time": Integer(min=0, max=MAX_FROZEN_TIME).req()})
+class _AdvanceSteps:
+    """How a server runs an advance: the clock marked advancing, due tasks a short step at a time, then ready."""
+
+    @staticmethod
+    def begin(ctx: Ctx, p: dict[str, Any], id: str) -> clock.Advance:
+        return clock.begin_advance(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"), p["frozen_time"])
+
+    @staticmethod
+    def step(ctx: Ctx, state: clock.Advance, deadline: float) -> bool:
+        return clock.advance_step(ctx, state, deadline)
+
+    @staticmethod
+    def finish(ctx: Ctx, state: clock.Advance) -> dict[str, Any]:
+        return clock.finish_advance(ctx, state)
+
+
+@route("POST", _CLOCKS + "/{id}/advance", {"frozen_time": Integer(min=0, max=MAX_FROZEN_TIME).req()}, steps=_AdvanceSteps)
 def advance_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     return clock.advance(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"), p["frozen_time"])
 

@@ -141,11 +141,32 @@ class Store:
         if self._lock_fd is None:
             yield
             return
-        fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            # Another process writes: wait, saying so with a POSIX record lock on the lock file's first byte
+            # (independent of flock on Linux). flock is not fair: a process that writes again and again (a test
+            # clock's advance) looks at that byte and lets the waiting ones go first (`others_waiting`).
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_SH, 1, 0)
+            try:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+            finally:
+                fcntl.lockf(self._lock_fd, fcntl.LOCK_UN, 1, 0)
         try:
             yield
         finally:
             fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def others_waiting(self) -> bool:
+        """Whether another process is waiting for the writer lock (see `writer_lock`)."""
+        if self._lock_fd is None:
+            return False
+        try:  # record locks never conflict within a process: only other processes' waits are seen
+            fcntl.lockf(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, 0)
+        except OSError:  # EAGAIN or EACCES: another process holds the byte, waiting
+            return True
+        fcntl.lockf(self._lock_fd, fcntl.LOCK_UN, 1, 0)
+        return False
 
     @contextmanager
     def transaction(self, *, stepwise: bool = False) -> Iterator[None]:
