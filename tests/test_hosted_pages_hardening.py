@@ -146,3 +146,17 @@ def test_harness_endpoints_need_the_admin_token_even_from_loopback(gateway) -> N
             assert refused.status_code == 401, (path, headers, refused.status_code)
         allowed = httpx.get(gateway.url + path, headers={"Authorization": f"Bearer {gateway.admin_token}"}, trust_env=False)
         assert allowed.status_code == 200, (path, allowed.text[:200])
+
+
+def test_the_checkout_form_sends_each_field_once_in_every_variant(env: Env) -> None:
+    """The page's own form must get through the strict parser (a name sent twice is a 400): no field twice."""
+    from scenarios.variants import list_variants
+
+    for variant in list_variants():
+        created = env.client.post("/v1/checkout/sessions", headers=API, data={
+            "mode": "payment", "success_url": "https://merchant.example/ok", "line_items[0][quantity]": "1",
+            "line_items[0][price_data][currency]": "jpy", "line_items[0][price_data][unit_amount]": "1980",
+            "line_items[0][price_data][product_data][name]": "Tea", "variant": variant}).json()
+        html = env.client.get(f"/c/pay/{created['id']}").text
+        names = [n for _, n in re.findall(r"<(input|select|textarea)\b(?![^>]*type=\"radio\")[^>]*\bname=\"([^\"]+)\"", html)]
+        assert len(names) == len(set(names)), (variant, sorted(n for n in names if names.count(n) > 1))
