@@ -9,9 +9,12 @@ took a worker from 229 to 1,072 fds, and at the fd limit normal requests failed)
   or from the connection itself, until its headers are complete;
 - a body deadline (`CHECKOUT_GATEWAY_BODY_TIMEOUT`, default 30 s) from the end of the headers until the
   end of the body;
-  either one missed: `408 Request Timeout` and the connection is closed;
+  either one missed: `408 Request Timeout` and the connection is closed. A request only stamps its phase
+  and the time (no timer per request); one sweep per worker, every quarter of the shorter deadline,
+  closes the overdue connections;
 - at most `CHECKOUT_GATEWAY_MAX_CONNECTIONS` (default 512) connections per worker: one more sheds the
-  connection that has waited longest for a request (idle or still sending its headers), or the new one
+  connection that has waited longest for a request (still sending its headers, else idle between
+  requests), or the new one
   when every connection is in a request. A request being answered is never cut. A log line says so, at
   most once a second with how many were shed since the last one.
 
@@ -41,7 +44,7 @@ DEFAULT_MAX_CONNECTIONS = 512  # two workers stay well inside a 1,024 file-descr
 _TIMEOUT_RESPONSE = (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: text/plain; charset=utf-8\r\nconnection: close\r\n"
                      b"content-length: 49\r\n\r\nThe request was not received in time; try again.\n")
 
-_WAITING, _HEADERS, _BODY, _ANSWERING = range(4)  # what a connection is doing
+_FRESH, _HEADERS, _BODY, _ANSWERING, _IDLE = range(5)  # what a connection is doing (_IDLE: between requests)
 
 
 def _setting(name: str, default: float) -> float:
@@ -86,59 +89,47 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         if not self._configured:
             self.configure()
         super().__init__(*args, **kwargs)
-        self._phase = _WAITING
-        self._since = 0.0
-        self._deadline: asyncio.TimerHandle | None = None
+        self._phase = _FRESH
+        self._since = time.monotonic()
 
-    # -- the deadlines ----------------------------------------------------------------------------
-
-    def _enter(self, phase: int, timeout: float | None) -> None:
-        self._phase, self._since = phase, time.monotonic()
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-        if timeout is not None:
-            self._deadline = self.loop.call_later(timeout, self._too_slow)
-
-    def _too_slow(self) -> None:
-        self._deadline = None
-        if self.transport is None or self.transport.is_closing():
-            return
-        if self._phase in (_HEADERS, _BODY) or (self._phase == _WAITING and self.cycle is None):
-            self.transport.write(_TIMEOUT_RESPONSE)
-            self.transport.close()
+    # -- the deadlines: phases stamped per request (no timer per request), one sweep per worker ------
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        self._enter(_WAITING, self.header_timeout)  # a client that connects and sends nothing
+        self._phase, self._since = _FRESH, time.monotonic()  # a client that connects and sends nothing
+        _Sweeper.ensure(self)
         if len(self.connections) > self.max_connections:
             self._shed()
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        if self._phase == _WAITING and self._deadline is not None:  # the connection's own deadline still runs
-            self._phase = _HEADERS
-        else:
-            self._enter(_HEADERS, self.header_timeout)
+        if self._phase != _FRESH:  # a fresh connection's deadline runs from connecting
+            self._since = time.monotonic()
+        self._phase = _HEADERS
 
     def on_headers_complete(self) -> None:
-        self._enter(_BODY, self.body_timeout)
+        self._phase, self._since = _BODY, time.monotonic()
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._enter(_ANSWERING, None)
+        self._phase = _ANSWERING
         super().on_message_complete()
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if self._phase == _ANSWERING:
-            self._phase, self._since = _WAITING, time.monotonic()  # uvicorn's keep-alive timeout runs from here
+            self._phase, self._since = _IDLE, time.monotonic()  # uvicorn's keep-alive timeout runs from here
 
-    def connection_lost(self, exc: Exception | None) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-        super().connection_lost(exc)
+    def _overdue(self, now: float) -> bool:
+        phase = self._phase
+        if phase in (_FRESH, _HEADERS):
+            return now - self._since > self.header_timeout
+        return phase == _BODY and now - self._since > self.body_timeout
+
+    def _too_slow(self) -> None:
+        if self.transport is not None and not self.transport.is_closing():
+            self.transport.write(_TIMEOUT_RESPONSE)
+            self.transport.close()
 
     # -- the bound on connections -----------------------------------------------------------------
 
@@ -146,11 +137,12 @@ class GuardedHttpProtocol(HttpToolsProtocol):
         """Over the limit: close the connection that has waited longest without a request under way."""
         victim: GuardedHttpProtocol | None = None
         for conn in self.connections:
-            if conn is self or not isinstance(conn, GuardedHttpProtocol) or conn._phase not in (_WAITING, _HEADERS):
+            if conn is self or not isinstance(conn, GuardedHttpProtocol) or conn._phase not in (_FRESH, _HEADERS, _IDLE):
                 continue
             if conn.transport is None or conn.transport.is_closing():
                 continue
-            if victim is None or conn._since < victim._since:
+            # slow or silent new requests first, then kept-alive idle connections; the longest waiting of them
+            if victim is None or (conn._phase == _IDLE, conn._since) < (victim._phase == _IDLE, victim._since):
                 victim = conn
         target = victim or self
         waited = time.monotonic() - target._since
@@ -160,3 +152,22 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                            f"the new connection from {client} (every other one is in a request)" if victim is None
                            else f"{client}, {what} for {waited:.1f} s")
         target.transport.close()
+
+
+class _Sweeper:
+    """Once a worker has connections: every quarter of the shorter deadline, close the overdue ones."""
+
+    handle: asyncio.TimerHandle | None = None
+
+    @classmethod
+    def ensure(cls, conn: GuardedHttpProtocol) -> None:
+        if cls.handle is None:
+            interval = min(max(min(conn.header_timeout, conn.body_timeout) / 4, 0.05), 1.0)
+            cls.handle = conn.loop.call_later(interval, cls.sweep, conn.loop, conn.connections, interval)
+
+    @classmethod
+    def sweep(cls, loop: asyncio.AbstractEventLoop, connections: Any, interval: float) -> None:
+        now = time.monotonic()
+        for conn in [c for c in connections if isinstance(c, GuardedHttpProtocol) and c._overdue(now)]:
+            conn._too_slow()
+        cls.handle = loop.call_later(interval, cls.sweep, loop, connections, interval) if connections else None
