@@ -100,6 +100,7 @@ class Gateway:
         self.faults: Any = None  # mock_gateway.faults.FaultInjector while a fault profile is set
         self._pending: list[tuple[Job, asyncio.Future[tuple[int, bytes, bool]]]] = []  # writes for the next group commit
         self._scheduled = False
+        self._long_work = 0  # long works under way in this process (their steps are kept out of request groups)
 
     async def handle(self, request: Request, route: Route) -> Response:
         if self.faults is not None:  # injected latency and errors (mock_gateway/faults.py)
@@ -184,6 +185,13 @@ class Gateway:
         between, so none waits for more than a step (STEP_SECONDS). The answer comes when the work is done,
         recorded under the Idempotency-Key then; meanwhile the object shows its state (a clock: advancing)."""
         steps = job.route.steps
+        self._long_work += 1
+        try:
+            return await self._steps(job, steps)
+        finally:
+            self._long_work -= 1
+
+    async def _steps(self, job: "Job", steps: Any) -> tuple[int, bytes, bool]:
         replay, state = await self.commit(_Work(job.begin))
         if replay is not None:
             return replay
@@ -218,7 +226,7 @@ class Gateway:
 
     def _commit_group(self) -> None:
         group, self._pending = self._pending[:MAX_GROUP], self._pending[MAX_GROUP:]
-        if len(group) > 1 and any(isinstance(job, _Work) for job, _ in group):
+        if self._long_work and len(group) > 1 and any(isinstance(job, _Work) for job, _ in group):
             # a step of long work commits alone, after the requests that came with it: they do not wait for it
             steps = [entry for entry in group if isinstance(entry[0], _Work)]
             group = [entry for entry in group if not isinstance(entry[0], _Work)] or steps[:1]
