@@ -21,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..core.context import API_VERSION, Ctx
+from ..core.clock import StepBudget
 from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
 from ..core.instruments import fingerprint
@@ -34,9 +35,11 @@ log = logging.getLogger("mock_gateway")
 
 MAX_IDEMPOTENCY_KEY = 255
 MAX_GROUP = 64  # writes per group commit
-# Long work (a test clock's advance) holds the writer at most this long at a time: between its steps the
-# other writes waiting go through (p99 of concurrent writes under 100 ms during a 10,000-task advance)
-STEP_SECONDS = 0.025
+# Long work (a test clock's advance) holds the writer for a step of this much CPU time (at most STEP_WALL of
+# wall time on a loaded machine): between its steps the other writes waiting go through (p99 of concurrent
+# writes under 100 ms during a 10,000-task advance). Shorter steps cost more: each is a transaction.
+STEP_SECONDS = 0.04
+STEP_WALL = 0.1
 # ... and after each step it waits this long before the next: the requests that arrived during the step
 # are read and committed first, and the other worker processes get the writer lock (flock is not fair)
 STEP_PAUSE = 0.001
@@ -199,10 +202,10 @@ class Gateway:
         while not done:
             await asyncio.sleep(STEP_PAUSE)
             waited = 0.0
-            while waited < STEP_SECONDS * 5 and self.store.others_waiting():  # another process's writes first
+            while waited < STEP_WALL and self.store.others_waiting():  # another process's writes first
                 await asyncio.sleep(STEP_PAUSE)
                 waited += STEP_PAUSE
-            done = await self.commit(_Work(lambda: steps.step(job.ctx, state, time.perf_counter() + STEP_SECONDS)))
+            done = await self.commit(_Work(lambda: steps.step(job.ctx, state, StepBudget(STEP_SECONDS, STEP_WALL))))
         return await self.commit(_Work(lambda: job.finish(state)))
 
     async def commit(self, job: "Job | _Work") -> Any:

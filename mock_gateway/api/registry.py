@@ -18,7 +18,7 @@ class Route:
     handler: Handler
     spec: Mapping[str, Field]
     # Long work a server runs in short steps, each its own transaction, other writes between them (a test
-    # clock's advance): begin(ctx, params, **path_params) -> state, step(ctx, state, deadline) -> done,
+    # clock's advance): begin(ctx, params, **path_params) -> state, step(ctx, state, enough) -> done,
     # finish(ctx, state) -> the object answered. `handler` still does it all at once (in-process callers).
     steps: Any = None
 

@@ -39,8 +39,8 @@ class _AdvanceSteps:
         return clock.begin_advance(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"), p["frozen_time"])
 
     @staticmethod
-    def step(ctx: Ctx, state: clock.Advance, deadline: float) -> bool:
-        return clock.advance_step(ctx, state, deadline)
+    def step(ctx: Ctx, state: clock.Advance, enough: clock.StepBudget) -> bool:
+        return clock.advance_step(ctx, state, enough)
 
     @staticmethod
     def finish(ctx: Ctx, state: clock.Advance) -> dict[str, Any]:
