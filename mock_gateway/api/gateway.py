@@ -38,8 +38,8 @@ MAX_GROUP = 64  # writes per group commit
 # Long work (a test clock's advance) holds the writer for a step of this much CPU time (at most STEP_WALL of
 # wall time on a loaded machine): between its steps the other writes waiting go through (p99 of concurrent
 # writes under 100 ms during a 10,000-task advance). Shorter steps cost more: each is a transaction.
-STEP_SECONDS = 0.04
-STEP_WALL = 0.1
+STEP_SECONDS = 0.03
+STEP_WALL = 0.05
 # ... and after each step it waits this long before the next: the requests that arrived during the step
 # are read and committed first, and the other worker processes get the writer lock (flock is not fair)
 STEP_PAUSE = 0.001
