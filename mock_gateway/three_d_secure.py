@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -12,6 +10,7 @@ from .api.forms import text
 from .core import payment_intents
 from .pages.common import back_to_merchant, posted
 from .core.context import Ctx
+from .core.tokens import same_secret
 from .core.currencies import format_amount
 
 _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), autoescape=select_autoescape())
@@ -20,7 +19,7 @@ _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), auto
 def _intent(request: Request, secret: str | None) -> dict | None:
     gateway = request.app.state.gateway
     pi = gateway.store.get(request.path_params["id"])
-    if pi is None or pi.get("object") != "payment_intent" or not secret or not secrets.compare_digest(secret, pi.get("client_secret") or ""):
+    if pi is None or pi.get("object") != "payment_intent" or not same_secret(secret, pi.get("client_secret")):
         return None
     return pi
 

@@ -186,10 +186,17 @@ headers = st.fixed_dictionaries({}, optional={
 def test_every_route_survives_random_input(env: Env, method: str, template: str, data: st.DataObject) -> None:
     real = env.real_params(template)
     names_in_path = _PARAM.findall(template)
-    if real and data.draw(st.booleans()):
+    how = data.draw(st.sampled_from(["real", "mixed", "random"]) if real else st.just("random"))
+    if how == "real":
         params = data.draw(st.sampled_from(real))
-    else:
-        params = {name: data.draw(path_values.filter(lambda v: v not in (".", ".."))) for name in names_in_path}
+    else:  # each parameter real or random on its own: a real id with a random token, a random id with a real one
+        params = {}
+        for name in names_in_path:
+            pool = sorted({found[name] for found in real})
+            if how == "mixed" and pool and data.draw(st.booleans()):
+                params[name] = data.draw(st.sampled_from(pool))
+            else:
+                params[name] = data.draw(path_values.filter(lambda v: v not in (".", "..")))
     path = _fill(template, params)
     body = data.draw(bodies())
     sent = {"Authorization": API["Authorization"], **data.draw(headers)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import quote
 from typing import Iterator
 
 import httpx
@@ -162,3 +163,20 @@ def test_the_checkout_form_sends_each_field_once_in_every_variant(env: Env) -> N
         html = env.client.get(f"/c/pay/{created['id']}").text
         names = [n for _, n in re.findall(r"<(input|select|textarea)\b(?![^>]*type=\"radio\")[^>]*\bname=\"([^\"]+)\"", html)]
         assert len(names) == len(set(names)), (variant, sorted(n for n in names if names.count(n) > 1))
+
+
+@pytest.mark.parametrize("template", PAGES)
+def test_a_secret_or_token_in_any_characters_is_refused_not_a_500(env: Env, template: str) -> None:
+    """Client secrets, page tokens and form tokens are compared in constant time whatever they hold
+    (hmac.compare_digest raises on non-ASCII text)."""
+    real = _url(env, template).split("?")[0].split("/")
+    for odd in ("é", "🙂", "%FF", "x" * 300):
+        parts = list(real)
+        if template.count("{") == 2:
+            parts[-1] = quote(odd, safe="%") if template.endswith("{token}") else parts[-1]
+            if template.endswith("/scan"):
+                parts[-2] = quote(odd, safe="%")
+        path = "/".join(parts)
+        for response in (env.client.get(f"{path}?client_secret={quote(odd, safe='%')}"),
+                         env.client.post(path, data={"client_secret": odd, "form_token": odd, "action": "complete"})):
+            assert response.status_code < 500, (template, odd, response.status_code, response.text[:200])

@@ -5,7 +5,6 @@ transaction per attempt, as an API call would, so declines and 3-D Secure are th
 
 from __future__ import annotations
 
-import secrets
 import time
 from typing import Any
 
@@ -16,6 +15,7 @@ from scenarios.variants import load_variant
 
 from ..api.forms import text
 from ..core.context import Ctx
+from ..core.tokens import same_secret
 from ..core.errors import StripeError
 from ..pages.common import form_error, posted
 from ..store.db import Store
@@ -105,7 +105,7 @@ async def submit(request: Request) -> Response:
     if isinstance(found, Response):
         return found
     session = found
-    if not secrets.compare_digest(text(received, "form_token") or "", session.get("_form_token") or "-"):
+    if not same_secret(text(received, "form_token"), session.get("_form_token")):
         return form_error("This payment form has expired or was not sent from its page; open the payment page again.", 403)
     action = text(received, "action") or "pay"
     step = text(received, "step") or ""

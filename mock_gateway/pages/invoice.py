@@ -3,7 +3,6 @@ becomes their default (and the subscription's) and pays the open invoice at once
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from starlette.requests import Request
@@ -15,13 +14,14 @@ from ..core.billing import invoices, subscriptions
 from ..core.billing.clocked import clocked
 from ..core.context import Ctx
 from ..core.errors import StripeError
+from ..core.tokens import same_secret
 from ..mail import money
 from .common import base_url, not_found, posted, render
 
 
 def _invoice(request: Request) -> dict[str, Any] | None:
     inv = request.app.state.gateway.store.get(request.path_params["id"])
-    if inv is None or inv.get("object") != "invoice" or not secrets.compare_digest(inv.get("_token", ""), request.path_params["token"]):
+    if inv is None or inv.get("object") != "invoice" or not same_secret(request.path_params["token"], inv.get("_token")):
         return None
     return inv
 

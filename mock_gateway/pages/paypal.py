@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import secrets
-
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api.forms import text
 from ..core import wallets
+from ..core.tokens import same_secret
 from .common import act, back_to_merchant, intent, money, not_found, posted, render
 
 
@@ -18,7 +17,7 @@ async def approval(request: Request) -> Response:
         return form
     secret = text(form, "client_secret") or request.query_params.get("client_secret")
     pi = intent(request)
-    if pi is None or not secret or not secrets.compare_digest(secret, pi.get("client_secret") or "") or pi.get("_payment_method_type") != "paypal":
+    if pi is None or not same_secret(secret, pi.get("client_secret")) or pi.get("_payment_method_type") != "paypal":
         return not_found("PayPal approval")
     waiting = pi["status"] == "requires_action" and (pi.get("next_action") or {}).get("type") == "redirect_to_url"
     if request.method == "GET" or text(form, "action") not in ("approve", "cancel"):
