@@ -106,6 +106,7 @@ def main() -> int:
             port = hook_url.rsplit(":", 1)[1].split("/")[0]
             receiver, _ = start([CLI, "webhook-receiver", "--out", str(work / "webhooks.jsonl"), "--port", port,
                                  "--secret", endpoint["secret"]])
+            admin = {"Authorization": f"Bearer {gateway.admin_token}"}
             latencies: list[float] = []
             lock = threading.Lock()
             per_client = [args.count // args.clients + (i < args.count % args.clients) for i in range(args.clients)]
@@ -117,10 +118,10 @@ def main() -> int:
             for t in threads:
                 t.join()
             paid_in = time.perf_counter() - started
-            expected = len(httpx.get(gateway.url + "/_harness/ledger", params={"type": "event"}, trust_env=False).text.splitlines())
+            expected = len(httpx.get(gateway.url + "/_harness/ledger", params={"type": "event"}, trust_env=False, headers=admin).text.splitlines())
             wait_until(lambda: len([r for r in read_jsonl(work / "webhooks.jsonl") if r["status"] == 200]) >= expected, 300)
             wait_until(lambda: len(read_index(work / "mail")) >= args.count, 300)
-            outbox = httpx.get(gateway.url + "/_harness/outbox", trust_env=False).json()
+            outbox = httpx.get(gateway.url + "/_harness/outbox", trust_env=False, headers=admin).json()
     finally:
         for proc in (sink, receiver):
             proc.terminate()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -152,8 +153,12 @@ class GatewayProcess(ManagedProcess):
         extra_args: list[str] | None = None,
         log_path: Path | None = None,
     ) -> None:
+        extra_args = list(extra_args or [])
+        if "--admin-token" not in extra_args:  # the gateway's /_harness/ endpoints answer only with it
+            extra_args += ["--admin-token", secrets.token_hex(16)]
+        self.admin_token = extra_args[extra_args.index("--admin-token") + 1]
         argv = [sys.executable, "-m", "mock_gateway", "--host", host, "--port", str(port), "--db", str(db),
-                "--workers", str(workers), *(extra_args or [])]
+                "--workers", str(workers), *extra_args]
         super().__init__(argv, log_path)
         try:
             self.url = self.wait_url()

@@ -20,8 +20,10 @@ from . import checkout, stripe_js
 from .cors import ApiCors
 from .api import billing, billing_helpers  # noqa: F401  (register routes: subscriptions, invoices, dunning)
 from .api.fast_path import ApiFastPath
+from .pages.headers import PageHeaders
 from .api.gateway import Gateway
 from .api.registry import ROUTES, Route
+from .core.redact import install_log_redaction
 from .store.db import Store
 
 
@@ -42,6 +44,7 @@ async def _not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
+    install_log_redaction()  # no card number in any log line of this process, whoever logs it
     routes = [StarletteRoute(r.path, _endpoint(r), methods=[r.method]) for r in ROUTES]
     routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
     routes += pages.ROUTES  # konbini voucher, PayPal approval, QR code, bank transfer pages
@@ -56,6 +59,7 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     app.router.redirect_slashes = False
     app.state.gateway = gateway or Gateway(store)
     admin.install(app)  # /_harness/faults, configured from server.py's environment
+    app.add_middleware(PageHeaders)  # CSP, nosniff, no-store on pages and admin answers (the API goes round it)
     app.add_middleware(ApiFastPath, routes=ROUTES)  # /v1/ by table lookup, before Starlette's router
     app.add_middleware(ApiCors)  # browsers on a merchant's origin call /v1/ with a publishable key (Stripe.js)
     return app

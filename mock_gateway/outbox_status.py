@@ -3,8 +3,8 @@
     /_harness/webhook_attempts?endpoint=we_...&event=evt_...&limit=100   attempts, newest first
     /_harness/outbox                                                     delivery and mail counts by state
 
-Harness extensions (Stripe shows attempts in its dashboard only). Open to loopback clients;
-others need an sk_test_ key.
+Harness extensions (Stripe shows attempts in its dashboard only). They need the admin token
+(see api/admin.py), as every /_harness/ endpoint.
 """
 
 from __future__ import annotations
@@ -13,20 +13,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from . import mail, webhooks
-from .api.gateway import authenticate
+from .api.admin import refusal
 from .core.errors import StripeError, invalid_request
-from .ledger_export import _LOOPBACK
-
-
-def _check_client(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    if host not in _LOOPBACK:
-        authenticate(request.headers.get("authorization"))
 
 
 async def webhook_attempts(request: Request) -> Response:
+    refused = refusal(request)
+    if refused is not None:
+        return refused
     try:
-        _check_client(request)
         params = dict(request.query_params)
         unknown = set(params) - {"endpoint", "event", "limit"}
         if unknown:
@@ -43,9 +38,8 @@ async def webhook_attempts(request: Request) -> Response:
 
 
 async def outbox(request: Request) -> Response:
-    try:
-        _check_client(request)
-    except StripeError as err:
-        return JSONResponse(err.envelope(), status_code=err.status)
+    refused = refusal(request)
+    if refused is not None:
+        return refused
     store = request.app.state.gateway.store
     return JSONResponse({"webhook_deliveries": webhooks.delivery_counts(store), "mail": mail.outbox_counts(store)})

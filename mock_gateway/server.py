@@ -33,6 +33,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--cache-mb", type=int, default=None, metavar="MB",
                         help="SQLite page cache per server process, in MiB (default SQLite's 2). A large ledger's "
                              "index pages stay in memory instead of being read again from the OS (cohorts: 128)")
+    parser.add_argument("--header-timeout", type=float, default=None, metavar="SECONDS",
+                        help="close a connection whose request line and headers take longer than this, from its first "
+                             "byte or from connecting (default 10)")
+    parser.add_argument("--body-timeout", type=float, default=None, metavar="SECONDS",
+                        help="close a connection whose request body takes longer than this after its headers (default 30)")
+    parser.add_argument("--max-connections", type=int, default=None, metavar="N",
+                        help="open connections per server process; one more sheds the one idle longest (default 512)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--faults", metavar="PROFILE", default=None,
                         help="inject faults from the start: a profile name in scenarios/faults/ or a .toml path")
@@ -82,6 +89,8 @@ def serve(factory: str, sock: socket.socket, *, workers: int = 1, log_level: str
         server_header=False,
         date_header=False,
         proxy_headers=False,  # loopback clients, no proxy: skip parsing X-Forwarded-* on every request
+        # header and body deadlines, a bounded number of connections (uvicorn has neither)
+        http="mock_gateway.connections:GuardedHttpProtocol",
     )
 
 
@@ -135,6 +144,17 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"--db {db}: cannot create its directory ({err.strerror})")
     if args.cache_mb is not None and not 1 <= args.cache_mb <= 65536:
         parser.error(f"--cache-mb must be between 1 and 65536, found {args.cache_mb}")
+    from .connections import ENV_BODY_TIMEOUT, ENV_HEADER_TIMEOUT, ENV_MAX_CONNECTIONS
+
+    for flag, value, env, low in (("--header-timeout", args.header_timeout, ENV_HEADER_TIMEOUT, 0.1),
+                                  ("--body-timeout", args.body_timeout, ENV_BODY_TIMEOUT, 0.1),
+                                  ("--max-connections", args.max_connections, ENV_MAX_CONNECTIONS, 1)):
+        if value is None:
+            os.environ.pop(env, None)
+        elif not low <= value <= 100_000:
+            parser.error(f"{flag} must be between {low} and 100000, found {value}")
+        else:
+            os.environ[env] = str(value)
     os.environ["CHECKOUT_GATEWAY_DB"] = db
     if args.cache_mb is not None:
         os.environ["CHECKOUT_GATEWAY_CACHE_MB"] = str(args.cache_mb)

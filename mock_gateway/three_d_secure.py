@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from html import escape
 from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
-from .api.forms import parse_form
+from .api.forms import text
 from .core import payment_intents
-from .pages.common import back_to_merchant
+from .pages.common import back_to_merchant, posted
 from .core.context import Ctx
-from .core.errors import StripeError
+from .core.tokens import same_secret
 from .core.currencies import format_amount
 
 _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), autoescape=select_autoescape())
@@ -20,25 +19,22 @@ _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), auto
 def _intent(request: Request, secret: str | None) -> dict | None:
     gateway = request.app.state.gateway
     pi = gateway.store.get(request.path_params["id"])
-    if pi is None or pi.get("object") != "payment_intent" or not secret or secret != pi.get("client_secret"):
+    if pi is None or pi.get("object") != "payment_intent" or not same_secret(secret, pi.get("client_secret")):
         return None
     return pi
 
 
 async def challenge(request: Request) -> Response:
     """GET shows the challenge; POST completes or fails it and redirects to the return_url."""
-    try:
-        form = parse_form(await request.body()) if request.method == "POST" else {}
-    except StripeError as err:
-        return HTMLResponse(f"<h1>Malformed form</h1><p>{escape(err.message)}</p>", status_code=400)
-    secret = form.get("client_secret") or request.query_params.get("client_secret")
-    if not isinstance(secret, str):
-        secret = None
+    form = await posted(request)
+    if isinstance(form, Response):
+        return form
+    secret = text(form, "client_secret") or request.query_params.get("client_secret")
     pi = _intent(request, secret)
     if pi is None:
         return HTMLResponse("<h1>Unknown or expired authentication request</h1>", status_code=404)
     template = _templates.get_template("three_d_secure.html")
-    if request.method == "GET" or form.get("action") not in ("complete", "fail"):
+    if request.method == "GET" or text(form, "action") not in ("complete", "fail"):
         if pi["status"] != "requires_action":
             return HTMLResponse(template.render(done=f"This payment no longer needs authentication ({pi['status']})."))
         pm = request.app.state.gateway.store.get(pi["payment_method"]) or {}

@@ -34,6 +34,11 @@ class Env:
     def url(self) -> str:
         return self.gateway.url
 
+    @property
+    def admin(self) -> dict[str, str]:
+        """Headers for the gateway's /_harness/ endpoints."""
+        return {"Authorization": f"Bearer {self.gateway.admin_token}"}
+
     def post(self, path: str, data: dict[str, Any] | list[tuple[str, str]] | None = None) -> httpx.Response:
         """A form POST; a list of pairs allows repeated keys such as enabled_events[]."""
         if isinstance(data, list):

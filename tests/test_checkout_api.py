@@ -17,8 +17,21 @@ def _page(url: str) -> httpx.Response:
     return httpx.get(url, timeout=10, follow_redirects=False)
 
 
+_FORM_TOKENS: dict[str, str] = {}
+
+
+def form_token(session: dict) -> str:
+    """The per-session token the page's form carries (read from the page once, as a browser would)."""
+    if session["id"] not in _FORM_TOKENS:
+        found = re.search(r'name="form_token" value="([^"]+)"', _page(session["url"]).text)
+        assert found, "the page has no form token"
+        _FORM_TOKENS[session["id"]] = unescape(found.group(1))
+    return _FORM_TOKENS[session["id"]]
+
+
 def _post(session: dict, values: dict[str, str], step: str = "all", action: str = "pay") -> httpx.Response:
-    return httpx.post(session["url"], data={**values, "step": step, "action": action}, timeout=10, follow_redirects=False)
+    return httpx.post(session["url"], data={**values, "step": step, "action": action, "form_token": form_token(session)},
+                      timeout=10, follow_redirects=False)
 
 
 def _invalid_fields(html: str) -> list[str]:

@@ -37,7 +37,7 @@ def payments(env):
 
 
 def _ledger(env, **params) -> list[dict]:
-    response = env.http.get("/_harness/ledger", params=params)
+    response = env.http.get("/_harness/ledger", params=params, headers=env.admin, auth=None)
     assert response.status_code == 200 and response.headers["content-type"].startswith("application/x-ndjson")
     return [json.loads(line) for line in response.text.splitlines()]
 
@@ -54,7 +54,7 @@ def test_ledger_export_filters_by_channel_and_method(env, payments):
 
 
 def test_ledger_export_as_json_and_oldest_first(env, payments):
-    response = env.http.get("/_harness/ledger", params={"type": "payment_intent", "format": "json"})
+    response = env.http.get("/_harness/ledger", params={"type": "payment_intent", "format": "json"}, headers=env.admin, auth=None)
     data = response.json()["data"]
     ids = [r["id"] for r in data]
     ours = [i for i in ids if i in set(payments.values())]
@@ -68,7 +68,7 @@ def test_ledger_export_as_json_and_oldest_first(env, payments):
     ({"colour": "red"}, "colour"),
 ])
 def test_ledger_export_bad_input(env, params, param):
-    response = env.http.get("/_harness/ledger", params=params)
+    response = env.http.get("/_harness/ledger", params=params, headers=env.admin, auth=None)
     assert response.status_code == 400 and response.json()["error"]["param"] == param
 
 

@@ -22,11 +22,12 @@ def receiver(tmp_path):
         yield r
 
 
-def recorded_attempts(url: str, count: int, **params: str) -> list[dict]:
+def recorded_attempts(gateway: GatewayProcess, count: int, **params: str) -> list[dict]:
     """The gateway's attempt records, oldest first, once `count` are there (it records an attempt
     just after the endpoint has answered it)."""
     def fetch() -> list[dict] | None:
-        found = httpx.get(url + "/_harness/webhook_attempts", params=params, trust_env=False).json()["data"]
+        found = httpx.get(gateway.url + "/_harness/webhook_attempts", params=params, trust_env=False,
+                          headers={"Authorization": f"Bearer {gateway.admin_token}"}).json()["data"]
         return found[::-1] if len(found) >= count else None
 
     return eventually(fetch)
@@ -96,7 +97,7 @@ def test_failed_deliveries_are_retried_with_backoff(sdk, env):
         cus = sdk.Customer.create(email="retry@example.jp")
         assert receiver.wait_for(lambda r: len(r.accepted()) == 1, timeout=10)
         event_id = receiver.accepted()[0]["event_id"]
-        attempts = recorded_attempts(env.url, 3, endpoint=endpoint.id, event=event_id)
+        attempts = recorded_attempts(env.gateway, 3, endpoint=endpoint.id, event=event_id)
     assert [a["status"] for a in attempts] == [500, 500, 200] and [a["attempt"] for a in attempts] == [1, 2, 3]
     gaps = [b["started"] - a["started"] for a, b in zip(attempts, attempts[1:])]
     assert gaps[0] >= 0.2 and gaps[1] >= 0.4  # the configured schedule 0.2, 0.4, 0.8
@@ -111,7 +112,7 @@ def test_delivery_gives_up_when_the_schedule_is_used_up(sdk, env):
         assert receiver.wait_for(lambda r: len(r.records()) == 4, timeout=10)
         time.sleep(1.0)  # no fifth attempt
         assert len(receiver.records()) == 4
-    attempts = recorded_attempts(env.url, 4, endpoint=endpoint.id)
+    attempts = recorded_attempts(env.gateway, 4, endpoint=endpoint.id)
     assert len(attempts) == 4 and all(a["status"] == 500 for a in attempts)
 
 
@@ -129,7 +130,7 @@ def test_queued_delivery_survives_a_gateway_restart(tmp_path):
         accepting["now"] = True
         with GatewayProcess(db, extra_args=gateway_args(None, retries="1.5")) as second:
             assert receiver.wait_for(lambda r: len(r.accepted()) == 1, timeout=10)
-            attempts = recorded_attempts(second.url, 2)
+            attempts = recorded_attempts(second, 2)
     assert [a["status"] for a in attempts] == [503, 200]
     assert receiver.records()[0]["event_id"] == receiver.records()[1]["event_id"]
 

@@ -7,7 +7,8 @@
 
 Refused (401) without `Authorization: Bearer <admin token>` (the token is printed when the gateway
 starts, or given with --admin-token), and refused (403) from any address but loopback unless the
-gateway was started with --admin-remote. Bad profiles get Stripe's error envelope naming the key.
+gateway was started with --admin-remote. Every /_harness/ endpoint (ledger, outbox, webhook
+attempts) is guarded the same way (`refusal`). Bad profiles get Stripe's error envelope naming the key.
 """
 
 from __future__ import annotations
@@ -56,11 +57,15 @@ def _loopback(host: str | None) -> bool:
         return False
 
 
-def refusal(request: Request, control: FaultControl) -> Response | None:
+def refusal(request: Request, control: FaultControl | None = None) -> Response | None:
+    """Why an admin request (any /_harness/ endpoint) is refused, or None: it needs the admin token, and
+    comes from loopback unless --admin-remote. Loopback alone is not enough (any local process could read
+    customers' names and addresses from the ledger)."""
+    control = control or request.app.state.fault_control
     if not control.admin_remote and not _loopback(request.client.host if request.client else None):
-        return _error(403, "The fault admin endpoint only answers on loopback (start the gateway with --admin-remote to allow other hosts).")
+        return _error(403, "The admin endpoints (/_harness/) only answer on loopback (start the gateway with --admin-remote to allow other hosts).")
     if not control.admin_token:
-        return _error(403, "The fault admin endpoint is disabled: start the gateway with --admin-token TOKEN.")
+        return _error(403, "The admin endpoints (/_harness/) are disabled: start the gateway with --admin-token TOKEN.")
     scheme, _, given = (request.headers.get("authorization") or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), control.admin_token.encode()):
         return _error(401, "Give the admin token printed when the gateway started: Authorization: Bearer <admin token>.")

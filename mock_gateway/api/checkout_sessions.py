@@ -10,7 +10,7 @@ from typing import Any
 
 from ..checkout import sessions
 from ..core.context import Ctx
-from .params import Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String
+from .params import Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String, Url
 from .registry import page, route
 
 _PRODUCT_DATA = Obj(name=String(250).req(), description=String(), images=ListOf(String(2048), max=8), metadata=Metadata(),
@@ -38,8 +38,8 @@ _CREATE = {
     "mode": Enum("payment").req(),
     "line_items": ListOf(_LINE_ITEM, max=100),
     "currency": Currency(),
-    "success_url": String(5000).req(),
-    "cancel_url": String(5000),
+    "success_url": Url().req(),
+    "cancel_url": Url(),
     "payment_method_types": ListOf(String(100), max=20),
     "customer": String(),
     "customer_email": Email(),

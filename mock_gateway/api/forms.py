@@ -11,11 +11,46 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from starlette.requests import ClientDisconnect, Request
+
 from ..core.errors import invalid_request
 
 _KEY = re.compile(r"^([^\[\]]+)((?:\[[^\[\]]*\])*)$")
 _PART = re.compile(r"\[([^\[\]]*)\]")
 MAX_DEPTH = 16  # Stripe's deepest parameters are 4-5 levels; deeper input is refused, not recursed into
+
+
+MAX_BODY = 1024 * 1024  # an API request's body
+MAX_PAGE_FORM = 64 * 1024  # a hosted page's form: a few short fields
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request's body, refused with a 413 past `limit` bytes (before reading it when it says its length)."""
+    length = request.headers.get("content-length")
+    if length and length.isdigit() and int(length) > limit:
+        raise invalid_request(f"Request body too large: at most {limit} bytes are accepted.", status=413)
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise invalid_request(f"Request body too large: at most {limit} bytes are accepted.", status=413)
+            chunks.append(chunk)
+    except ClientDisconnect:  # the client went away, or sent its body too slowly (mock_gateway/connections.py)
+        raise invalid_request("The request body was not received in full.", status=408) from None
+    return b"".join(chunks)
+
+
+async def read_form(request: Request, limit: int = MAX_PAGE_FORM) -> dict[str, Any]:
+    """A hosted page's POST body, parsed exactly as the API parses one (the same errors, with `param`)."""
+    return parse_form(await read_body(request, limit))
+
+
+def text(form: dict[str, Any], name: str) -> str | None:
+    """A form field that must be one plain value: None when absent or given as an object or a list."""
+    value = form.get(name)
+    return value if isinstance(value, str) else None
 
 
 def parse_form(raw: str | bytes) -> dict[str, Any]:

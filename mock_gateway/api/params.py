@@ -12,6 +12,7 @@ from typing import Any, Mapping
 
 from ..core.currencies import is_supported_currency
 from ..core.errors import invalid_request, missing, unknown_param
+from ..core.urls import check_redirect_url
 
 _INT = re.compile(r"^-?\d{1,18}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -51,6 +52,11 @@ def Enum(*choices: str) -> Field:
 
 def Email() -> Field:
     return Field("email", max_length=512)
+
+
+def Url() -> Field:
+    """A URL the shopper's browser is sent to: absolute http(s) only (mock_gateway/core/urls.py)."""
+    return Field("url", max_length=2048)
 
 
 def Currency() -> Field:
@@ -142,6 +148,8 @@ def _convert(f: Field, value: Any, path: str) -> Any:
         if f.max is not None and number > f.max:
             raise invalid_request(f"Invalid {path}: must be at most {f.max}, found {number}.", param=path)
         return number
+    if kind == "url":
+        return check_redirect_url(value, path)
     if kind == "boolean":
         if value not in ("true", "false"):
             raise invalid_request(f"Invalid boolean: {value[:40]!r} for {path}; expected true or false.", param=path)

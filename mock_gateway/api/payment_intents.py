@@ -7,7 +7,7 @@ from typing import Any
 from ..core import channels, payment_intents
 from ..core.context import Ctx
 from ..core.methods import PAYMENT_METHOD_TYPES
-from .params import ADDRESS, AnyObj, Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String
+from .params import ADDRESS, AnyObj, Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String, Url
 from .payment_methods import PAYMENT_METHOD_DATA
 from .registry import page, route
 
@@ -18,7 +18,7 @@ _CONFIRM = {
     "payment_method_options": AnyObj(),
     "payment_method_types": ListOf(Enum(*PAYMENT_METHOD_TYPES)),
     "receipt_email": Email(),
-    "return_url": String(2048),
+    "return_url": Url(),
     "setup_future_usage": Enum("off_session", "on_session"),
     "shipping": _SHIPPING,
     "off_session": Enum("true", "false", "one_off", "recurring"),

@@ -17,17 +17,22 @@ class Route:
     path: str
     handler: Handler
     spec: Mapping[str, Field]
+    # Long work a server runs in short steps, each its own transaction, other writes between them (a test
+    # clock's advance): begin(ctx, params, **path_params) -> state, step(ctx, state, enough) -> done,
+    # finish(ctx, state) -> the object answered. `handler` still does it all at once (in-process callers).
+    steps: Any = None
 
 
 ROUTES: list[Route] = []
 
 
-def route(method: str, path: str, spec: Mapping[str, Field] | None = None, *, listing: bool = False) -> Callable[[Handler], Handler]:
-    """Register `handler(ctx, params, **path_params)` for METHOD path."""
+def route(method: str, path: str, spec: Mapping[str, Field] | None = None, *, listing: bool = False,
+          steps: Any = None) -> Callable[[Handler], Handler]:
+    """Register `handler(ctx, params, **path_params)` for METHOD path (`steps`: see Route.steps)."""
     full_spec = {**(LIST_PARAMS if listing else {}), **(spec or {})}
 
     def decorate(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, path, handler, full_spec))
+        ROUTES.append(Route(method, path, handler, full_spec, steps))
         return handler
 
     return decorate

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..core import bank_transfer, clock, konbini, methods, qr_codes, wallets
 from ..core.context import Ctx
+from ..core.currencies import MAXIMUM_AMOUNT
 from ..core.errors import invalid_request
 from .params import Currency, Enum, Integer, String
 from .registry import page, route
@@ -18,7 +19,9 @@ from .registry import page, route
 _CLOCKS = "/v1/test_helpers/test_clocks"
 
 
-@route("POST", _CLOCKS, {"frozen_time": Integer(min=0).req(), "name": String(300)})
+MAX_FROZEN_TIME = 253_402_300_799  # 9999-12-31T23:59:59Z: dates past it cannot be written as calendar dates
+
+@route("POST", _CLOCKS, {"frozen_time": Integer(min=0, max=MAX_FROZEN_TIME).req(), "name": String(300)})
 def create_clock(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return clock.create(ctx, p)
 
@@ -28,7 +31,23 @@ def retrieve_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     return ctx.get(id, "test_helpers.test_clock", "test clock")
 
 
-@route("POST", _CLOCKS + "/{id}/advance", {"frozen_time": Integer(min=0).req()})
+class _AdvanceSteps:
+    """How a server runs an advance: the clock marked advancing, due tasks a short step at a time, then ready."""
+
+    @staticmethod
+    def begin(ctx: Ctx, p: dict[str, Any], id: str) -> clock.Advance:
+        return clock.begin_advance(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"), p["frozen_time"])
+
+    @staticmethod
+    def step(ctx: Ctx, state: clock.Advance, enough: clock.StepBudget) -> bool:
+        return clock.advance_step(ctx, state, enough)
+
+    @staticmethod
+    def finish(ctx: Ctx, state: clock.Advance) -> dict[str, Any]:
+        return clock.finish_advance(ctx, state)
+
+
+@route("POST", _CLOCKS + "/{id}/advance", {"frozen_time": Integer(min=0, max=MAX_FROZEN_TIME).req()}, steps=_AdvanceSteps)
 def advance_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     return clock.advance(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"), p["frozen_time"])
 
@@ -46,7 +65,7 @@ def list_clocks(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 @route(
     "POST",
     "/v1/test_helpers/customers/{customer}/fund_cash_balance",
-    {"amount": Integer().req(), "currency": Currency().req(), "reference": String(140)},
+    {"amount": Integer(min=1, max=MAXIMUM_AMOUNT).req(), "currency": Currency().req(), "reference": String(140)},
 )
 def fund_cash_balance(ctx: Ctx, p: dict[str, Any], customer: str) -> dict[str, Any]:
     cus = ctx.get(customer, "customer", param="customer")

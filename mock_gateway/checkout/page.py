@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import time
 from typing import Any
-from urllib.parse import parse_qsl
 
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from scenarios.variants import load_variant
 
+from ..api.forms import text
 from ..core.context import Ctx
+from ..core.tokens import same_secret
 from ..core.errors import StripeError
+from ..pages.common import form_error, posted
 from ..store.db import Store
 from . import sessions, texts
 from .address import lookup
@@ -96,18 +98,19 @@ async def show(request: Request) -> Response:
 
 
 async def submit(request: Request) -> Response:
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return HTMLResponse("Form too large", status_code=413)
+    received = await posted(request, MAX_FORM_BYTES)  # the API's parser: a malformed body is a page-level 400
+    if isinstance(received, Response):
+        return received
     found = _session_or_page(request)
     if isinstance(found, Response):
         return found
     session = found
-    posted = dict(parse_qsl(body.decode("utf-8", errors="replace"), keep_blank_values=True))
-    action = posted.pop("action", "pay")
-    step = posted.pop("step", "")
+    if not same_secret(text(received, "form_token"), session.get("_form_token")):
+        return form_error("This payment form has expired or was not sent from its page; open the payment page again.", 403)
+    action = text(received, "action") or "pay"
+    step = text(received, "step") or ""
     form = _form(request, session, {})
-    form.values = {name: posted.get(name, "") for name in form.all_names()}
+    form.values = {name: text(received, name) or "" for name in form.all_names()}
     if step not in form.steps + ("review",) or (step == "review" and form.steps == (ONE_PAGE,)):
         step = form.steps[0]
 

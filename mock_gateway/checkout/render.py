@@ -194,6 +194,9 @@ def render_page(
     first_problem = None if payment_error else next(iter(problems), None)
     views = {f.name: field_view(form, f, problems, f.name == first_problem) for f in shown}
     shown_names = {f.name for f in shown}
+    if step in ("all", "payment"):  # the payment section has the method's input (a hidden one when it is the only method)
+        shown_names.add("payment_method")
+    # each field is sent once: a name sent twice is refused as the API refuses it (api/forms.py)
     carried = [(name, form.values[name]) for name in form.all_names() if name not in shown_names and form.values.get(name)]
     session = form.session
     summary_items = [{"name": n, "message": m} for n, m in problems.items()] if form.variant.summary_errors else []

@@ -10,6 +10,7 @@ attempt and confirmed again on each retry, as Stripe's Checkout does.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from scenarios.errors import ScenarioError
@@ -19,6 +20,7 @@ from ..core import customers, methods as core_methods, payment_intents
 from ..core.context import Ctx, public
 from ..core.errors import invalid_request, missing, not_found
 from ..core.ids import new_id
+from ..core.urls import check_redirect_url
 from . import methods
 
 LIFETIME_S = 24 * 3600
@@ -28,9 +30,7 @@ SUPPORTED_COUNTRIES = ("JP", "US")
 
 
 def _url(value: str, param: str) -> str:
-    if not value.startswith(("http://", "https://")) or len(value) < 10:
-        raise invalid_request(f"Not a valid URL: {param} must be an absolute http:// or https:// URL.", param=param, code="url_invalid")
-    return value
+    return check_redirect_url(value, param)
 
 
 def _line_item(ctx: Ctx, item: dict[str, Any], i: int, currency: str | None) -> dict[str, Any]:
@@ -235,6 +235,7 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "variant": _variant(p.get("variant")),
         "_line_items": line_items,
         "_payment_intent_data": p.get("payment_intent_data") or {},
+        "_form_token": secrets.token_urlsafe(24),  # the page's form carries it: a POST without it pays nothing
     }
     ctx.store.insert(session, customer=session["customer"], kind="open")
     return session

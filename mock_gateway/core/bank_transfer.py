@@ -183,6 +183,9 @@ def _apply(ctx: Ctx, record: dict[str, Any], pi: dict[str, Any], pm: dict[str, A
     return False
 
 
+MAX_BALANCE = 10**15  # far below SQLite's and JSON's 64-bit integers, far above any test's money
+
+
 def fund(ctx: Ctx, customer: dict[str, Any], amount: int, currency: str, reference: str | None) -> dict[str, Any]:
     """Money arrived in the customer's virtual account: fund the balance, then reconcile."""
     if amount < 1:
@@ -193,6 +196,11 @@ def fund(ctx: Ctx, customer: dict[str, Any], amount: int, currency: str, referen
             param="currency",
         )
     record = cash_balance(ctx, customer["id"])
+    if record["available"].get(currency, 0) + amount > MAX_BALANCE:
+        raise invalid_request(
+            f"Invalid amount: a cash balance holds at most {MAX_BALANCE} ({currency}); this customer's holds "
+            f"{record['available'].get(currency, 0)}, so at most {MAX_BALANCE - record['available'].get(currency, 0)} more can be funded.",
+            param="amount")
     transfer_type = next(t for t, c in TRANSFER_TYPES.items() if c == currency)
     funded = _transaction(ctx, record, currency, amount, "funded",
                           {"bank_transfer": {"reference": reference, "type": transfer_type}})

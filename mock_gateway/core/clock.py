@@ -20,6 +20,7 @@ One (task, ref) pair is scheduled at most once: scheduling it again moves it.
 from __future__ import annotations
 
 import logging
+import time
 import weakref
 from typing import Any, Callable
 
@@ -27,7 +28,7 @@ import orjson
 
 from ..store.db import Redo, Store
 from . import tables
-from .context import Ctx
+from .context import Ctx, public
 from .errors import StripeError, invalid_request
 from .ids import new_id
 
@@ -51,6 +52,7 @@ TASKS: dict[str, Handler] = {}
 MAX_TASKS_PER_ADVANCE = 100_000
 DELETES_AFTER = 30 * 86400
 _BATCH = 1000  # due tasks an advance reads at a time
+_STEP_BATCH = 100  # ... when it runs in short steps (a server's advance): what a step of a few tens of ms may run
 
 
 class _Batch:
@@ -191,8 +193,10 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return clk
 
 
-def _run_batch(ctx: Ctx, clk: dict[str, Any], rows: list[tuple[Any, ...]], batch: _Batch) -> int:
-    """Run the tasks read ahead, in order, until the read-ahead goes stale; returns how many ran."""
+def _run_batch(ctx: Ctx, clk: dict[str, Any], rows: list[tuple[Any, ...]], batch: _Batch,
+               enough: Callable[[], bool] | None = None) -> int:
+    """Run the tasks read ahead, in order, until the read-ahead goes stale or `enough()` says the step is over;
+    returns how many ran (the rest stay scheduled, read again next time)."""
     store, conn = ctx.store, ctx.store.conn
     batch.stale = False
     ran = 0
@@ -206,35 +210,82 @@ def _run_batch(ctx: Ctx, clk: dict[str, Any], rows: list[tuple[Any, ...]], batch
         ran += 1
         if batch.stale:  # a task scheduled something due within the read-ahead: read the order again
             break
+        if enough is not None and enough():
+            break
     return ran
 
 
-def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
-    """Move the clock forward, running everything due on it up to `frozen_time` in due order."""
+class Advance:
+    """An advance under way: the clock, where it goes, how many tasks have run."""
+
+    __slots__ = ("clock_id", "target", "ran")
+
+    def __init__(self, clock_id: str, target: int) -> None:
+        self.clock_id, self.target, self.ran = clock_id, target, 0
+
+
+LEASE_S = 30  # an advance that has not stepped for this long was cut short (its process died): another may take over
+
+
+def begin_advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> Advance:
+    """Mark the clock `advancing` towards `frozen_time` (Stripe's advance is asynchronous: it answers with
+    this status and runs the work after); refused while another advance of it is under way."""
     if frozen_time <= clk["frozen_time"]:
         raise invalid_request(
             f"The frozen_time must be after the test clock's current frozen_time ({clk['frozen_time']}); found {frozen_time}.",
             param="frozen_time",
         )
+    if clk["status"] == "advancing" and clk.get("_lease_until", 0) > time.time():
+        raise invalid_request(
+            f"The test clock {clk['id']} is advancing (to {clk['status_details']['advancing']['target_frozen_time']}); "
+            "wait until its status is ready.", param="frozen_time", code="test_clock_not_ready")
     tables.ensure(ctx.store, _DDL)
     clk["status"] = "advancing"
     clk["status_details"] = {"advancing": {"target_frozen_time": frozen_time}}
+    clk["_lease_until"] = int(time.time()) + LEASE_S
     ctx.store.update(clk)
-    ctx.emit("test_helpers.test_clock.advancing", clk)
+    ctx.emit("test_helpers.test_clock.advancing", public(clk))
+    return Advance(clk["id"], frozen_time)
+
+
+class StepBudget:
+    """When a step of an advance has done enough: `cpu_s` of this thread's CPU time, or `wall_s` of wall time,
+    whichever comes first. CPU time, so that on a loaded machine (the step preempted) a step still gets its
+    work done rather than commit after a few tasks (a transaction costs ~3 ms of its own: commit, caches
+    warmed again); the wall-time cap bounds what other writers wait when the machine is that loaded."""
+
+    __slots__ = ("cpu_end", "wall_end")
+
+    def __init__(self, cpu_s: float, wall_s: float) -> None:
+        self.cpu_end = time.thread_time() + cpu_s
+        self.wall_end = time.perf_counter() + wall_s
+
+    def __call__(self) -> bool:
+        return time.thread_time() >= self.cpu_end or time.perf_counter() >= self.wall_end
+
+
+def advance_step(ctx: Ctx, state: Advance, enough: Callable[[], bool] | None = None) -> bool:
+    """Run due tasks of the advance, a read-ahead batch at a time, until none is due (True: done) or until
+    `enough()` (a StepBudget) says the step is over (False: call again, in another transaction).
+    Without `enough`, what is done is committed after each batch when the transaction allows it."""
     store, conn = ctx.store, ctx.store.conn
+    clk = store.get(state.clock_id)
+    if clk is None or clk.get("object") != "test_helpers.test_clock":
+        return True  # deleted meanwhile: nothing left to run
+    tables.ensure(store, _DDL)
+    frozen_time = state.target
     batch = _Batch(clk["id"])
     _BATCHES[store] = batch
     try:
-        ran = 0
-        while ran < MAX_TASKS_PER_ADVANCE:
+        while state.ran < MAX_TASKS_PER_ADVANCE:
             # The next tasks in due order, read a batch at a time; each is claimed (deleted) just before it
             # runs, and only if an earlier task did not unschedule or move it meanwhile.
             rows = conn.execute(
                 "SELECT id, task, ref, data, due FROM scheduled_tasks WHERE clock = ? AND due <= ? ORDER BY due, id LIMIT ?",
-                (clk["id"], frozen_time, min(_BATCH, MAX_TASKS_PER_ADVANCE - ran)),
+                (clk["id"], frozen_time, min(_BATCH if enough is None else _STEP_BATCH, MAX_TASKS_PER_ADVANCE - state.ran)),
             ).fetchall()
             if not rows:
-                break
+                return True
             batch.horizon = rows[-1][4]
             frozen_before = clk["frozen_time"]
             # The batch runs under one savepoint, its tasks without their own; if one fails after writing,
@@ -242,24 +293,47 @@ def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
             conn.execute("SAVEPOINT clock_batch")
             store.optimistic = True
             try:
-                ran += _run_batch(ctx, clk, rows, batch)
+                ran = _run_batch(ctx, clk, rows, batch, enough)
             except Redo:
                 store.optimistic = False
                 store.rollback_to("clock_batch")
                 clk["frozen_time"] = frozen_before
-                ran += _run_batch(ctx, clk, rows, batch)
+                ran = _run_batch(ctx, clk, rows, batch, enough)
             finally:
                 store.optimistic = False
             conn.execute("RELEASE clock_batch")
-            store.commit_so_far()  # when the advance is alone in its request's transaction (Stripe's advances as they go)
+            state.ran += ran
+            if enough is not None:
+                if enough():
+                    clk["_lease_until"] = int(time.time()) + LEASE_S
+                    store.update(clk)
+                    return False
+            else:
+                store.commit_so_far()  # when the advance is alone in its request's transaction
+        return True
     finally:
         _BATCHES.pop(store, None)
-    clk["frozen_time"] = frozen_time
+
+
+def finish_advance(ctx: Ctx, state: Advance) -> dict[str, Any]:
+    """The clock at its target time, `ready` again."""
+    clk = ctx.get(state.clock_id, "test_helpers.test_clock", "test clock")
+    clk["frozen_time"] = state.target
     clk["status"] = "ready"
     clk["status_details"] = {}
+    clk.pop("_lease_until", None)
     ctx.store.update(clk)
-    ctx.emit("test_helpers.test_clock.ready", clk)
+    ctx.emit("test_helpers.test_clock.ready", public(clk))
     return clk
+
+
+def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
+    """Move the clock forward, running everything due on it up to `frozen_time` in due order, in one call
+    (in-process callers; a server runs begin_advance, advance_step and finish_advance in turns, see
+    api/gateway.py, so that other writes go on between the steps)."""
+    state = begin_advance(ctx, clk, frozen_time)
+    advance_step(ctx, state)
+    return finish_advance(ctx, state)
 
 
 def delete(ctx: Ctx, clk: dict[str, Any]) -> dict[str, Any]:

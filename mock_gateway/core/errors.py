@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .redact import redact
+
 
 class StripeError(Exception):
     """An error answered as `{"error": {...}}` with an HTTP status, as Stripe does."""
@@ -20,12 +22,14 @@ class StripeError(Exception):
         extra: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
     ) -> None:
+        # a message or param may echo what the client sent: never a card number (core/redact.py)
+        message = redact(message)
         super().__init__(message)
         self.status = status
         self.type = type
         self.message = message
         self.code = code
-        self.param = param
+        self.param = redact(param) if param else param
         self.decline_code = decline_code
         self.extra = extra or {}
         self.headers = headers or {}

@@ -110,7 +110,6 @@ DECLINE_MESSAGES: dict[str, tuple[str, str, str | None]] = {
     "processing_error": ("processing_error", "An error occurred while processing your card. Try again in a little bit.", None),
 }
 
-_FINGERPRINT_KEY = b"checkout-harness mock gateway fingerprint"
 _BRANDS = (
     ("amex", ("34", "37"), (15,), 4),
     ("jcb", tuple(str(p) for p in range(3528, 3590)), (16, 19), 3),
@@ -158,9 +157,11 @@ def cvc_length(brand: str) -> int:
     return 3
 
 
-def fingerprint(number: str) -> str:
-    digest = hmac.new(_FINGERPRINT_KEY, number.encode(), hashlib.sha256).hexdigest()
-    return digest[:16]
+def fingerprint(number: str, key: bytes) -> str:
+    """The card's fingerprint: the same card gives the same one in this ledger, keyed by the ledger's own
+    random secret (Store.fingerprint_key), so that it cannot be reversed from last4 and the BIN by anyone
+    without that database."""
+    return hmac.digest(key, number.encode(), hashlib.sha256).hex()[:16]
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ class CardDetails:
     cvc_check: str | None
 
 
-def card_from_number(number: str, exp_month: int, exp_year: int, cvc: str | None, now_year: int, now_month: int) -> CardDetails:
+def card_from_number(number: str, exp_month: int, exp_year: int, cvc: str | None, now_year: int, now_month: int,
+                     key: bytes) -> CardDetails:
     """Turn raw card input into kept details, refusing what Stripe refuses at tokenisation."""
     number = number.replace(" ", "").replace("-", "")
     if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
@@ -198,7 +200,7 @@ def card_from_number(number: str, exp_month: int, exp_year: int, cvc: str | None
         last4=number[-4:],
         exp_month=exp_month,
         exp_year=exp_year,
-        fingerprint=fingerprint(number),
+        fingerprint=fingerprint(number, key),
         behaviour=behaviour,
         cvc_check=None if cvc is None else ("fail" if behaviour.decline_code == "incorrect_cvc" else "pass"),
     )

@@ -22,6 +22,7 @@ from typing import Any
 
 from . import clock, methods
 from .context import Ctx
+from .tokens import same_secret
 from .errors import invalid_request
 
 CHAINS = ("familymart", "lawson", "ministop", "seicomart")
@@ -120,7 +121,7 @@ KONBINI = methods.register(Konbini())
 def _current(ctx: Ctx, pi_id: str, token: str) -> dict[str, Any] | None:
     """The intent if it still waits on the voucher `token` (a later confirm issues a new one)."""
     pi = ctx.store.get(pi_id)
-    if pi is None or pi["status"] != "requires_action" or pi.get("_voucher_token") != token:
+    if pi is None or pi["status"] != "requires_action" or not same_secret(token, pi.get("_voucher_token")):
         return None
     return pi
 

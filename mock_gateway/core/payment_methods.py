@@ -26,9 +26,9 @@ def billing_details(value: dict[str, Any] | None) -> dict[str, Any]:
     }
 
 
-def _card_object(number: str, exp_month: int, exp_year: int, cvc: str | None, now: int) -> tuple[dict[str, Any], Behaviour]:
+def _card_object(ctx: Ctx, number: str, exp_month: int, exp_year: int, cvc: str | None, now: int) -> tuple[dict[str, Any], Behaviour]:
     t = time.gmtime(now)
-    card = card_from_number(number, exp_month, exp_year, cvc, t.tm_year, t.tm_mon)
+    card = card_from_number(number, exp_month, exp_year, cvc, t.tm_year, t.tm_mon, ctx.store.fingerprint_key)
     return (
         {
             "brand": card.brand,
@@ -62,13 +62,13 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         raise invalid_request("Missing required param: card.", param="card", code="parameter_missing")
     if "token" in card_params:
         number = number_for_token(card_params["token"])
-        card, behaviour = _card_object(number, 12, time.gmtime(ctx.now).tm_year + 3, None, ctx.now)
+        card, behaviour = _card_object(ctx, number, 12, time.gmtime(ctx.now).tm_year + 3, None, ctx.now)
     else:
         for key in ("number", "exp_month", "exp_year"):
             if card_params.get(key) is None:
                 raise invalid_request(f"Missing required param: card[{key}].", param=f"card[{key}]", code="parameter_missing")
         card, behaviour = _card_object(
-            card_params["number"], card_params["exp_month"], card_params["exp_year"], card_params.get("cvc"), ctx.now
+            ctx, card_params["number"], card_params["exp_month"], card_params["exp_year"], card_params.get("cvc"), ctx.now
         )
     return _save(ctx, "card", {"card": card}, p, behaviour)
 
@@ -101,7 +101,7 @@ def resolve(ctx: Ctx, ref: str, param: str = "payment_method") -> dict[str, Any]
     """A payment method by id, or a fresh one from a `pm_card_*` test token."""
     if ref.startswith("pm_card_") or ref.startswith("tok_"):
         number = number_for_token(ref)
-        card, behaviour = _card_object(number, 12, time.gmtime(ctx.now).tm_year + 3, None, ctx.now)
+        card, behaviour = _card_object(ctx, number, 12, time.gmtime(ctx.now).tm_year + 3, None, ctx.now)
         return _save(ctx, "card", {"card": card}, {}, behaviour)
     return ctx.get(ref, "payment_method", "PaymentMethod", param=param)
 

@@ -19,6 +19,7 @@ import segno
 
 from . import clock, methods
 from .context import Ctx
+from .tokens import same_secret
 
 DEFAULT_TTL = 3600
 
@@ -75,7 +76,7 @@ def image(data: str, kind: str) -> bytes:
 def current(ctx: Ctx, pi_id: str, token: str) -> dict[str, Any] | None:
     """The intent if it still shows the QR code `token`."""
     pi = ctx.store.get(pi_id)
-    if pi is None or pi.get("object") != "payment_intent" or pi.get("_qr_token") != token:
+    if pi is None or pi.get("object") != "payment_intent" or not same_secret(token, pi.get("_qr_token")):
         return None
     return pi
 

@@ -6,12 +6,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..core.currencies import format_amount
+from ..core.tokens import same_secret
 from .common import intent, not_found, render
 
 
 async def instructions(request: Request) -> Response:
     pi = intent(request)
-    if pi is None or request.path_params["token"] != pi.get("_instructions_token"):
+    if pi is None or not same_secret(request.path_params["token"], pi.get("_instructions_token")):
         return not_found("bank transfer")
     action = pi.get("next_action") or {}
     details = action.get("display_bank_transfer_instructions") if action.get("type") == "display_bank_transfer_instructions" else None

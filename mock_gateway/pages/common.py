@@ -10,8 +10,10 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from ..api.forms import read_form
 from ..core.context import Ctx
 from ..core.currencies import format_amount
+from ..core.errors import StripeError
 
 templates = Environment(loader=PackageLoader("mock_gateway", "templates/pages"), autoescape=select_autoescape())
 
@@ -22,6 +24,34 @@ def render(name: str, status_code: int = 200, **values: Any) -> HTMLResponse:
 
 def not_found(what: str = "payment") -> HTMLResponse:
     return render("message.html", 404, title="Not found", message=f"Unknown or expired {what} link.")
+
+
+def form_error(message: str, status: int = 400) -> HTMLResponse:
+    """A page-level error for a form the page cannot act on (malformed, too large, from another site)."""
+    return render("message.html", status, title="This form could not be used", message=message)
+
+
+def foreign_origin(request: Request) -> Response | None:
+    """A POST whose Origin header names another site (or an opaque `null` origin) is refused.
+    Browsers send Origin with every form POST; clients that send none (SDKs, scripts) are let through."""
+    origin = request.headers.get("origin")
+    if origin is None or origin == f"{request.url.scheme}://{request.headers.get('host', '')}":
+        return None
+    return form_error("This form was sent from another site; open the payment page and try again there.", 403)
+
+
+async def posted(request: Request, limit: int | None = None) -> dict[str, Any] | Response:
+    """A hosted page's POST body, parsed as the API parses one, or the page-level error to answer instead.
+    A GET has no form: {}."""
+    if request.method != "POST":
+        return {}
+    refused = foreign_origin(request)
+    if refused is not None:
+        return refused
+    try:
+        return await (read_form(request) if limit is None else read_form(request, limit))
+    except StripeError as err:
+        return form_error(err.message, 413 if err.status == 413 else 400)
 
 
 def money(pi: dict[str, Any]) -> str:

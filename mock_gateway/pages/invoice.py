@@ -3,25 +3,25 @@ becomes their default (and the subscription's) and pays the open invoice at once
 
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from ..api.forms import parse_form
+from ..api.forms import text
 from ..core import customers, payment_methods
 from ..core.billing import invoices, subscriptions
 from ..core.billing.clocked import clocked
 from ..core.context import Ctx
 from ..core.errors import StripeError
+from ..core.tokens import same_secret
 from ..mail import money
-from .common import base_url, not_found, render
+from .common import base_url, not_found, posted, render
 
 
 def _invoice(request: Request) -> dict[str, Any] | None:
     inv = request.app.state.gateway.store.get(request.path_params["id"])
-    if inv is None or inv.get("object") != "invoice" or not secrets.compare_digest(inv.get("_token", ""), request.path_params["token"]):
+    if inv is None or inv.get("object") != "invoice" or not same_secret(request.path_params["token"], inv.get("_token")):
         return None
     return inv
 
@@ -42,14 +42,17 @@ async def page(request: Request) -> Response:
     if inv is None:
         return not_found("invoice")
     error = None
+    form = await posted(request)
+    if isinstance(form, Response):
+        return form
     if request.method == "POST" and inv["status"] in invoices.OPEN:
-        form = parse_form(await request.body())
-        try:
-            card = {"number": str(form.get("number", "")), "exp_month": int(str(form.get("exp_month", "0")) or 0),
-                    "exp_year": int(str(form.get("exp_year", "0")) or 0), "cvc": str(form.get("cvc", "")) or None}
-        except ValueError:
-            card = None
+        month, year = (text(form, "exp_month") or "").strip(), (text(form, "exp_year") or "").strip()
+        card = None
+        if not (month.isascii() and month.isdigit() and len(month) <= 2 and year.isascii() and year.isdigit() and len(year) <= 4):
             error = "Enter the expiry month and year as numbers."
+        else:
+            card = {"number": text(form, "number") or "", "exp_month": int(month), "exp_year": int(year),
+                    "cvc": text(form, "cvc") or None}
         if card is not None:
             gateway = request.app.state.gateway
             store = gateway.store

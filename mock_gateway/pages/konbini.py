@@ -7,6 +7,7 @@ import time
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..core.tokens import same_secret
 from .common import intent, money, not_found, render
 
 CHAIN_NAMES = {
@@ -17,7 +18,7 @@ CHAIN_NAMES = {
 
 async def voucher(request: Request) -> Response:
     pi = intent(request)
-    if pi is None or pi.get("_voucher_token") != request.path_params["token"]:
+    if pi is None or not same_secret(request.path_params["token"], pi.get("_voucher_token")):
         return not_found("voucher")
     locale = "en" if request.query_params.get("locale") == "en" else "ja"
     details = None

@@ -8,10 +8,10 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from ..api.forms import parse_form
+from ..api.forms import text
 from ..core import qr_codes
 from ..core.context import Ctx
-from .common import act, back_to_merchant, money, not_found, render
+from .common import act, back_to_merchant, money, not_found, posted, render
 
 APP_NAMES = {"paypay": "PayPay", "promptpay": "PromptPay", "paynow": "PayNow"}
 
@@ -67,8 +67,10 @@ async def scan(request: Request) -> Response:
         return not_found("QR code")
     app = APP_NAMES.get(pi.get("_payment_method_type", ""), "your app")
     waiting = pi["status"] == "requires_action" and _details(pi) is not None
-    form = parse_form(await request.body()) if request.method == "POST" else {}
-    if request.method == "GET" or form.get("action") not in ("approve", "reject"):
+    form = await posted(request)
+    if isinstance(form, Response):
+        return form
+    if request.method == "GET" or text(form, "action") not in ("approve", "reject"):
         return render("qr_scan.html", pi=pi, amount=money(pi), app=app, waiting=waiting)
     if waiting:
         approved = form["action"] == "approve"
