@@ -9,6 +9,7 @@ from starlette.responses import HTMLResponse, Response
 from .api.forms import text
 from .core import payment_intents
 from .pages.common import back_to_merchant, posted
+from .pages.headers import CSP
 from .core.context import Ctx
 from .core.tokens import same_secret
 from .core.currencies import format_amount
@@ -22,6 +23,16 @@ def _intent(request: Request, secret: str | None) -> dict | None:
     if pi is None or pi.get("object") != "payment_intent" or not same_secret(secret, pi.get("client_secret")):
         return None
     return pi
+
+
+def _framing(pi: dict) -> dict[str, str]:
+    """Stripe.js shows this page in a frame of the merchant's page that confirmed the payment with
+    its publishable key: that page's origin (recorded from its request's Origin header, which a
+    page cannot forge) may frame it; no other may (pages/headers.py: frame-ancestors 'none')."""
+    origin = pi.get("_frame_origin")
+    if not origin:
+        return {}
+    return {"Content-Security-Policy": CSP.decode().replace("frame-ancestors 'none'", f"frame-ancestors {origin}")}
 
 
 async def challenge(request: Request) -> Response:
@@ -43,7 +54,8 @@ async def challenge(request: Request) -> Response:
                 amount=format_amount(pi["amount"], pi["currency"]),
                 last4=(pm.get("card") or {}).get("last4", "????"),
                 client_secret=secret,
-            )
+            ),
+            headers=_framing(pi),
         )
     gateway = request.app.state.gateway
     success = form["action"] == "complete"

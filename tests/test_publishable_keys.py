@@ -138,3 +138,33 @@ def test_async_routing_loads_the_gateways_script(gateway) -> None:
     thread.start()
     thread.join(60)
     assert results == [{"gateway": gateway.url, "placeholder": "1234 1234 1234 1234"}]
+
+
+def _challenge_csp(gateway, pi: dict) -> str:
+    page = httpx.get(pi["next_action"]["redirect_to_url"]["url"])
+    assert page.status_code == 200
+    return page.headers["content-security-policy"]
+
+
+def test_the_3ds_page_may_be_framed_only_by_the_page_that_confirmed_with_stripe_js(gateway) -> None:
+    """Stripe.js shows the challenge in a frame of the merchant's page: that page's origin (from the
+    Origin header of its publishable-key request) may frame it, no other; a server-side confirm
+    gives no origin, so nobody may, until a page retrieves the intent with its client_secret."""
+    shop = "http://shop.example:8000"
+    pi = _intent(gateway.url)
+    confirmed = httpx.post(f"{gateway.url}/v1/payment_intents/{pi['id']}/confirm", headers={"Origin": shop},
+                           data={"key": PK, "client_secret": pi["client_secret"],
+                                 "payment_method": "pm_card_threeDSecureRequired"}).json()
+    assert confirmed["status"] == "requires_action" and "_frame_origin" not in confirmed
+    assert f"frame-ancestors {shop}" in _challenge_csp(gateway, confirmed)
+
+    other = _intent(gateway.url)
+    server_side = httpx.post(f"{gateway.url}/v1/payment_intents/{other['id']}/confirm", auth=(SK, ""),
+                             data={"payment_method": "pm_card_threeDSecureRequired"}).json()
+    assert "frame-ancestors 'none'" in _challenge_csp(gateway, server_side)
+    httpx.get(f"{gateway.url}/v1/payment_intents/{other['id']}", headers={"Origin": "https://evil.example"},
+              params={"key": PK, "client_secret": "wrong"})
+    assert "frame-ancestors 'none'" in _challenge_csp(gateway, server_side)  # no secret, no frame
+    httpx.get(f"{gateway.url}/v1/payment_intents/{other['id']}", headers={"Origin": shop},
+              params={"key": PK, "client_secret": other["client_secret"]})
+    assert f"frame-ancestors {shop}" in _challenge_csp(gateway, server_side)

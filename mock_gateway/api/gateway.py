@@ -20,6 +20,7 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..core import payment_intents
 from ..core.context import API_VERSION, Ctx
 from ..core.clock import StepBudget
 from ..core.errors import StripeError, authentication, invalid_request
@@ -138,8 +139,12 @@ class Gateway:
             if key is not None:
                 headers["Idempotency-Key"] = key
             job = self.prepare(route, api_key, raw, request.path_params, key, request_id, _base_url(request))
+            if publishable.is_publishable(api_key):
+                job.ctx.browser_origin = publishable.web_origin(request.headers.get("origin"))
             if route.method == "GET":
                 status, payload, replayed = job.read()
+                if job.ctx.browser_origin and route.path == "/v1/payment_intents/{id}" and status == 200:
+                    self._allow_frame(request.path_params["id"], job.ctx)
             elif route.steps is not None:
                 status, payload, replayed = await self.commit_steps(job)
             else:
@@ -154,6 +159,14 @@ class Gateway:
             status = 500
             payload = orjson.dumps({"error": {"type": "api_error", "message": f"An internal error occurred ({request_id})."}})
         return Response(payload, status, headers=headers, media_type="application/json")
+
+    def _allow_frame(self, intent_id: str, ctx: Ctx) -> None:
+        """A browser page retrieved an intent that waits for 3-D Secure with its publishable key and
+        client_secret: its origin may show the challenge in a frame (core.payment_intents.allow_frame)."""
+        with self.store.transaction():
+            pi = self.store.get(intent_id)
+            if pi is not None and pi.get("object") == "payment_intent" and ctx.browser_origin:
+                payment_intents.allow_frame(ctx, pi, ctx.browser_origin)
 
     def prepare(
         self,

@@ -10,7 +10,9 @@ the `key` parameter of the form (no Authorization header, so no CORS preflight);
 
 from __future__ import annotations
 
+import re
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..core.errors import StripeError, authentication, invalid_request
 from ..store.db import Store
@@ -24,6 +26,18 @@ ALLOWED: dict[tuple[str, str], str | None] = {
     ("GET", "/v1/payment_intents/{id}"): "payment_intent",
     ("POST", "/v1/payment_intents/{id}/confirm"): "payment_intent",
 }
+
+
+def web_origin(value: str | None) -> str | None:
+    """The Origin header of a browser's request, if it is a plain http(s) origin (scheme://host[:port])."""
+    if not value or len(value) > 200:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.path or parts.query or parts.fragment:
+        return None
+    if not re.fullmatch(r"[A-Za-z0-9.\-\[\]:]+", parts.netloc):
+        return None
+    return f"{parts.scheme}://{parts.netloc}"
 
 
 def is_publishable(key: str) -> bool:

@@ -31,6 +31,9 @@ class Ctx:
     now: int = field(default_factory=lambda: int(time.time()))
     request_id: str | None = None
     idempotency_key: str | None = None
+    # The web origin of a page that made this request with a publishable key (Stripe.js): the
+    # bank's 3-D Secure page may be shown in a frame of that page, and only of that page.
+    browser_origin: str | None = None
 
     def get(self, id: str, object_type: str, kind_name: str | None = None, param: str = "id") -> dict[str, Any]:
         obj = self.store.get(id) if isinstance(id, str) else None

@@ -117,6 +117,14 @@ def _set_payment_method(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> None
         pi["status"] = "requires_confirmation"
 
 
+def allow_frame(ctx: Ctx, pi: dict[str, Any], origin: str) -> None:
+    """A page of `origin` holds this intent's client_secret and is about to show its 3-D Secure
+    challenge in a frame (Stripe.js handleNextAction after a server-side confirm): let it, once."""
+    if pi["status"] == "requires_action" and not pi.get("_frame_origin"):
+        pi["_frame_origin"] = origin
+        _save(ctx, pi)
+
+
 def _save(ctx: Ctx, pi: dict[str, Any]) -> None:
     ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
 
@@ -204,6 +212,8 @@ def _require_action(ctx: Ctx, pi: dict[str, Any], return_url: str | None) -> dic
         },
     }
     pi["_return_url"] = return_url
+    if ctx.browser_origin:
+        pi["_frame_origin"] = ctx.browser_origin  # Stripe.js shows the challenge in a frame of this page
     _save(ctx, pi)
     ctx.emit("payment_intent.requires_action", pi)
     return pi
