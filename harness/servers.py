@@ -27,6 +27,9 @@ class ServerError(RuntimeError):
     pass
 
 
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+
+
 class ManagedProcess:
     """A child process in its own session; `stop()` ends it and everything it started."""
 
@@ -36,21 +39,29 @@ class ManagedProcess:
     closed = False  # set by stop_all: no new one starts after it (a thread about to start one would outlive it)
     _spawning = threading.RLock()  # reentrant: a signal handler calling stop_all may interrupt a start
 
-    def __init__(self, argv: list[str], log_path: Path | None = None, env: dict[str, str] | None = None) -> None:
+    def __init__(self, argv: list[str], log_path: Path | None = None, env: dict[str, str] | None = None, *,
+                 hold_stop_signals: bool = False) -> None:
+        """hold_stop_signals: the child starts with SIGINT and SIGTERM blocked (a stop sent before it
+        has installed its handlers waits for them instead of killing it); it unblocks them itself."""
         self.argv = argv
         self.log_path = log_path
         self._log: IO[str] | None = None
         with ManagedProcess._spawning:
             if ManagedProcess.closed:
                 raise ServerError(f"not started, this process is stopping its servers: {' '.join(argv)}")
-            self.proc = subprocess.Popen(
-                argv,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
-                start_new_session=True,
-                env={**os.environ, **(env or {})},
-            )
+            held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS) if hold_stop_signals else None
+            try:
+                self.proc = subprocess.Popen(
+                    argv,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.STDOUT,
+                    text=True,
+                    start_new_session=True,
+                    env={**os.environ, **(env or {})},
+                )
+            finally:
+                if held is not None:
+                    signal.pthread_sigmask(signal.SIG_SETMASK, held)  # the child keeps the blocked mask across exec
             ManagedProcess.running.add(self)
         self.lines: list[str] = []
         self.log_error: OSError | None = None  # writing the log failed (a full disk)

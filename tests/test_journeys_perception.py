@@ -5,6 +5,7 @@ shopper was not written for (tests/fixtures/bootstrap-checkout.html)."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import dataclasses
 import functools
 import http.server
@@ -133,7 +134,10 @@ def fixture_site():
 
 @pytest.mark.browser
 def test_a_plain_bootstrap_form_is_understood_seen_and_typed(fixture_site):
-    asyncio.run(_bootstrap_form(fixture_site + "/bootstrap-checkout.html"))
+    # In a thread of its own: the session's sync Playwright (browser fixture) keeps an event loop
+    # running in this one, where asyncio.run would refuse to start.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _bootstrap_form(fixture_site + "/bootstrap-checkout.html")).result()
 
 
 async def _bootstrap_form(url: str) -> None:

@@ -132,5 +132,6 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
         env["CHECKOUT_HARNESS_ADMIN_TOKEN"] = admin_token
     from ..servers import ManagedProcess  # not at import: the load process imports this package too
 
-    process = ManagedProcess([sys.executable, "-m", "harness.load.runner", str(spec_path)], out_dir / "locust.log", env)
+    process = ManagedProcess([sys.executable, "-m", "harness.load.runner", str(spec_path)], out_dir / "locust.log", env,
+                             hold_stop_signals=True)
     return LoadRun(process, out_dir, config.duration_s, config.drain_s)

@@ -17,6 +17,9 @@ import signal
 early: list[int] = []
 for _sig in (signal.SIGINT, signal.SIGTERM):
     signal.signal(_sig, lambda signum, _frame: early.append(signum))
+# start_load starts this process with both held (blocked), so that one sent while Python was still
+# starting is not lost: it is delivered here, to the handler above.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
 import json  # noqa: E402
 import logging  # noqa: E402
