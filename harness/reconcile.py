@@ -68,6 +68,9 @@ def reconcile(run_dir: Path) -> Reconciliation:
     return result
 
 
+PAID_LATER = ("konbini", "customer_balance", "paypay")
+
+
 def _check_told(result: Reconciliation, intents: dict[str, dict], acks: list[dict], journeys: list[dict]) -> None:
     last_told: dict[str, dict] = {}
     for ack in sorted(acks, key=lambda a: a.get("t") or 0):
@@ -83,7 +86,10 @@ def _check_told(result: Reconciliation, intents: dict[str, dict], acks: list[dic
     for j in journeys:
         if j.get("outcome") == "success" and j.get("payment_intent"):
             result.acknowledged += 1
-            last_told.setdefault(j["payment_intent"], {"status": "succeeded", "op": "journey", "journey": j.get("journey_id")})
+            # A shopper paying later (a konbini slip, a bank transfer, a QR code) was told the order is
+            # placed and waits for the payment: requires_action, which may move on to paid or expired.
+            told = "requires_action" if j.get("payment_method") in PAID_LATER else "succeeded"
+            last_told.setdefault(j["payment_intent"], {"status": told, "op": "journey", "journey": j.get("journey_id")})
     for intent, told in last_told.items():
         pi = intents.get(intent)
         if pi is None:
