@@ -499,3 +499,19 @@ def overview_row(e: dict[str, Any], parts: int = 2) -> dict[str, Any]:
         "time_parts": ", ".join(f"{r['label']} {r['difference']:+.1f} s" for r in top_time) or "—",
         "left_parts": ", ".join(f"{r['label']} {100 * r['difference']:+.1f} pts" for r in top_left) or "—",
     }
+
+
+def format_difference(row: dict[str, Any] | None, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
+    """A difference with its interval, "+6.0 s [5.1, 6.9]"; "not recorded" without a figure (for
+    report.html and summary.md alike)."""
+    if not row or row.get("difference") is None:
+        return "not recorded"
+    text = f"{_rounded(row['difference'] * scale, digits):+.{digits}f}{unit}"
+    if row.get("ci"):
+        text += f" [{_rounded(row['ci'][0] * scale, digits):.{digits}f}, {_rounded(row['ci'][1] * scale, digits):.{digits}f}]"
+    return text
+
+
+def _rounded(x: float, digits: int) -> float:
+    """Rounded, without a negative zero ("-0.0" reads as a difference)."""
+    return round(x, digits) + 0.0

@@ -9,7 +9,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 
 from . import charts
-from .explain import overview_row
+from .explain import format_difference, overview_row
 from .journeys import completion_s
 from .rundir import read_jsonl
 
@@ -33,21 +33,6 @@ def _show(x: Any) -> str:
     if isinstance(x, float):
         return f"{x:,.4g}"
     return str(x)
-
-
-def _diff(row: dict[str, Any] | None, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
-    """A difference with its interval, "+6.0 s [5.1, 6.9]"; "not recorded" without a figure."""
-    if not row or row.get("difference") is None:
-        return "not recorded"
-    text = f"{_r(row['difference'] * scale, digits):+.{digits}f}{unit}"
-    if row.get("ci"):
-        text += f" [{_r(row['ci'][0] * scale, digits):.{digits}f}, {_r(row['ci'][1] * scale, digits):.{digits}f}]"
-    return text
-
-
-def _r(x: float, digits: int) -> float:
-    """Rounded, without a negative zero ("-0.0" reads as a difference)."""
-    return round(x, digits) + 0.0
 
 
 def _val(x: Any, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
@@ -88,6 +73,6 @@ def report_html(run_dir: Path, summary: dict[str, Any]) -> str:
 
     return _env.get_template("report.html").render(
         s=summary, journey_charts=journey_charts, load_charts=load_charts, payment_charts=payment_charts,
-        fmt=_fmt, pct=_pct, show=_show, diff=_diff, val=_val, overview_row=overview_row,
+        fmt=_fmt, pct=_pct, show=_show, diff=format_difference, val=_val, overview_row=overview_row,
         churn_charts=churn_charts(summary["churn"]) if summary.get("churn") else [],
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .explain import overview_row
+from .explain import format_difference, overview_row
 
 
 def _pct(x: float | None) -> str:
@@ -16,18 +16,9 @@ def _num(x: float | None, unit: str = "") -> str:
 
 
 def _diff(row: dict[str, Any] | None, unit: str = "", scale: float = 1.0, digits: int = 1) -> str:
-    """A difference with its interval, "+6.0 s [5.1, 6.9]"; "not recorded" without a figure."""
-    if not row or row.get("difference") is None:
-        return "not recorded"
-    text = f"{_r(row['difference'] * scale, digits):+.{digits}f}{unit}"
-    if row.get("ci"):
-        text += f" [{_r(row['ci'][0] * scale, digits):.{digits}f}, {_r(row['ci'][1] * scale, digits):.{digits}f}]"
-    return f"**{text}**" if row.get("conclusive") else text
-
-
-def _r(x: float, digits: int) -> float:
-    """Rounded, without a negative zero ("-0.0" reads as a difference)."""
-    return round(x, digits) + 0.0
+    """format_difference, in bold when the interval excludes no difference."""
+    text = format_difference(row, unit, scale, digits)
+    return f"**{text}**" if row and row.get("conclusive") and row.get("difference") is not None else text
 
 
 def _v(x: float | None, scale: float = 1.0, digits: int = 1) -> str:

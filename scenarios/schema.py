@@ -52,6 +52,16 @@ class _Node:
     allowed: set[str] = field(default_factory=set)
     closed: bool = False
 
+    def absorb(self, other: "_Node") -> None:
+        """Add what another recording of the same kind of table saw."""
+        for name, schemas in other.props.items():
+            self.props[name] += [x for x in schemas if x not in self.props[name]]
+        self.untyped |= other.untyped
+        self.scalars |= other.scalars
+        self.allowed |= other.allowed
+        self.closed = self.closed or other.closed
+        self.required_runs += other.required_runs
+
 
 class _Recorder:
     """Notes the reads of the Tables of one file (tables of other files, such as a fault profile
@@ -287,14 +297,7 @@ def _same_site(nodes: dict[str, _Node], sites: dict[str, str]) -> dict[str, _Nod
     for paths in by_site.values():
         union = _Node()
         for p in paths:
-            n = nodes[p]
-            for name, schemas in n.props.items():
-                union.props[name] += [x for x in schemas if x not in union.props[name]]
-            union.untyped |= n.untyped
-            union.scalars |= n.scalars
-            union.allowed |= n.allowed
-            union.closed = union.closed or n.closed
-            union.required_runs += n.required_runs
+            union.absorb(nodes[p])
         for p in paths:
             out[p] = union
     return out
@@ -347,14 +350,7 @@ def build_schema(kind: str) -> dict[str, Any]:
 def _add(nodes: dict[str, _Node], sites: dict[str, str], rec: _Recorder) -> None:
     """Add one loader run's records to what the other runs recorded."""
     for p, n in rec.nodes.items():
-        merged = nodes[p]
-        for name, schemas in n.props.items():
-            merged.props[name] += [s for s in schemas if s not in merged.props[name]]
-        merged.untyped |= n.untyped
-        merged.scalars |= n.scalars
-        merged.allowed |= n.allowed
-        merged.closed = merged.closed or n.closed
-        merged.required_runs += n.required_runs
+        nodes[p].absorb(n)
     sites.update(rec.sites)
 
 
