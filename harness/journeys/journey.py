@@ -39,16 +39,23 @@ async def journey(ctx: JourneyContext) -> None:
     step = "start"
     try:
         view = await look(ctx)
+        answering = False  # the page on screen is the answer to the last submit
         while True:
             if await ctx.site.done(ctx, view):
                 await ctx.site.finish(ctx)
                 return
             if view.has_heading(*SECURE_HEADINGS):
                 view = await authenticate(ctx, view)
+                answering = False
                 continue
             frame = await challenge_frame(ctx)
             if frame is not None:
                 view = await authenticate_in_frame(ctx, frame)
+                answering = False
+                continue
+            if answering:
+                view = await answer(ctx, view, step)
+                answering = False
                 continue
             if submits >= MAX_SUBMITS:
                 raise Leave("stuck", step)
@@ -67,7 +74,8 @@ async def journey(ctx: JourneyContext) -> None:
             submits += 1
             if not navigated:
                 await settle(ctx)  # the page's own script handles it: the person waits while it is busy
-            view = await after_submit(ctx, step)
+            view = await look(ctx)
+            answering = True
     except Leave as leave:
         ctx.record.effort = ctx.shopper.effort.total
         ctx.record.end("abandoned" if leave.reason != "unrecoverable_error" else "error", leave.step or step,
@@ -81,12 +89,10 @@ def step_name(view: PageView) -> str:
     return (view.title.split(" – ")[0] or (view.headings[0] if view.headings else "checkout"))[:60]
 
 
-async def after_submit(ctx: JourneyContext, step: str) -> PageView:
-    """Read what the page says after submitting: errors on fields (seen, found, fixed or not), or
-    a problem with the payment. Returns the page as it is afterwards."""
-    view = await look(ctx)
-    if view.has_heading(*SECURE_HEADINGS) or await ctx.site.done(ctx, view) or await challenge_frame(ctx) is not None:
-        return view
+async def answer(ctx: JourneyContext, view: PageView, step: str) -> PageView:
+    """Read what the page says after submitting, when it is neither done nor the bank's page:
+    errors on fields (seen, found, fixed or not), or a problem with the payment. Returns the page
+    as it is afterwards."""
     problem = payment_problem(view)
     if problem is not None:
         return await after_decline(ctx, view, problem, step)

@@ -10,7 +10,6 @@ import functools
 import json
 import signal
 import sys
-import time
 import traceback
 from pathlib import Path
 from typing import Any
