@@ -163,6 +163,9 @@ class Gateway:
     def _allow_frame(self, intent_id: str, ctx: Ctx) -> None:
         """A browser page retrieved an intent that waits for 3-D Secure with its publishable key and
         client_secret: its origin may show the challenge in a frame (core.payment_intents.allow_frame)."""
+        seen = self.store.get(intent_id)
+        if seen is None or seen.get("status") != "requires_action" or seen.get("_frame_origin"):
+            return  # Stripe.js polls this while the challenge is open: no write unless there is one to make
         with self.store.transaction():
             pi = self.store.get(intent_id)
             if pi is not None and pi.get("object") == "payment_intent" and ctx.browser_origin:
