@@ -70,12 +70,9 @@ def part_status(name: str, poll: dict[str, Any]) -> PartStatus:
             bits.append(str(poll["phase"]))
         return PartStatus(min(elapsed, float(duration)) if duration else elapsed, float(duration) if duration else None, "s",
                           ", ".join(bits))
-    months = [v for k, v in poll.items() if isinstance(v, str) and v.startswith("month ")]
-    if months:
-        done = sum(int(m.split()[1].split("/")[0]) for m in months)
-        total = sum(int(m.split("/")[1]) for m in months)
-        return PartStatus(float(done), float(total), "policy-months", ", ".join(f"{k} {v}" for k, v in poll.items()
-                                                                                 if isinstance(v, str)))
+    if poll.get("months_total"):  # churn: each dunning policy's months billed
+        return PartStatus(float(poll["months_done"]), float(poll["months_total"]), "policy-months",
+                          ", ".join(f"{k} {v}" for k, v in poll.items() if isinstance(v, str)))
     shown = ", ".join(f"{k} {v}" for k, v in poll.items() if isinstance(v, (str, int)) and not isinstance(v, bool))
     return PartStatus(float(poll.get("elapsed_s") or 0.0), None, "s", shown or "starting")
 

@@ -21,7 +21,8 @@ def test_each_part_reads_as_done_of_total_with_what_matters() -> None:
     assert "3 could not start" in load.detail
     journeys = part_status("journeys", {"journeys": "6/24", "elapsed_s": 30.0})
     assert (journeys.done, journeys.total, journeys.unit) == (6.0, 24.0, "journeys") and journeys.detail == "12.0/min"
-    churn = part_status("churn", {"elapsed_s": 5.0, "no-retries": "month 3/12", "retries": "month 1/12"})
+    churn = part_status("churn", {"elapsed_s": 5.0, "no-retries": "month 3/12", "retries": "month 1/12",
+                                  "months_done": 4, "months_total": 24})
     assert (churn.done, churn.total) == (4.0, 24.0)
     assert part_status("churn", {"phase": "starting"}).detail == "phase starting"
 

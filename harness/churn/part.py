@@ -33,6 +33,10 @@ class ChurnRun:
         except (OSError, ValueError):
             return {"phase": "starting"}
         shown: dict[str, Any] = {"elapsed_s": progress.get("elapsed_s")}
+        billing = [p for p in progress.get("policies", {}).values() if "month" in p]
+        if billing:  # policy-months billed of all, for a progress bar
+            shown["months_done"] = sum(p["month"] for p in billing)
+            shown["months_total"] = sum(p["months"] for p in billing)
         for name, p in progress.get("policies", {}).items():
             shown[name] = f"month {p['month']}/{p['months']}" if "month" in p else p.get("phase")
         return shown
