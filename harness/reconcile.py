@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scenarios.personas import PAID_LATER
+
 from .runfiles import read_jsonl
 
 TRANSIENT = ("processing",)
@@ -66,9 +68,6 @@ def reconcile(run_dir: Path) -> Reconciliation:
         if pi["status"] in TRANSIENT:
             result.problem("stuck", pi["id"], f"still {pi['status']} at the end of the run")
     return result
-
-
-PAID_LATER = ("konbini", "customer_balance", "paypay")
 
 
 def _check_told(result: Reconciliation, intents: dict[str, dict], acks: list[dict], journeys: list[dict]) -> None:

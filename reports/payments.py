@@ -16,12 +16,14 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any, Iterable
 
+from scenarios.personas import PAID_LATER
+
 from .rundir import read_jsonl
 from .stats import wilson_interval
 
-# Methods whose payment completes later, outside the checkout (a slip paid at a store, a transfer,
-# a QR code scanned on another device): for these the report says how many settled and how fast.
-DELAYED_METHODS = ("konbini", "customer_balance", "paypay", "bank_transfer")
+# Methods whose payment completes later, outside the checkout: for these the report says how many
+# settled and how fast. A charge may name a bank transfer by Stripe's `bank_transfer` type.
+DELAYED_METHODS = (*PAID_LATER, "bank_transfer")
 NOT_RECORDED = "not recorded"
 _WAITING = ("requires_action", "processing")
 _UNPAID = ("requires_payment_method", "requires_confirmation")

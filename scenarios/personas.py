@@ -35,6 +35,9 @@ INPUTS = {"desktop": ("keyboard+mouse",), "phone": ("thumbs", "one-finger")}
 LOCALES = ("en_US", "ja_JP")
 # Stripe's payment-method type names, which the mock gateway follows.
 PAYMENT_METHODS = ("card", "konbini", "customer_balance", "paypal", "paypay")
+# Paid after the checkout ends (a konbini slip, a bank transfer, a QR code scanned elsewhere): the
+# shopper is told the order is placed, and the payment waits for them.
+PAID_LATER = ("konbini", "customer_balance", "paypay")
 CARD_OUTCOMES = ("good", "declined", "3ds")
 ERROR_KINDS = ("substitution", "omission", "insertion")
 # Stated reasons for leaving a checkout (Baymard 2024 survey wording, shortened).
