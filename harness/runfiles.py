@@ -4,7 +4,6 @@ reader for the harness and the reports, tolerating a line torn by a crash)."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any, Iterable
 

@@ -25,20 +25,12 @@ from harness.shopper.intent import (
     value_after_fix,
 )
 from harness.shopper.person import sample_person
-from scenarios.personas import DEFAULT_INTENT, load_persona
+from scenarios.personas import DEFAULT_INTENT
+from tests.shopper_support import people, persona
 
 N = 4000  # people per rate test: a share of 0.45 then has a standard error of 0.008
 
 
-@functools.lru_cache(maxsize=None)
-def persona(name: str):  # type: ignore[no-untyped-def]
-    return load_persona(name)
-
-
-@functools.lru_cache(maxsize=None)
-def people(name: str, n: int) -> tuple:  # type: ignore[type-arg]
-    p = persona(name)
-    return tuple(sample_person(p, i) for i in range(n))
 
 
 @functools.lru_cache(maxsize=None)

@@ -4,7 +4,6 @@ slips that follow that keyboard's layout, and what each keyboard costs in time. 
 from __future__ import annotations
 
 import dataclasses
-import functools
 import random
 import statistics
 
@@ -26,14 +25,8 @@ from harness.shopper.keyboards import (
     typeable,
 )
 from harness.shopper.keystrokes import _NEIGHBOURS, neighbour
-from harness.shopper.person import sample_person
-from scenarios.personas import load_persona
+from tests.shopper_support import people
 
-
-@functools.lru_cache(maxsize=None)
-def people(name: str, n: int) -> tuple:  # type: ignore[type-arg]
-    p = load_persona(name)
-    return tuple(sample_person(p, i) for i in range(n))
 
 
 def phone_person():  # type: ignore[no-untyped-def]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -11,10 +10,10 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import psutil
 import pytest
 
 from reports.build import build_reports
+from tests.process_support import processes_of_run
 from tests.rundir_factory import make_run_dir
 
 SHORT = """
@@ -62,17 +61,6 @@ def _run(args: list[str], **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, timeout=300, **kw)
 
 
-def _descendants_of_run(run_dir: Path) -> list[psutil.Process]:
-    """Processes still alive that belong to this run (their command line names the run directory)."""
-    found = []
-    for p in psutil.process_iter(["cmdline"]):
-        try:
-            if any(str(run_dir) in part for part in (p.info["cmdline"] or [])):
-                found.append(p)
-        except psutil.Error:
-            pass
-    return found
-
 
 @pytest.mark.slow
 @pytest.mark.browser
@@ -103,7 +91,7 @@ def test_short_run_artefacts_are_complete_and_consistent(tmp_path: Path):
     assert len(acks) > 0
     suite = ET.parse(out / "junit.xml").getroot().find("testsuite")
     assert int(suite.get("tests")) == 1 + len(summary["gates"]) and int(suite.get("failures")) == 0
-    assert not _descendants_of_run(out)
+    assert not processes_of_run(out)
 
 
 @pytest.mark.slow
@@ -151,7 +139,7 @@ def test_sigint_mid_run_keeps_results_marks_incomplete_and_leaves_no_process(tmp
     assert (out / "report.html").exists() and "Incomplete run" in (out / "report.html").read_text()
     assert (out / "reconciliation.json").exists()
     time.sleep(1)
-    assert not _descendants_of_run(out), [p.cmdline() for p in _descendants_of_run(out)]
+    assert not processes_of_run(out), [p.cmdline() for p in processes_of_run(out)]
 
 
 @pytest.mark.browser

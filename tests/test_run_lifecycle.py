@@ -12,7 +12,6 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-import psutil
 import pytest
 
 from harness import exit_codes
@@ -24,6 +23,7 @@ from harness.runfiles import read_jsonl
 from harness.stripe_api import StripeApi
 from reports.build import build_reports
 from scenarios.scenario import parse_scenario
+from tests.process_support import processes_of_run
 from tests.stripe_stub import StripeStub
 
 LOAD_ONLY = """
@@ -69,16 +69,6 @@ def _run(args: list[str], env: dict[str, str] | None = None, timeout: float = 18
     return subprocess.run([sys.executable, "-m", "harness", *args], capture_output=True, text=True, timeout=timeout,
                           env={**os.environ, **(env or {})})
 
-
-def _processes_of(run_dir: Path) -> list[psutil.Process]:
-    found = []
-    for p in psutil.process_iter(["cmdline"]):
-        try:
-            if any(str(run_dir) in part for part in (p.info["cmdline"] or [])):
-                found.append(p)
-        except psutil.Error:
-            pass
-    return found
 
 
 def _wait_for_status(run_dir: Path, status: str, proc: subprocess.Popen, timeout: float = 120) -> dict:
@@ -126,7 +116,7 @@ def test_sigterm_while_reports_are_written_is_held_until_they_are(tmp_path: Path
     run = json.loads((out / "run.json").read_text())
     assert run["status"] == "done" and run["complete"] is True
     assert json.loads((out / "summary.json").read_text())["run"]["complete"] is True
-    assert not _processes_of(out)
+    assert not processes_of_run(out)
 
 
 @pytest.mark.slow
@@ -150,7 +140,7 @@ def test_second_signal_cuts_the_reports_short_and_the_run_says_so(tmp_path: Path
     assert "second signal" in run["incomplete_reason"]
     assert (out / "load" / "summary.json").exists() and (out / "ledger" / "payment_intents.jsonl").exists()
     assert not list(out.rglob("*.tmp"))
-    assert not _processes_of(out)
+    assert not processes_of_run(out)
     # what was kept is enough to build the reports later; run.json then says the run is complete
     rebuilt = _run(["report", str(out)])
     assert rebuilt.returncode == exit_codes.PASSED, rebuilt.stdout + rebuilt.stderr
@@ -189,7 +179,7 @@ def test_a_part_that_dies_is_a_lab_failure_and_nothing_is_left_running(tmp_path:
         while time.monotonic() < deadline and gateway is None:
             progress = out / "load" / "progress.json"
             if progress.exists() and json.loads(progress.read_text() or "{}").get("requests", 0) > 5:
-                gateway = next((p for p in _processes_of(out) if "mock_gateway" in " ".join(p.cmdline())), None)
+                gateway = next((p for p in processes_of_run(out) if "mock_gateway" in " ".join(p.cmdline())), None)
             time.sleep(0.2)
         assert gateway is not None, "the run never got going"
         gateway.kill()  # as a crash would
@@ -204,7 +194,7 @@ def test_a_part_that_dies_is_a_lab_failure_and_nothing_is_left_running(tmp_path:
     assert run_case.find("error") is not None and run_case.find("error").get("type") == "GatewayCrashed"
     assert (out / "load" / "summary.json").exists()  # what was measured before is kept
     time.sleep(0.5)
-    assert not _processes_of(out), [p.cmdline() for p in _processes_of(out)]
+    assert not processes_of_run(out), [p.cmdline() for p in processes_of_run(out)]
 
 
 def test_a_fault_change_not_applied_fails_the_run_as_a_lab_failure(tmp_path: Path):
@@ -325,7 +315,7 @@ def small_disk(tmp_path: Path):
     try:
         yield mount_point
     finally:
-        for p in _processes_of(mount_point):
+        for p in processes_of_run(mount_point):
             p.kill()
         subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
@@ -340,7 +330,7 @@ def test_a_full_disk_says_so_in_one_line_stops_everything_and_keeps_what_was_wri
     first = done.stderr.splitlines()[0]
     assert "out of disk space" in first and str(out) in first, done.stderr
     assert "Traceback" not in done.stderr
-    assert not _processes_of(out)
+    assert not processes_of_run(out)
     assert not [p for p in out.rglob("*.tmp")], "temp files left behind"
     run = json.loads((out / "run.json").read_text())
     assert run["failure"]["type"] == "OutOfDiskSpace" and run["status"] == "done", done.stderr
@@ -368,7 +358,7 @@ def test_out_of_file_descriptors_is_a_lab_failure_in_one_line(tmp_path: Path):
     assert lines[0].startswith("lab failure: out of file descriptors") and "20" in lines[0], done.stderr
     assert "Traceback" not in done.stderr
     assert _junit_suite(out).find("testcase/error").get("type") == "OutOfFileDescriptors"
-    assert not _processes_of(out)
+    assert not processes_of_run(out)
 
 
 def test_atomic_write_on_a_full_disk_leaves_the_old_file_and_no_temp_file(tmp_path: Path, monkeypatch):

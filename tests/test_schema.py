@@ -17,7 +17,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 from jsonschema import Draft202012Validator
 
-from scenarios.schema import KINDS, _forms, build_schema, main, schema_path, shipped_files, validate_with_loader
+from scenarios.schema import KINDS, _forms, main, schema_path, shipped_files, validate_with_loader
 
 
 def _validator(kind: str) -> Draft202012Validator:

@@ -29,18 +29,9 @@ from harness.shopper import (
     sample_person,
 )
 from harness.shopper.timing import keystroke_ms
-from scenarios.personas import load_persona
+from tests.shopper_support import people, persona
 
 
-@functools.lru_cache(maxsize=None)
-def persona(name: str):  # type: ignore[no-untyped-def]
-    return load_persona(name)
-
-
-@functools.lru_cache(maxsize=None)
-def people(name: str, n: int) -> tuple:  # type: ignore[type-arg]
-    p = persona(name)
-    return tuple(sample_person(p, i) for i in range(n))
 
 
 # Typical checkout field values, in English and Japanese; taken from generated shoppers once so
