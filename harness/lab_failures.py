@@ -30,6 +30,10 @@ _LOG_SIGNS = {
     OUT_OF_DISK: ("No space left on device", "database or disk is full", "ENOSPC", "Disk quota exceeded"),
     OUT_OF_FDS: ("Too many open files", "EMFILE", "ENFILE"),
 }
+# Open files a run may need at once: the gateway's workers and database, the harness's parts, their
+# logs and sockets, a browser. Assumption: a floor well above what a run was seen to hold, not a
+# measured peak; each part raises its own limit further where it needs more (Locust does).
+MIN_OPEN_FILES = 1024
 # Free space below which a failure in the run directory is put down to a full disk.
 NEARLY_FULL_BYTES = 256 * 1024
 
@@ -54,6 +58,20 @@ def free_bytes(path: Path) -> int | None:
 
 def fd_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+
+
+def ensure_fd_limit(needed: int = MIN_OPEN_FILES) -> None:
+    """Raise this process's open-file limit to `needed` where the hard limit allows (the parts it
+    starts inherit it); a LabFailure where it does not, before anything has started, because a part
+    that runs out later dies in ways that do not always say why (a server that stops answering)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft >= needed:
+        return
+    if hard == resource.RLIM_INFINITY or hard >= needed:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (needed, hard))
+        return
+    raise LabFailure(OUT_OF_FDS, f"out of file descriptors: a run needs at least {needed:,} open files and this process "
+                                 f"may open {soft:,} (hard limit {hard:,}); raise it with `ulimit -n {needed}`")
 
 
 def _out_of_disk(where: str, path: Path) -> str:

@@ -30,7 +30,7 @@ from scenarios.scenario import Scenario
 from . import __version__, exit_codes
 from .exit_codes import KIND_INTERRUPTED, KIND_LAB, KIND_TIMEOUT
 from .lab_failures import (BROWSER_NOT_FOUND, FAULT_NOT_APPLIED, LEDGER_EXPORT_FAILED, TARGET_UNREACHABLE, LabFailure,
-                           explain_exit, from_exception)
+                           ensure_fd_limit, explain_exit, from_exception)
 from .ledger import export_ledger
 from .notifications import Notifications
 from .preflight import admin_token_for_target, check_target
@@ -192,6 +192,7 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
             write_json(run_dir / "run.json", run_json)
             (run_dir / "logs").mkdir(exist_ok=True)
             _reserve_space(run_dir)
+            ensure_fd_limit()
             if unreachable:
                 raise LabFailure(TARGET_UNREACHABLE, unreachable)
             if scenario.journeys is not None:

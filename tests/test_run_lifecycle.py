@@ -485,3 +485,11 @@ def test_reports_that_cannot_be_built_still_leave_a_junit_error(tmp_path: Path, 
     assert outcome.exit_code == exit_codes.LAB_FAILED and outcome.summary is None
     error = _junit_suite(tmp_path / "run").find("testcase/error")
     assert error is not None and error.get("type") == "HarnessError" and "a bug in the reports" in error.get("message")
+
+
+def test_a_low_soft_open_file_limit_is_raised_when_the_hard_limit_allows():
+    code = ("import resource; from harness.lab_failures import ensure_fd_limit, MIN_OPEN_FILES;"
+            "resource.setrlimit(resource.RLIMIT_NOFILE, (20, MIN_OPEN_FILES * 2)); ensure_fd_limit();"
+            "print(resource.getrlimit(resource.RLIMIT_NOFILE)[0] == MIN_OPEN_FILES)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "True", done.stdout + done.stderr
