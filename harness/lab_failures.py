@@ -83,8 +83,8 @@ def from_exception(err: BaseException, doing: str, run_dir: Path) -> LabFailure:
     """A one-line description of an exception raised while `doing` something ("writing the reports")."""
     os_err = _os_error_in(err)
     if os_err is not None and os_err.errno in _DISK_ERRNOS:
-        where = Path(os_err.filename) if os_err.filename else run_dir
-        return LabFailure(OUT_OF_DISK, _out_of_disk(f"while {doing}: {where}", where))
+        path = Path(os_err.filename) if os_err.filename else run_dir
+        return LabFailure(OUT_OF_DISK, _out_of_disk(f"while {doing}: {path}", path))
     if os_err is not None and os_err.errno in _FD_ERRNOS:
         where = f": {os_err.filename}" if os_err.filename else ""
         return LabFailure(OUT_OF_FDS, f"out of file descriptors while {doing}{where} (this process may open {fd_limit():,})")

@@ -41,9 +41,10 @@ class PartStatus:
 def part_status(name: str, poll: dict[str, Any]) -> PartStatus:
     """Read a part's poll() (load, journeys, churn: each says its own keys) as one shape."""
     if "journeys" in poll and isinstance(poll["journeys"], str) and "/" in poll["journeys"]:
-        done, _, total = poll["journeys"].partition("/")
+        done_text, _, total_text = poll["journeys"].partition("/")
+        done, total = int(done_text), int(total_text)
         elapsed = float(poll.get("elapsed_s") or 0.0)
-        rate = int(done) / elapsed * 60 if elapsed > 0 else 0.0
+        rate = done / elapsed * 60 if elapsed > 0 else 0.0
         detail = f"{rate:.1f}/min"
         if poll.get("failed"):
             detail += f", {poll['failed']} failed"
@@ -54,8 +55,8 @@ def part_status(name: str, poll: dict[str, Any]) -> PartStatus:
         elapsed = float(poll.get("elapsed_s") or 0.0)
         duration = poll.get("duration_s")
         requests, failures = int(poll.get("requests") or 0), int(poll.get("failures") or 0)
-        rate = f" ({poll['requests_per_s']:.1f}/s)" if poll.get("requests_per_s") is not None else ""
-        bits = [f"{requests:,} requests{rate}", f"{failures:,} failed ({100 * failures / requests:.1f}%)" if requests else "0 failed"]
+        per_s = f" ({poll['requests_per_s']:.1f}/s)" if poll.get("requests_per_s") is not None else ""
+        bits = [f"{requests:,} requests{per_s}", f"{failures:,} failed ({100 * failures / requests:.1f}%)" if requests else "0 failed"]
         if poll.get("arrivals_per_s") is not None:
             bits.append(f"arrivals offered {poll['arrivals_per_s']:.1f}/s")
         if poll.get("offered"):

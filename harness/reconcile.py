@@ -87,8 +87,8 @@ def _check_told(result: Reconciliation, intents: dict[str, dict], acks: list[dic
             result.acknowledged += 1
             # A shopper paying later (a konbini slip, a bank transfer, a QR code) was told the order is
             # placed and waits for the payment: requires_action, which may move on to paid or expired.
-            told = "requires_action" if j.get("payment_method") in PAID_LATER else "succeeded"
-            last_told.setdefault(j["payment_intent"], {"status": told, "op": "journey", "journey": j.get("journey_id")})
+            status = "requires_action" if j.get("payment_method") in PAID_LATER else "succeeded"
+            last_told.setdefault(j["payment_intent"], {"status": status, "op": "journey", "journey": j.get("journey_id")})
     for intent, told in last_told.items():
         pi = intents.get(intent)
         if pi is None:

@@ -75,7 +75,7 @@ class StripeApi:
         return ApiResult(response.status_code, response.json())
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
-        response = self.client.get(path, params=encode(params or {}))
+        response = self.client.get(path, params=tuple(encode(params or {})))
         return ApiResult(response.status_code, response.json())
 
     def list_all(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:

@@ -77,7 +77,7 @@ class WebhookReceiver:
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
         self._thread.start()
-        bound_host, bound_port = self._server.server_address[:2]
+        bound_host, bound_port = str(self._server.server_address[0]), int(self._server.server_address[1])
         self.url = f"http://{bound_host}:{bound_port}/webhooks"
 
     # -- receiving ------------------------------------------------------------------------------

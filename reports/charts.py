@@ -82,7 +82,7 @@ def throughput_over_time(timeseries: list[dict[str, Any]], faults: list[dict[str
     ax.plot(t, [count[s] for s in t], color=PALETTE[0], label="requests/s")
     ax.plot(t, [errors[s] for s in t], color=PALETTE[1], label="errors/s")
     if offered:
-        ax.plot(t, [offered.get(s) for s in t], color="#6b7280", ls="--", lw=1, label="arrivals offered/s")
+        ax.plot(t, [offered.get(s, float("nan")) for s in t], color="#6b7280", ls="--", lw=1, label="arrivals offered/s")
     ax.set_xlabel("seconds since start")
     ax.legend(loc="upper right", ncols=3, fontsize=8, frameon=False)
     _shade_faults(ax, faults, max(t) + 1)

@@ -235,7 +235,7 @@ class _Estimator:
                 for x, y in zip(flags_a, flags_b):
                     table[0 if x and y else 1 if x else 2 if y else 3] += 1
                 out["differing"] = table[1] + table[2]
-                diff, low, high = newcombe_paired_diff_interval(*table, confidence=self.confidence)
+                diff, low, high = newcombe_paired_diff_interval(table[0], table[1], table[2], table[3], confidence=self.confidence)
             else:
                 diff, low, high = newcombe_diff_interval(sum(flags_a), na, sum(flags_b), nb, self.confidence)
             out["difference"], out["ci"] = diff, [low, high]
@@ -322,12 +322,12 @@ def _time_breakdown(a: list[Journey], b: list[Journey], est: _Estimator, paired:
     else:
         ta = [j for j, p in zip(ta, parts_a) if p is not None]
         tb = [j for j, p in zip(tb, parts_b) if p is not None]
-        parts_a = [p for p in parts_a if p is not None]
-        parts_b = [p for p in parts_b if p is not None]
+    known_a = [p for p in parts_a if p is not None]
+    known_b = [p for p in parts_b if p is not None]
     total = est.row([_completion_s(j) for j in ta], [_completion_s(j) for j in tb])
     components = []
     for kind in kinds + ["_unattributed", "_system"]:
-        row = est.row([p[kind] for p in parts_a], [p[kind] for p in parts_b])  # type: ignore[index]
+        row = est.row([p[kind] for p in known_a], [p[kind] for p in known_b])
         components.append({"key": kind, "label": _label(kind), "group": _group(kind), **row})
     components.sort(key=lambda r: -abs(r["difference"] or 0.0))
     groups = []
@@ -335,7 +335,7 @@ def _time_breakdown(a: list[Journey], b: list[Journey], est: _Estimator, paired:
         members = [k for k in kinds + ["_unattributed", "_system"] if _group(k) == group]
         if not members:
             continue
-        row = est.row([sum(p[k] for k in members) for p in parts_a], [sum(p[k] for k in members) for p in parts_b])  # type: ignore[index]
+        row = est.row([sum(p[k] for k in members) for p in known_a], [sum(p[k] for k in members) for p in known_b])
         groups.append({"key": group, "label": GROUP_LABELS[group], "kinds": members, **row})
     return {
         "scope": "shoppers who completed in both variants" if paired else "completed journeys",
@@ -364,11 +364,14 @@ def _leaving_breakdown(a: list[Journey], b: list[Journey], est: _Estimator) -> d
     def flags(pred: Callable[[Journey], bool], js: list[Journey]) -> list[bool]:
         return [pred(j) for j in js]
 
+    def left_for(reason: str) -> Callable[[Journey], bool]:
+        return lambda j: _reason(j) == reason
+
     left = est.share_row(flags(lambda j: _reason(j) is not None, a), flags(lambda j: _reason(j) is not None, b))
     reasons = sorted({r for j in a + b if (r := _reason(j)) is not None})
     rows = []
     for reason in reasons:
-        row = est.share_row(flags(lambda j, r=reason: _reason(j) == r, a), flags(lambda j, r=reason: _reason(j) == r, b))
+        row = est.share_row(flags(left_for(reason), a), flags(left_for(reason), b))
         rows.append({"reason": reason, "label": REASON_LABELS.get(reason, reason.replace("_", " ")), **row})
     rows.sort(key=lambda r: (-abs(r["difference"] or 0.0), r["reason"]))
     return {"scope": "share of shoppers, all journeys", "left": left, "reasons": rows, "effort": _effort_breakdown(a, b, est)}

@@ -152,6 +152,7 @@ async def _bootstrap_form(url: str) -> None:
     from harness.journeys.state import JourneyContext
     from harness.journeys.understanding import data_key
     from harness.shopper.model import Shopper
+    from harness.journeys.sites import site_for
     from harness.shopper.shopper_data import US_STATE_NAMES
 
     shopper = Shopper.from_persona(load_persona("desktop-typical"), 5, pace="instant")
@@ -161,7 +162,8 @@ async def _bootstrap_form(url: str) -> None:
         context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
         page = await context.new_page()
         await page.goto(url)
-        ctx = JourneyContext(page=page, shopper=shopper, record=record, target=url, api=None, currency="usd", amount=100)  # type: ignore[arg-type]
+        ctx = JourneyContext(page=page, shopper=shopper, record=record, target=url, api=None, currency="usd", amount=100,  # type: ignore[arg-type]
+                             site=site_for(None))  # not used: the test only reads the page
         view = await look(ctx)
         # what the person understands: every field's meaning from its visible label, and what the page says about it
         keys = {c.label: data_key(c.label) for c in view.fields()}

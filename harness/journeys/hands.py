@@ -104,9 +104,9 @@ async def type_keys(ctx: JourneyContext, locator: Any, keys: Sequence[Keystroke]
             j = i
             while j < len(keys) and keys[j].key != BACKSPACE:
                 j += 1
-            for k in keys[i:j]:
-                await ctx.clock.aspend(k.delay_ms, kind)
-                await keyboard.type(k.key)
+            for stroke in keys[i:j]:
+                await ctx.clock.aspend(stroke.delay_ms, kind)
+                await keyboard.type(stroke.key)
             f.keystrokes += j - i
             i = j
             continue

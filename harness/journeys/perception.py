@@ -43,7 +43,8 @@ def _gap(a: dict[str, float], b: dict[str, float]) -> float:
 
 
 def _occurrences(view: PageView) -> list[tuple[int, Control]]:
-    out, seen = [], {}
+    out: list[tuple[int, Control]] = []
+    seen: dict[str, int] = {}
     for c in view.fields():
         n = seen.get(c.label, 0)
         seen[c.label] = n + 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import random
+from collections.abc import Set
 
 from harness.shopper.intent import Intent, fix_understood, value_after_fix
 from harness.shopper.keyboards import keyboard_for
@@ -97,7 +98,7 @@ async def while_typing(ctx: JourneyContext, c: Control, occurrence: int, key: st
 
 
 async def check_field(ctx: JourneyContext, c: Control, occurrence: int, key: str, intent: Intent, step: str,
-                      *, seen_typing: set[str] = frozenset(), before: set[str] = frozenset()) -> PageView | None:
+                      *, seen_typing: Set[str] = frozenset(), before: Set[str] = frozenset()) -> PageView | None:
     """After leaving a field: does the page show an error for it? Noticed? Fixed? Returns the
     page as last read, or None when the person changed it after that."""
     stale = set(before)  # what was shown before the person typed: not news unless it changes
@@ -235,7 +236,7 @@ async def _attend(ctx: JourneyContext, view: PageView, spots: list[Spot], step: 
     for _, s, sig in sorted(visible, key=lambda t: t[0]):
         key = data_key(s.control.label)
         intent = intents_for(key, s.control) if key else None
-        if intent is None:
+        if key is None or intent is None:
             continue
         if await handle_error(ctx, s, key, intent, sig, step):
             touched = True

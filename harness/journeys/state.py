@@ -38,7 +38,7 @@ class JourneyContext:
     api: httpx.AsyncClient  # the merchant's backend talking to the gateway: base URL and secret key set
     currency: str
     amount: int
-    site: "Site | None" = None  # where the journey buys (sites.py); None: the reference checkout
+    site: Site  # where the journey buys (sites.py)
     card_number: str | None = None
     method: str | None = None
     session: dict[str, Any] = field(default_factory=dict)

@@ -131,9 +131,8 @@ def neighbour(ch: str, rng: random.Random, avoid: str = "", keyboard: str = QWER
         if cands:
             return rng.choice(cands)
     lower = ch.lower()
-    cands = _NEIGHBOURS.get(lower)
-    if cands is None:
-        cands = _KANJI_POOL if is_kanji(ch) else _FALLBACK
+    near = _NEIGHBOURS.get(lower)
+    cands = near if near is not None else _KANJI_POOL if is_kanji(ch) else _FALLBACK
     if ch != lower:
         cands = cands.upper()
     cands = "".join(c for c in cands if c != ch and c not in avoid) or "".join(

@@ -75,9 +75,9 @@ def _session_or_page(request: Request) -> dict[str, Any] | Response:
     if sessions.is_past_expiry(session, int(request.app.state.gateway.clock())):
         with store.transaction():
             fresh = store.get(session["id"])
-            if fresh["status"] == "open":
+            if fresh is not None and fresh["status"] == "open":
                 sessions.expire(_ctx(request), fresh)
-        session = store.get(session["id"])
+        session = store.get(session["id"]) or session  # sessions are never deleted
     if session["status"] == "expired":
         return render_message(locale, "expired", session=session, status=410)
     if session["status"] == "complete":
