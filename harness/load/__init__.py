@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios.faults import FaultPlan
 from scenarios.load import LoadConfig
 
-from .aggregate import write_json_atomic
+from ..runfiles import write_json
 
 if TYPE_CHECKING:
     from ..servers import ManagedProcess
@@ -119,9 +119,9 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
             raise ValueError("journeys on the load's workers need workers (workers=N or [load.distributed] remote_workers)")
         spec["journeys"] = journeys
     spec_path = out_dir / "spec.json"
-    write_json_atomic(spec_path, spec)
+    write_json(spec_path, spec)
     # Until the load process writes its own: whatever happens to it, the run finds a summary.
-    write_json_atomic(out_dir / "summary.json", {
+    write_json(out_dir / "summary.json", {
         "model": config.model, "shape": dict(config.shape.configured), "duration_s": config.duration_s,
         "offered_rate": None, "achieved_rate": 0.0, "not_started": 0, "requests": 0, "failures": 0,
         "incomplete": True, "incomplete_reason": "the load process did not start", "endpoints": {},

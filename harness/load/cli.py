@@ -10,10 +10,10 @@ run has journeys, each worker process also runs a share of them in browser proce
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 
 from ..cli import EXIT_BAD_INPUT, command
+from ..processes import ChildProcess, stop_together
 
 
 @command("worker", "join a run on another machine as Locust worker process(es), for its load and its journeys: --master HOST:PORT")
@@ -35,17 +35,12 @@ def _worker(args: argparse.Namespace) -> int:
         print(f"error: --processes must be between 1 and 256, found {args.processes}", file=sys.stderr)
         return EXIT_BAD_INPUT
     # Each worker is a fresh interpreter: Locust patches the standard library for gevent at import.
+    # In this terminal's process group (Ctrl-C reaches them too); they die with this process.
     argv = [sys.executable, "-m", "harness.load.worker", "--master", args.master]
-    procs = [subprocess.Popen(argv) for _ in range(args.processes)]
+    procs = [ChildProcess(argv, own_group=False, die_with_parent=True) for _ in range(args.processes)]
     try:
         codes = [p.wait() for p in procs]
     except KeyboardInterrupt:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_together(procs, grace=10)
         return 130
-    return max(codes)
+    return max(c or 0 for c in codes)

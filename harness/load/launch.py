@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
+
+from ..processes import ChildProcess
 
 EXIT_OK, EXIT_CRASH, EXIT_BAD_SPEC, EXIT_NO_WORKERS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -22,9 +23,11 @@ def connect_host(bind_host: str) -> str:
     return "127.0.0.1" if bind_host in ("0.0.0.0", "*", "") else bind_host
 
 
-def start_local_workers(count: int, master: str) -> list[subprocess.Popen[bytes]]:
-    """`count` worker processes on this machine, joining the master at `master` (HOST:PORT)."""
-    return [subprocess.Popen([sys.executable, "-m", "harness.load.worker", "--master", master, "--local"]) for _ in range(count)]
+def start_local_workers(count: int, master: str) -> list[ChildProcess]:
+    """`count` worker processes on this machine, joining the master at `master` (HOST:PORT). They
+    stay in the load process's group (stopping the load stops them) and die with it."""
+    argv = [sys.executable, "-m", "harness.load.worker", "--master", master, "--local"]
+    return [ChildProcess(argv, own_group=False, die_with_parent=True) for _ in range(count)]
 
 
 def parse_master(text: str) -> tuple[str, int]:

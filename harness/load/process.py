@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -32,7 +31,9 @@ from scenarios.load import LoadConfig
 from . import channel, journeys_channel
 from .launch import (EXIT_BAD_SPEC, EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port,
                      start_local_workers)
-from .aggregate import Aggregator, write_json_atomic
+from ..processes import ChildProcess
+from ..runfiles import write_json
+from .aggregate import Aggregator
 from .hdr import warm
 from .recorder import Recorder
 from .locust_outputs import LocustOutputsRun, outputs_from
@@ -75,7 +76,7 @@ class LoadProcess:
         self.reason: str | None = None
         self.aggregator: Aggregator | None = None
         self.early: list[dict[str, Any]] = []  # batches that arrive before the aggregator exists
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.procs: list[ChildProcess] = []
         self.faults_stop = threading.Event()
         self.t0 = 0.0
         self.client_ids: list[str] = []
@@ -226,7 +227,7 @@ class LoadProcess:
             print(f"{self.config.file}: load.user_classes: {err}", file=sys.stderr, flush=True)
             self.reason = str(err)
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": self.reason,
+            write_json(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": self.reason,
                                                               "requests": 0, "failures": 0, "endpoints": {}})
             return EXIT_BAD_SPEC
         except Exception:
@@ -321,7 +322,7 @@ class LoadProcess:
         if self.interrupted.is_set():
             message = self.reason or "interrupted while waiting for workers"
         print(message, file=sys.stderr)
-        write_json_atomic(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": message,
+        write_json(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": message,
                                                           "requests": 0, "failures": 0, "endpoints": {}})
         return EXIT_INTERRUPTED if self.interrupted.is_set() else EXIT_NO_WORKERS
 

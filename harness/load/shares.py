@@ -15,13 +15,12 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
 
 from ..journeys.plan import Assignment
-from .aggregate import write_json_atomic
+from ..runfiles import write_bytes, write_json, write_jsonl
 
 RECEIVED = "received.jsonl"
 PROGRESS = "progress.json"
@@ -120,12 +119,8 @@ class ShareBook:
                 self.duplicates += 1
                 continue
             if isinstance(trace, (bytes, bytearray)):
-                traces = self.run_dir / "traces"
-                traces.mkdir(exist_ok=True)
-                path = traces / f"{_safe(jid)}.zip"
-                tmp = path.with_suffix(".zip.tmp")
-                tmp.write_bytes(bytes(trace))
-                os.replace(tmp, path)
+                path = self.run_dir / "traces" / f"{_safe(jid)}.zip"
+                write_bytes(path, bytes(trace))
                 record["trace"] = f"traces/{path.name}"
             record.setdefault("worker", source)
             self.records[jid] = record
@@ -201,7 +196,7 @@ class ShareBook:
         }
 
     def write_progress(self, phase: str, exit_code: int | None = None) -> None:
-        write_json_atomic(self.parts_dir / PROGRESS, self.progress(phase, exit_code))
+        write_json(self.parts_dir / PROGRESS, self.progress(phase, exit_code))
 
     def finish(self, phase: str, exit_code: int) -> None:
         self._received.close()
@@ -234,12 +229,7 @@ def read_received(run_dir: Path) -> dict[str, dict[str, Any]]:
 
 def write_journeys(run_dir: Path, records: Iterable[dict[str, Any]]) -> None:
     """journeys.jsonl in journey order, replaced atomically."""
-    rows = sorted(records, key=lambda r: r.get("journey_id", ""))
-    tmp = Path(run_dir) / "journeys.jsonl.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, Path(run_dir) / "journeys.jsonl")
+    write_jsonl(Path(run_dir) / "journeys.jsonl", sorted(records, key=lambda r: r.get("journey_id", "")))
 
 
 class WorkerJourneys:

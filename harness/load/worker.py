@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
@@ -26,6 +25,7 @@ import gevent
 from scenarios.load import parse_load
 
 from . import channel, journeys_channel
+from ..processes import die_with_parent
 from .launch import parse_master
 from .recorder import Recorder
 from .users import ArrivalUser, RunContext, ShopperUser, configure
@@ -93,18 +93,6 @@ def join(master_host: str, master_port: int) -> int:
     return 0
 
 
-def _die_with_parent() -> None:
-    """A local worker must not outlive the run that started it (Linux: PR_SET_PDEATHSIG)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness.load.worker", description="Join a checkout-harness load run.")
     parser.add_argument("--master", required=True, help="HOST:PORT of the run's master")
@@ -116,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.local:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _die_with_parent()
+        die_with_parent()  # also set by the starter (launch.start_local_workers); here too, in case the master died before exec
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
     started = time.time()
     code = join(host, port)
