@@ -49,7 +49,7 @@ def start_load(run: PartHost) -> Part | None:
 
     journeys = None
     if journeys_on_workers(run):
-        from .load.shares import journeys_spec
+        from .journeys.locust_shares import journeys_spec
 
         journeys = journeys_spec(scenario.journeys, run.target, run.run_dir, seed=run.seed, api_key=scenario.api_key)
     faults = scenario.faults
@@ -63,7 +63,7 @@ def start_journeys(run: PartHost) -> Part | None:
     if scenario.journeys is None:
         return None
     if journeys_on_workers(run):  # the load's workers run them: follow the load process
-        from .load.shares import WorkerJourneys
+        from .journeys.locust_shares import WorkerJourneys
 
         plan = scenario.journeys
         return WorkerJourneys(run.parts["load"], run.run_dir, plan.count * len(plan.variants))  # as plan.assign makes them

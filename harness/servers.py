@@ -43,7 +43,6 @@ class ManagedProcess:
         has installed its handlers waits for them instead of killing it); it unblocks them itself."""
         self.argv = argv
         self.log_path = log_path
-        self._log: IO[str] | None = None
         with ManagedProcess._spawning:
             if ManagedProcess.closed:
                 raise ServerError(f"not started, this process is stopping its servers: {' '.join(argv)}")

@@ -88,9 +88,9 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
     scenario's fault timeline, applied by the load process at its times (relative to the load's
     start) through the gateway's admin endpoint at `faults_url` (default `target_url`); the
     plan's start profile is the gateway's `--faults`, not applied here. journeys: from
-    shares.journeys_spec(...), for a distributed run (workers, or [load.distributed] remote_workers):
+    journeys.locust_shares.journeys_spec(...), for a distributed run (workers, or [load.distributed] remote_workers):
     the workers run these journeys as well, and the load process writes them to the run's
-    journeys.jsonl (follow them with shares.WorkerJourneys). web_ui ("HOST:PORT"), locust_csv,
+    journeys.jsonl (follow them with journeys.locust_shares.WorkerJourneys). web_ui ("HOST:PORT"), locust_csv,
     locust_html: Locust's own web UI while the load runs, its CSV files and HTML report in `out_dir`
     (besides the scenario's `[load.locust]`; see locust_outputs.py).
     """
@@ -132,6 +132,6 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
         env["CHECKOUT_HARNESS_ADMIN_TOKEN"] = admin_token
     from ..servers import ManagedProcess  # not at import: the load process imports this package too
 
-    process = ManagedProcess([sys.executable, "-m", "harness.load.runner", str(spec_path)], out_dir / "locust.log", env,
+    process = ManagedProcess([sys.executable, "-m", "harness.load.process_main", str(spec_path)], out_dir / "locust.log", env,
                              hold_stop_signals=True)
     return LoadRun(process, out_dir, config.duration_s, config.drain_s)

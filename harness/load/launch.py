@@ -1,4 +1,4 @@
-"""Starting the processes of a load run (no Locust here: runner.py uses this before importing it)."""
+"""Starting the processes of a load run (no Locust here: process_main.py uses this before importing it)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,16 @@ import os
 import socket
 import sys
 
+from ..exit_codes import INTERRUPTED as EXIT_INTERRUPTED
+from ..exit_codes import LOAD_BAD_SPEC as EXIT_BAD_SPEC
+from ..exit_codes import LOAD_COMPLETE as EXIT_OK
+from ..exit_codes import LOAD_CRASHED as EXIT_CRASH
+from ..exit_codes import LOAD_NO_WORKERS as EXIT_NO_WORKERS
 from ..processes import ChildProcess
 
-EXIT_OK, EXIT_CRASH, EXIT_BAD_SPEC, EXIT_NO_WORKERS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+__all__ = ["EXIT_BAD_SPEC", "EXIT_CRASH", "EXIT_INTERRUPTED", "EXIT_NO_WORKERS", "EXIT_OK", "connect_host", "free_port",
+           "parse_master", "start_local_workers"]
+
 
 
 def free_port(host: str) -> int:
@@ -26,7 +33,7 @@ def connect_host(bind_host: str) -> str:
 def start_local_workers(count: int, master: str) -> list[ChildProcess]:
     """`count` worker processes on this machine, joining the master at `master` (HOST:PORT). They
     stay in the load process's group (stopping the load stops them) and die with it."""
-    argv = [sys.executable, "-m", "harness.load.worker", "--master", master, "--local"]
+    argv = [sys.executable, "-m", "harness.load.locust_worker", "--master", master, "--local"]
     return [ChildProcess(argv, own_group=False, die_with_parent=True) for _ in range(count)]
 
 

@@ -1,4 +1,4 @@
-"""The load process proper (Locust's library API), entered through runner.py.
+"""The load process proper (Locust's library API), entered through process_main.py.
 
 It runs Locust in this process alone (LocalRunner), or as the master of local worker processes
 and of remote ones (MasterRunner). It merges every process's batches into the run's `load/`
@@ -28,7 +28,8 @@ from gevent.event import Event
 from scenarios.faults import FaultChange, parse_profile
 from scenarios.load import LoadConfig
 
-from . import channel, journeys_channel
+from ..journeys import locust_channel
+from . import channel
 from .launch import (EXIT_BAD_SPEC, EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port,
                      start_local_workers)
 from ..processes import ChildProcess
@@ -80,7 +81,7 @@ class LoadProcess:
         self.faults_stop = threading.Event()
         self.t0 = 0.0
         self.client_ids: list[str] = []
-        self.journeys: journeys_channel.JourneysMaster | None = None  # the scenario's journeys, run by the workers
+        self.journeys: locust_channel.JourneysMaster | None = None  # the scenario's journeys, run by the workers
         self.journeys_code: int | None = None
         self.outputs = outputs_from(config.locust, spec.get("locust"))  # Locust's web UI, CSV and HTML, if asked for
         self.outputs_run: LocustOutputsRun | None = None
@@ -178,7 +179,7 @@ class LoadProcess:
         if self.spec.get("journeys"):
             journeys = dict(self.spec["journeys"])
             journeys["settings"] = {**journeys["settings"], "target": d.target or journeys["settings"]["target"]}
-            self.journeys = journeys_channel.JourneysMaster(journeys, runner, clients, self.run_id)
+            self.journeys = locust_channel.JourneysMaster(journeys, runner, clients, self.run_id)
             self.journeys.start()
         self.aggregator = Aggregator(self.out_dir, self.header(), [f"w{i}" for i in range(len(clients))], self.t0)
         for batch in self.early:

@@ -29,7 +29,7 @@ RETURN_URL = "https://merchant.example/checkout/return"
 REDIRECT_ACTIONS = {"3ds": "complete", "paypal": "approve"}
 
 
-class Journey:
+class Order:
     def __init__(self, api: Api, recorder: Recorder, config: LoadConfig, rng: random.Random, run_id: str, order_id: str) -> None:
         self.api = api
         self.recorder = recorder

@@ -1,11 +1,11 @@
 """Journeys on the load's workers: the shares, the master's book of what came back, and the
 run's view of it. No Locust here (the run's own process imports this); the messages themselves
-are in journeys_channel.py.
+are in locust_channel.py.
 
 The master splits the planned journeys (plan.assign, deterministic by seed) into one share per
 Locust worker, by person: person i's journeys on every variant go to the same worker, so that a
 machine's speed never differs between the variants of one person. Each worker runs its share with
-journeys.runner.JourneyRun in its own processes and sends the records back; the master's
+journeys.part.JourneyRun in its own processes and sends the records back; the master's
 ShareBook keeps each journey's first record and drops any copy (a message that arrives twice, a
 resend), appends it at once to `journeys.d/received.jsonl` and at the end writes `journeys.jsonl`
 in journey order, as the local runner does.
@@ -19,7 +19,8 @@ import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..journeys.plan import Assignment
+from .plan import Assignment
+from ..exit_codes import INTERRUPTED
 from ..runfiles import write_bytes, write_json, write_jsonl
 
 RECEIVED = "received.jsonl"
@@ -56,7 +57,7 @@ def processes_per_worker(total: int, workers: int) -> int:
 def journeys_spec(plan: Any, target: str, run_dir: Path, *, seed: int, api_key: str) -> dict[str, Any]:
     """What the load process needs to deal out a scenario's journeys (a scenarios.scenario.JourneyPlan):
     the planned people (plan.assign, as a local run would make them) and how to run them."""
-    from ..journeys.plan import assign
+    from .plan import assign
 
     people = assign(plan.variants, plan.personas, plan.count, seed)
     return {
@@ -182,7 +183,7 @@ class ShareBook:
 
     def exit_code(self, interrupted: bool = False) -> int:
         if interrupted:
-            return 130
+            return INTERRUPTED
         bad = any(st != "done" for st in self.state.values()) or any(c for c in self.exits.values())
         return 1 if bad else 0
 

@@ -43,7 +43,7 @@ class JourneyRun:
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
             with open(run_dir / "logs" / f"journeys-{k}.log", "a", encoding="utf-8") as log:
                 # die_with_parent: e.g. a Locust worker killed with its share of journeys under way
-                self.procs.append(ChildProcess([sys.executable, "-m", "harness.journeys.worker", str(spec_path)],
+                self.procs.append(ChildProcess([sys.executable, "-m", "harness.journeys.browser_worker", str(spec_path)],
                                                stdout=log, stderr=subprocess.STDOUT, die_with_parent=die_with_parent))
         self._merged = False
 
