@@ -8,7 +8,7 @@ Against it, in the same run, alternately:
 
 - harness: `start_load` with the closed model (N users, no think time) placing card orders
   (create + confirm): the harness's Api (form encoding, Idempotency-Key, retry logic, JSON),
-  Journey, per-second HDR recording, batches and the aggregator writing the load/ files;
+  Order, per-second HDR recording, batches and the aggregator writing the load/ files;
 - plain: Locust's FastHttpUser, N users, doing the same two POSTs and parsing the JSON id (for
   the latency comparison: the same POSTs started at evenly spaced times by a bare loop).
 
@@ -217,7 +217,7 @@ def bench(args: argparse.Namespace) -> None:
             print(f"latency at {args.rate} orders/s ({2 * args.rate} req/s), p50 {endpoint}: plain {pm:.3f} ms, harness {hm:.3f} ms, "
                   f"added {hm - pm:+.3f} ms (target < 1 ms)")
         code = harness_code_time(args.orders)
-        print(f"\nthe harness's own code on each request's path (Api, Journey, acks, HDR recording; a stub instead of the "
+        print(f"\nthe harness's own code on each request's path (Api, Order, acks, HDR recording; a stub instead of the "
               f"network, {args.orders} orders): {code:.1f} us per request")
     finally:
         server.stop()
@@ -232,7 +232,7 @@ def harness_code_time(orders: int) -> float:
     from geventhttpclient.header import Headers
 
     from harness.load.api import Api
-    from harness.load.journey import Journey
+    from harness.load.order import Order
     from harness.load.recorder import Recorder
     from scenarios.load import parse_load
 
@@ -253,7 +253,7 @@ def harness_code_time(orders: int) -> float:
     api = Api(Stub(), config.client, random.Random(1), time.sleep)
     started = time.perf_counter()
     for i in range(orders):
-        Journey(api, recorder, config, random.Random(i), "bench", f"a{i}").run()
+        Order(api, recorder, config, random.Random(i), "bench", f"a{i}").run()
         if i % 1000 == 999:
             recorder.take()
     return (time.perf_counter() - started) / (2 * orders) * 1e6

@@ -9,34 +9,25 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Callable
 
-from . import __version__
+from . import __version__, exit_codes
+from .cli_command import Command
 from .exit_codes import BAD_INPUT as EXIT_BAD_INPUT
 from .exit_codes import GATE_FAILED as EXIT_GATE_FAILED
 from .exit_codes import HELP as EXIT_CODES_HELP
 from .exit_codes import LAB_FAILED as EXIT_LAB_FAILED
 from .exit_codes import PASSED as EXIT_OK
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_LAB_FAILED", "EXIT_OK", "command", "main"]
+__all__ = ["EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_LAB_FAILED", "EXIT_OK", "build_parser", "commands", "main"]
 
-# Each subcommand: (help text, function that adds its arguments, function that runs it).
-Command = tuple[str, Callable[[argparse.ArgumentParser], None], Callable[[argparse.Namespace], int]]
-COMMANDS: dict[str, Command] = {}
+def commands() -> list[Command]:
+    """Every subcommand after `gateway` and `demo`, in the order `--help` lists them. The modules are
+    imported here, when a command line is parsed, not when this module is (`gateway` execs at once)."""
+    from . import commands as run_commands
+    from . import sink_commands
+    from .load import cli as load_commands
 
-
-def command(name: str, help: str) -> Callable[[Callable[[argparse.ArgumentParser], None]], Callable]:
-    """Register a subcommand: decorate its argument builder, whose `.run` is set by `runs`."""
-
-    def decorate(add_arguments: Callable[[argparse.ArgumentParser], None]) -> Callable:
-        def runs(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-            COMMANDS[name] = (help, add_arguments, run)
-            return run
-
-        add_arguments.runs = runs  # type: ignore[attr-defined]
-        return add_arguments
-
-    return decorate
+    return [*run_commands.COMMANDS, *sink_commands.COMMANDS, *load_commands.COMMANDS]
 
 
 def _gateway(argv: list[str]) -> int:
@@ -77,31 +68,18 @@ def build_parser() -> argparse.ArgumentParser:
                           "For a whole scenario with load and shoppers, see `checkout-harness run --help`.",
                           epilog="exit codes:\n  0    the purchases went through\n  3    the lab failed: the gateway could not be started")
     demo.set_defaults(run=_demo)
-    for name, (help, add_arguments, run) in COMMANDS.items():
-        p = sub.add_parser(name, help=help, description=help, epilog=EXIT_CODES_HELP,
+    for command in commands():
+        p = sub.add_parser(command.name, help=command.help, description=command.help, epilog=EXIT_CODES_HELP,
                            formatter_class=argparse.RawDescriptionHelpFormatter)
-        add_arguments(p)
-        p.set_defaults(run=run)
+        command.add_arguments(p)
+        p.set_defaults(run=command.run, parser=parser)  # the parser itself: `completion` describes it
     return parser
-
-
-def _load_commands() -> None:
-    """Import the modules that register subcommands (kept lazy so `--help` stays fast)."""
-    import importlib
-
-    for module in ("harness.commands", "harness.sink_commands", "harness.load.cli"):
-        try:
-            importlib.import_module(module)
-        except ModuleNotFoundError as err:
-            if err.name != module:
-                raise
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "gateway":
         return _gateway(argv[1:])
-    _load_commands()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
@@ -111,10 +89,8 @@ def main(argv: list[str] | None = None) -> int:
         return args.run(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
-        return 130
+        return exit_codes.INTERRUPTED
 
 
-if __name__ == "__main__":  # the registry lives in harness.cli, not in a second copy named __main__
-    from harness.cli import main as registered_main
-
-    sys.exit(registered_main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from . import exit_codes
-from .cli import EXIT_BAD_INPUT, EXIT_OK, command
+from .cli_command import Command
+from .exit_codes import BAD_INPUT as EXIT_BAD_INPUT
+from .exit_codes import PASSED as EXIT_OK
 from .progress import output_console
 
 
@@ -39,7 +41,6 @@ def _seed(text: str) -> int:
     return value
 
 
-@command("run", "run a scenario: gateway, load and simulated shoppers together, then reports and gates")
 def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", default=None,
                    help="scenario file or shipped name (default: quickstart; see `checkout-harness validate --list`)")
@@ -54,7 +55,6 @@ def _run_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--locust-html", action="store_true", help="also write Locust's HTML report (load/locust_report.html)")
 
 
-@_run_args.runs
 def _run(args: argparse.Namespace) -> int:
     from scenarios.errors import ScenarioError
     from scenarios.scenario import load_scenario
@@ -137,7 +137,6 @@ def print_summary(run_dir: Path, summary: dict, console: Console | None = None) 
     console.print(f"\nreport: {run_dir / 'report.html'}\nsummary: {run_dir / 'summary.md'}  junit: {run_dir / 'junit.xml'}")
 
 
-@command("validate", "check a scenario file without running it (exit 2 with the file and key on bad input)")
 def _validate_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("scenario", nargs="?", metavar="SCENARIO", help="a scenario file, or the name of a shipped one")
     p.add_argument("--list", nargs="?", const="all", choices=("all",) + SHIPPED_KINDS, metavar="KIND",
@@ -158,7 +157,6 @@ def shipped(kind: str) -> list[str]:
             "fault-profiles": list_profiles}[kind]()
 
 
-@_validate_args.runs
 def _validate(args: argparse.Namespace) -> int:
     from scenarios.errors import ScenarioError
     from scenarios.scenario import load_scenario
@@ -181,13 +179,11 @@ def _validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("report", "rebuild the reports of a run directory (summary.json, summary.md, junit.xml, report.html)")
 def _report_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_dir", type=Path, metavar="RUN_DIR", help="a run directory (it holds run.json)")
     p.add_argument("--baseline", type=Path, metavar="RUN_DIR", help="a previous run directory to check for regressions against")
 
 
-@_report_args.runs
 def _report(args: argparse.Namespace) -> int:
     from reports.build import build_reports
 
@@ -214,13 +210,11 @@ def _finish_run_json(run_dir: Path) -> None:
         write_json(run_dir / "run.json", run)
 
 
-@command("compare", "compare two runs side by side (A is the baseline)")
 def _compare_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("run_a", type=Path, metavar="RUN_A", help="the baseline run directory")
     p.add_argument("run_b", type=Path, metavar="RUN_B", help="the run directory checked against it")
 
 
-@_compare_args.runs
 def _compare(args: argparse.Namespace) -> int:
     from reports.compare import compare_runs
 
@@ -232,7 +226,6 @@ def _compare(args: argparse.Namespace) -> int:
     return EXIT_OK if passed else exit_codes.GATE_FAILED
 
 
-@command("journeys", "run simulated shoppers alone (a gateway is started unless --target is given)")
 def _journeys_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variant", action="append", required=True, help="checkout variant (repeat for several)")
     p.add_argument("--persona", action="append", required=True, help="persona (repeat for several, equal weights)")
@@ -247,7 +240,6 @@ def _journeys_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--quiet", action="store_true", help="no live progress display")
 
 
-@_journeys_args.runs
 def _journeys(args: argparse.Namespace) -> int:
     from scenarios.errors import ScenarioError
     from scenarios.scenario import parse_scenario
@@ -270,7 +262,6 @@ def _journeys(args: argparse.Namespace) -> int:
     return _execute_and_report(scenario, RunOptions(out=args.out, quiet=args.quiet))
 
 
-@command("completion", "print a shell completion script: eval \"$(checkout-harness completion bash)\"")
 def _completion_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("shell", choices=("bash", "zsh", "tcsh"), help="the shell to complete in")
 
@@ -287,16 +278,24 @@ def _scenario_preamble() -> dict[str, str]:
     }
 
 
-@_completion_args.runs
 def _completion(args: argparse.Namespace) -> int:
     import shtab
 
-    from .cli import build_parser
-
-    parser = build_parser()
+    parser = args.parser  # the whole command line's (harness/cli.py sets it)
     for sub in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
         for action in sub._actions:
             if action.dest == "scenario":
                 action.complete = SCENARIO_COMPLETION  # type: ignore[attr-defined]
     print(shtab.complete(parser, shell=args.shell, preamble=_scenario_preamble()))
     return EXIT_OK
+
+
+# The subcommands this module adds, in the order `--help` lists them (joined in harness/cli.py).
+COMMANDS = [
+    Command("run", "run a scenario: gateway, load and simulated shoppers together, then reports and gates", _run_args, _run),
+    Command("validate", "check a scenario file without running it (exit 2 with the file and key on bad input)", _validate_args, _validate),
+    Command("report", "rebuild the reports of a run directory (summary.json, summary.md, junit.xml, report.html)", _report_args, _report),
+    Command("compare", "compare two runs side by side (A is the baseline)", _compare_args, _compare),
+    Command("journeys", "run simulated shoppers alone (a gateway is started unless --target is given)", _journeys_args, _journeys),
+    Command("completion", "print a shell completion script: eval \"$(checkout-harness completion bash)\"", _completion_args, _completion),
+]

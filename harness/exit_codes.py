@@ -30,6 +30,14 @@ KIND_LAB = "lab"  # the lab failed: exit 3
 KIND_INTERRUPTED = "interrupted"  # a signal: exit 128 + its number
 KIND_TIMEOUT = "timeout"  # max_duration reached: a failed run, exit 1
 
+# The load process's own exit codes (`python -m harness.load.process_main`), read by the run
+# through load.LoadRun.wait(); a journeys worker that was interrupted reports INTERRUPTED too.
+LOAD_COMPLETE = 0
+LOAD_CRASHED = 1  # failed; the results so far are kept
+LOAD_BAD_SPEC = 2
+LOAD_NO_WORKERS = 3  # the Locust workers did not connect
+INTERRUPTED = 130  # by SIGINT: interrupted(signal.SIGINT)
+
 HELP = """exit codes:
   0    passed (complete run, every gate and regression check passed)
   1    a gate failed, the run regressed, or it reached its max_duration

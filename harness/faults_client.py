@@ -55,10 +55,6 @@ class FaultsClient:
             return self.clear()
         return self._call("PUT", {"profile": dict(profile.table), "name": profile.name})
 
-    def apply_named(self, name: str) -> dict[str, Any]:
-        """A profile shipped in scenarios/faults/, by name."""
-        return self._call("PUT", {"profile": name})
-
     def clear(self) -> dict[str, Any]:
         return self._call("DELETE")
 

@@ -29,7 +29,7 @@ import httpx
 ADMIN_TOKEN_ENV = "CHECKOUT_HARNESS_ADMIN_TOKEN"
 FAULTS_PATH = "/_harness/faults"
 _NOTIFICATION_METRICS = ("webhook_p95_ms", "webhook_failed", "receipt_p95_s")
-# Load methods whose orders end on a page of the gateway's own (harness/load/journey.py REDIRECT_ACTIONS).
+# Load methods whose orders end on a page of the gateway's own (harness/load/order.py REDIRECT_ACTIONS).
 _REDIRECT_METHODS = ("card_3ds", "card_3ds_fail", "paypal")
 
 

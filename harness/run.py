@@ -20,7 +20,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Protocol
+from typing import Any, Callable
 
 from rich.console import Console
 from rich.markup import escape
@@ -37,6 +37,7 @@ from .preflight import admin_token_for_target, check_target
 from .progress import RunProgress, output_console
 from .reconcile import reconcile
 from .run_signals import Interrupted, ReportsCutShort, RunSignals
+from .run_parts import LOGS, STARTERS, Part
 from .runfiles import read_jsonl, write_json
 from .servers import GatewayProcess
 from .stripe_api import StripeApi
@@ -49,14 +50,6 @@ RESERVE_BYTES = 1024 * 1024
 # Test-only: seconds to wait before the reports are built, so that a test can send a signal while
 # they are (tests/test_run_lifecycle.py). Never set it in a real run.
 REPORT_DELAY_ENV = "CHECKOUT_HARNESS_TEST_REPORT_DELAY_S"
-
-
-class Part(Protocol):
-    """Something the run starts and waits for: the load, the journeys."""
-
-    def poll(self) -> dict[str, Any]: ...
-    def wait(self, timeout: float | None = None) -> int | None: ...
-    def stop(self) -> None: ...
 
 
 @dataclass
@@ -153,6 +146,170 @@ def _plan(scenario: Scenario) -> dict[str, Any]:
     }
 
 
+class Run:
+    """One run under way (as Locust's Environment is for a test): the scenario, the run directory,
+    the target, the seed and keys, the gateway and mail sink the run started, and its parts, each
+    with the same start / poll / wait / stop shape (harness/run_parts.py).
+
+    `execute()` is the whole life of it: start, watch, stop everything, report. The run directory
+    is made by the constructor; everything else is started by `start()` and stopped by `stop()`,
+    whatever failed before.
+    """
+
+    def __init__(self, scenario: Scenario, options: RunOptions, console: Console, run_dir: Path) -> None:
+        self.scenario = scenario
+        self.options = options
+        self.console = console
+        self.run_dir = run_dir
+        self.seed: int = options.seed if options.seed is not None else scenario.seed
+        self.workers = options.workers
+        self.target: str = scenario.target or ""  # the gateway's address once it is started
+        self.admin_token = ""
+        self.state = RunState(run_dir)
+        self.gateway: GatewayProcess | None = None
+        self.notifications: Notifications | None = None
+        self.parts: dict[str, Part] = {}
+        self.signals: RunSignals | None = None
+        self.run_json: dict[str, Any] = {
+            "name": scenario.name,
+            "description": scenario.description,
+            "scenario_file": scenario.file,
+            "scenario": scenario.raw,
+            "plan": _plan(scenario),
+            "seed": self.seed,
+            "target": scenario.target,
+            "versions": _versions(),
+            "host": {"hostname": socket.gethostname(), "user": getpass.getuser(), "cpus": os.cpu_count(),
+                     "platform": platform.platform()},
+            "argv": sys.argv,
+            "started_at": self.state.started,
+            "status": "running",
+            "complete": False,
+            "incomplete_reason": "still running",
+        }
+
+    def execute(self, unreachable: str | None = None) -> RunOutcome:
+        """Start, watch, stop, report; `unreachable`: why the scenario's target did not answer (preflight)."""
+        console = self.console
+        self.signals = RunSignals(say=lambda text: console.print(f"[yellow]{escape(text)}[/]", highlight=False))
+        try:
+            try:
+                self.start(unreachable)
+                self.state.phase = "running"
+                self.watch()
+            except Interrupted as stop:
+                self.state.fail(str(stop), KIND_INTERRUPTED, signal=stop.name)
+            except LabFailure as failure:
+                self.state.lab_failed(failure)
+            except Exception as err:  # a part failed to start: keep what exists, report it
+                self.state.lab_failed(from_exception(err, f"starting the run ({self.state.phase})", self.run_dir))
+            self.signals.stopping()
+            if self.state.failure and self.state.failure["kind"] == KIND_LAB:
+                _say_lab_failure(self.state, self.state.failure, console)
+            self.stop()
+            _check_faults_applied(self.scenario, self.state)
+            return _finish(self.run_json, self.state, self.signals, self.options, console)
+        finally:
+            self.signals.restore()
+
+    def start(self, unreachable: str | None = None) -> None:
+        """The gateway (unless the scenario names a target) and mail sink, then every part, each
+        kept as it starts so that one failing to start leaves the others to be stopped."""
+        scenario, run_dir = self.scenario, self.run_dir
+        write_json(run_dir / "run.json", self.run_json)
+        (run_dir / "logs").mkdir(exist_ok=True)
+        _reserve_space(run_dir)
+        ensure_fd_limit()
+        if unreachable:
+            raise LabFailure(TARGET_UNREACHABLE, unreachable)
+        if scenario.journeys is not None:
+            _check_browser()
+        self.admin_token = (admin_token_for_target() or "") if scenario.target else secrets.token_hex(16)
+        if scenario.target is None:
+            self._start_gateway()
+        elif scenario.faults is not None and scenario.faults.start is not None:
+            _apply_start_faults(scenario, self.target, self.admin_token, run_dir)
+        self.run_json["target_url"] = self.target
+        write_json(run_dir / "run.json", self.run_json)
+        for name, start in STARTERS:
+            part = start(self)
+            if part is not None:
+                self.parts[name] = part
+
+    def _start_gateway(self) -> None:
+        self.state.phase = "starting gateway"
+        extra = ["--admin-token", self.admin_token]
+        if self.scenario.faults is not None and self.scenario.faults.start_profile:
+            extra += ["--faults", str(self.scenario.faults.start_profile)]
+        self.notifications = Notifications(self.run_dir, self.admin_token)
+        extra += ["--smtp", self.notifications.smtp_address]
+        self.gateway = GatewayProcess(self.run_dir / "gateway.sqlite3", workers=self.scenario.gateway_workers,
+                                      extra_args=extra, log_path=self.run_dir / "logs" / "gateway.log")
+        self.target = self.gateway.url
+        api = StripeApi(self.target, self.scenario.api_key)
+        self.notifications.subscribe(api)
+        api.close()
+
+    def watch(self) -> None:
+        """Poll every part until all have ended, one fails, the gateway dies or max_duration is reached."""
+        scenario, state, gateway = self.scenario, self.state, self.gateway
+        deadline = state.started + scenario.max_duration_s
+        progress = RunProgress(self.console, state.run_dir.name, quiet=self.options.quiet)
+        try:
+            running = dict(self.parts)
+            while running:
+                for name, part in list(running.items()):
+                    state.progress[name] = part.poll()
+                    code = part.wait(0)
+                    if code is not None:
+                        running.pop(name)
+                        state.progress[name]["exit"] = code
+                        if code != 0:
+                            state.lab_failed(explain_exit(name, code, _part_log(name, state.run_dir), state.run_dir))
+                progress.update(state.phase, state.progress)
+                if gateway is not None and not gateway.alive():
+                    state.lab_failed(explain_exit("the gateway", gateway.proc.returncode, gateway.log_path, state.run_dir))
+                    break
+                if not state.complete:
+                    break  # a part failed: the others are stopped, what they measured is kept
+                if time.time() > deadline:
+                    state.fail(f"max_duration of {scenario.max_duration_s:.0f} s reached", KIND_TIMEOUT, "MaxDuration")
+                    break
+                time.sleep(0.5)
+        finally:
+            progress.close(state.phase, state.progress)
+
+    def stop(self) -> None:
+        """Every process stopped, whatever fails on the way (each step is independent of the others')."""
+        scenario, state, console = self.scenario, self.state, self.console
+        gateway, notifications = self.gateway, self.notifications
+        state.phase = "stopping"
+        try:
+            for name, part in self.parts.items():
+                _step(state, f"stopping {name}", part.stop, console)
+            target = self.target or None
+            admin_token = self.admin_token
+            if scenario.faults is not None and target and admin_token and (gateway is None or gateway.alive()):
+                _step(state, "clearing the injected faults", lambda: _clear_faults(target, admin_token), console)
+            if notifications is not None:
+                state.phase = "waiting for webhooks and mail"
+                outbox = _step(state, "waiting for webhooks and mail",
+                               lambda: notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {},
+                               console)
+                _step(state, "writing webhooks and mail", lambda: notifications.finish(outbox or {}), console)
+            if state.failure and state.failure["type"] == TARGET_UNREACHABLE:
+                pass  # nothing to read from it
+            elif target and (gateway is None or gateway.alive()):
+                _collect_ledger(target, scenario.api_key, state.run_dir, state, console)
+            elif target:
+                state.fail("ledger export skipped: the gateway is not running", KIND_LAB, LEDGER_EXPORT_FAILED)
+        finally:
+            if gateway is not None:
+                _step(state, "stopping the gateway", gateway.stop, console)
+            if notifications is not None:
+                _step(state, "stopping the webhook receiver and mail sink", notifications.close, console)
+
+
 def execute(scenario: Scenario, options: RunOptions, console: Console | None = None) -> RunOutcome:
     """Run the scenario; the run directory, the summary and the exit code.
 
@@ -160,79 +317,10 @@ def execute(scenario: Scenario, options: RunOptions, console: Console | None = N
     part the scenario asks for) before anything is written: both are bad input.
     """
     console = console or output_console(stderr=True)
-    seed = options.seed if options.seed is not None else scenario.seed
     if options.out is not None and (problem := check_out_dir(options.out)):
         raise FileExistsError(problem)
     unreachable = check_target(scenario)
-    run_dir = new_run_dir(scenario, options)
-    state = RunState(run_dir)
-    run_json = {
-        "name": scenario.name,
-        "description": scenario.description,
-        "scenario_file": scenario.file,
-        "scenario": scenario.raw,
-        "plan": _plan(scenario),
-        "seed": seed,
-        "target": scenario.target,
-        "versions": _versions(),
-        "host": {"hostname": socket.gethostname(), "user": getpass.getuser(), "cpus": os.cpu_count(), "platform": platform.platform()},
-        "argv": sys.argv,
-        "started_at": state.started,
-        "status": "running",
-        "complete": False,
-        "incomplete_reason": "still running",
-    }
-    signals = RunSignals(say=lambda text: console.print(f"[yellow]{escape(text)}[/]", highlight=False))
-    gateway: GatewayProcess | None = None
-    notifications: Notifications | None = None
-    parts: dict[str, Part] = {}
-    admin_token: str | None = None
-    try:
-        try:
-            write_json(run_dir / "run.json", run_json)
-            (run_dir / "logs").mkdir(exist_ok=True)
-            _reserve_space(run_dir)
-            ensure_fd_limit()
-            if unreachable:
-                raise LabFailure(TARGET_UNREACHABLE, unreachable)
-            if scenario.journeys is not None:
-                _check_browser()
-            target = scenario.target
-            admin_token = admin_token_for_target() if target else secrets.token_hex(16)
-            if target is None:
-                state.phase = "starting gateway"
-                extra = ["--admin-token", admin_token]
-                if scenario.faults is not None and scenario.faults.start_profile:
-                    extra += ["--faults", str(scenario.faults.start_profile)]
-                notifications = Notifications(run_dir, admin_token)
-                extra += ["--smtp", notifications.smtp_address]
-                gateway = GatewayProcess(run_dir / "gateway.sqlite3", workers=scenario.gateway_workers, extra_args=extra,
-                                         log_path=run_dir / "logs" / "gateway.log")
-                target = gateway.url
-                api = StripeApi(target, scenario.api_key)
-                notifications.subscribe(api)
-                api.close()
-            elif scenario.faults is not None and scenario.faults.start is not None:
-                _apply_start_faults(scenario, target, admin_token or "", run_dir)
-            run_json["target_url"] = target
-            write_json(run_dir / "run.json", run_json)
-            _start_parts(scenario, target, run_dir, seed, options, admin_token or "", parts)
-            state.phase = "running"
-            _watch(scenario, state, parts, console, options.quiet, gateway)
-        except Interrupted as stop:
-            state.fail(str(stop), KIND_INTERRUPTED, signal=stop.name)
-        except LabFailure as failure:
-            state.lab_failed(failure)
-        except Exception as err:  # a part failed to start: keep what exists, report it
-            state.lab_failed(from_exception(err, f"starting the run ({state.phase})", run_dir))
-        signals.stopping()
-        if state.failure and state.failure["kind"] == KIND_LAB:
-            _say_lab_failure(state, state.failure, console)
-        _stop_everything(scenario, state, parts, notifications, gateway, console, admin_token)
-        _check_faults_applied(scenario, state)
-        return _finish(run_json, state, signals, options, console)
-    finally:
-        signals.restore()
+    return Run(scenario, options, console, new_run_dir(scenario, options)).execute(unreachable)
 
 
 def _reserve_space(run_dir: Path) -> None:
@@ -308,34 +396,6 @@ def _step(state: RunState, doing: str, action: Callable[[], Any], console: Conso
         return None
 
 
-def _stop_everything(scenario: Scenario, state: RunState, parts: dict[str, Part], notifications: Notifications | None,
-                     gateway: GatewayProcess | None, console: Console, admin_token: str | None = None) -> None:
-    """Every process stopped, whatever fails on the way (each step is independent of the others')."""
-    state.phase = "stopping"
-    try:
-        for name, part in parts.items():
-            _step(state, f"stopping {name}", part.stop, console)
-        target = scenario.target or (gateway.url if gateway else None)
-        if scenario.faults is not None and target and admin_token and (gateway is None or gateway.alive()):
-            _step(state, "clearing the injected faults", lambda: _clear_faults(target, admin_token), console)
-        if notifications is not None:
-            state.phase = "waiting for webhooks and mail"
-            outbox = _step(state, "waiting for webhooks and mail",
-                           lambda: notifications.drain(gateway.url) if gateway is not None and gateway.alive() else {}, console)
-            _step(state, "writing webhooks and mail", lambda: notifications.finish(outbox or {}), console)
-        if state.failure and state.failure["type"] == TARGET_UNREACHABLE:
-            pass  # nothing to read from it
-        elif target and (gateway is None or gateway.alive()):
-            _collect_ledger(target, scenario.api_key, state.run_dir, state, console)
-        elif target:
-            state.fail("ledger export skipped: the gateway is not running", KIND_LAB, LEDGER_EXPORT_FAILED)
-    finally:
-        if gateway is not None:
-            _step(state, "stopping the gateway", gateway.stop, console)
-        if notifications is not None:
-            _step(state, "stopping the webhook receiver and mail sink", notifications.close, console)
-
-
 def _check_faults_applied(scenario: Scenario, state: RunState) -> None:
     """A fault change that could not be applied fails the run: it measured less than it asked."""
     if scenario.faults is None:
@@ -409,81 +469,9 @@ def _reports_failed(run_dir: Path, failure: LabFailure, console: Console, run_js
     return RunOutcome(run_dir, None, exit_codes.LAB_FAILED)
 
 
-def _start_parts(scenario: Scenario, target: str, run_dir: Path, seed: int, options: RunOptions, admin_token: str,
-                 parts: dict[str, Part]) -> dict[str, Part]:
-    """Start each part into `parts` as it starts, so that one failing to start leaves the others to be stopped."""
-    # With Locust workers (local or remote), they run the journeys too: one worker per machine scales both.
-    on_workers = (scenario.load is not None and scenario.journeys is not None
-                  and options.workers + scenario.load.distributed.remote_workers > 0)
-    if scenario.load is not None:
-        from .load import start_load
-
-        kwargs: dict[str, Any] = {"workers": options.workers, "seed": seed, "api_key": scenario.api_key}
-        if scenario.faults is not None:
-            kwargs["faults"] = scenario.faults
-            kwargs["admin_token"] = admin_token
-        if on_workers:
-            from .load.shares import journeys_spec
-
-            kwargs["journeys"] = journeys_spec(scenario.journeys, target, run_dir, seed=seed, api_key=scenario.api_key)
-        parts["load"] = start_load(scenario.load, target, run_dir / "load", **_accepted(start_load, kwargs))
-        if on_workers:
-            from .load.shares import WorkerJourneys
-
-            parts["journeys"] = WorkerJourneys(parts["load"], run_dir, len(kwargs["journeys"]["assignments"]))
-    if scenario.journeys is not None and not on_workers:
-        from .journeys import start_journeys
-
-        parts["journeys"] = start_journeys(scenario.journeys, target, run_dir, seed=seed, api_key=scenario.api_key)
-    if getattr(scenario, "churn", None) is not None:
-        from .churn import start_churn  # its own gateways (one per policy) unless the scenario names a target
-
-        parts["churn"] = start_churn(scenario.churn, run_dir / "churn", seed=seed, target=scenario.target,
-                                     api_key=scenario.api_key if scenario.target else None)
-    return parts
-
-
-def _accepted(func: Any, kwargs: dict[str, Any]) -> dict[str, Any]:
-    import inspect
-
-    params = inspect.signature(func).parameters
-    return {k: v for k, v in kwargs.items() if k in params}
-
-
-def _watch(scenario: Scenario, state: RunState, parts: dict[str, Part], console: Console, quiet: bool,
-           gateway: GatewayProcess | None) -> None:
-    deadline = state.started + scenario.max_duration_s
-    progress = RunProgress(console, state.run_dir.name, quiet=quiet)
-    try:
-        running = dict(parts)
-        while running:
-            for name, part in list(running.items()):
-                state.progress[name] = part.poll()
-                code = part.wait(0)
-                if code is not None:
-                    running.pop(name)
-                    state.progress[name]["exit"] = code
-                    if code != 0:
-                        state.lab_failed(explain_exit(name, code, _part_log(name, state.run_dir), state.run_dir))
-            progress.update(state.phase, state.progress)
-            if gateway is not None and not gateway.alive():
-                state.lab_failed(explain_exit("the gateway", gateway.proc.returncode, gateway.log_path, state.run_dir))
-                break
-            if not state.complete:
-                break  # a part failed: the others are stopped, what they measured is kept
-            if time.time() > deadline:
-                state.fail(f"max_duration of {scenario.max_duration_s:.0f} s reached", KIND_TIMEOUT, "MaxDuration")
-                break
-            time.sleep(0.5)
-    finally:
-        progress.close(state.phase, state.progress)
-
-
 def _part_log(name: str, run_dir: Path) -> Path | None:
     """Where a part writes its output (for saying what it ran out of when it dies)."""
-    logs = {"load": run_dir / "load" / "locust.log", "journeys": run_dir / "logs" / "journeys-0.log",
-            "churn": run_dir / "churn" / "churn.log"}
-    path = logs.get(name)
+    path = run_dir / LOGS[name] if name in LOGS else None
     return path if path is not None and path.exists() else None
 
 

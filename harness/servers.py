@@ -6,10 +6,8 @@ and talks to it over HTTP.
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
-import signal
 import subprocess
 import sys
 import threading
@@ -20,6 +18,8 @@ from typing import IO
 
 import httpx
 
+from .processes import ChildProcess
+
 _URL = re.compile(r"listening on (http://\S+)")
 
 
@@ -27,11 +27,9 @@ class ServerError(RuntimeError):
     pass
 
 
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
-
-
 class ManagedProcess:
-    """A child process in its own session; `stop()` ends it and everything it started."""
+    """A server in its own process group (processes.ChildProcess) whose output is read line by line
+    (logged, and searched for the address it listens on); `stop()` ends it and everything it started."""
 
     # Every one started and not yet stopped, from the moment it exists (before it is ready): a
     # process stopping on a signal can end them all even if one was still starting (`stop_all`).
@@ -45,23 +43,12 @@ class ManagedProcess:
         has installed its handlers waits for them instead of killing it); it unblocks them itself."""
         self.argv = argv
         self.log_path = log_path
-        self._log: IO[str] | None = None
         with ManagedProcess._spawning:
             if ManagedProcess.closed:
                 raise ServerError(f"not started, this process is stopping its servers: {' '.join(argv)}")
-            held = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS) if hold_stop_signals else None
-            try:
-                self.proc = subprocess.Popen(
-                    argv,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.STDOUT,
-                    text=True,
-                    start_new_session=True,
-                    env={**os.environ, **(env or {})},
-                )
-            finally:
-                if held is not None:
-                    signal.pthread_sigmask(signal.SIG_SETMASK, held)  # the child keeps the blocked mask across exec
+            self.child = ChildProcess(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                      hold_stop_signals=hold_stop_signals)
+            self.proc = self.child.popen
             ManagedProcess.running.add(self)
         self.lines: list[str] = []
         self.log_error: OSError | None = None  # writing the log failed (a full disk)
@@ -110,15 +97,7 @@ class ManagedProcess:
 
     def stop(self, timeout: float = 10.0) -> None:
         """SIGTERM to the whole process group, then SIGKILL if it does not end."""
-        if self.proc.poll() is None:
-            _signal_group(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                pass
-        _signal_group(self.proc.pid, signal.SIGKILL)  # children the leader left behind
-        if self.proc.poll() is None:
-            self.proc.wait(5)
+        self.child.stop(grace=timeout)
         self._reader.join(timeout=2)
         ManagedProcess.running.discard(self)
 
@@ -129,9 +108,7 @@ class ManagedProcess:
         the SIGKILL to the group makes sure of it for any other server, so that a killed server
         never leaves a process answering on its port or writing to its files.
         """
-        self.proc.kill()
-        self.proc.wait(10)
-        _signal_group(self.proc.pid, signal.SIGKILL)
+        self.child.kill()
         self._reader.join(timeout=2)
 
 
@@ -142,13 +119,6 @@ def _close_quietly(f: IO[str] | None) -> None:
         except OSError:
             pass
     return None
-
-
-def _signal_group(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class GatewayProcess(ManagedProcess):

@@ -9,7 +9,9 @@ import sys
 import threading
 from pathlib import Path
 
-from .cli import EXIT_BAD_INPUT, EXIT_OK, command
+from .cli_command import Command
+from .exit_codes import BAD_INPUT as EXIT_BAD_INPUT
+from .exit_codes import PASSED as EXIT_OK
 
 
 def _port(text: str) -> int:
@@ -38,14 +40,12 @@ def _stop_on_signal() -> threading.Event:
     return stop
 
 
-@command("mail-sink", "run an SMTP sink that stores the gateway's mail (.eml files and index.jsonl) in a directory")
 def _mail_sink_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--dir", type=Path, required=True, help="where to store messages (created if missing)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default %(default)s)")
     p.add_argument("--port", type=_port, default=2525, help="port, 0 for a free one (default %(default)s)")
 
 
-@_mail_sink_args.runs
 def _mail_sink(args: argparse.Namespace) -> int:
     from .mail_sink import MailSink
 
@@ -65,14 +65,12 @@ def _mail_sink(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-@command("webhook-receiver", "run a webhook endpoint that verifies signatures and records events and latency")
 def _receiver_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", type=Path, required=True, help="JSONL file to append received events to")
     p.add_argument("--secret", default=None, help="the endpoint's signing secret (whsec_...)")
     p.add_argument("--port", type=_port, default=0, help="port, 0 for a free one (default %(default)s)")
 
 
-@_receiver_args.runs
 def _receiver(args: argparse.Namespace) -> int:
     from .webhook_receiver import WebhookReceiver
 
@@ -92,3 +90,10 @@ def _receiver(args: argparse.Namespace) -> int:
         receiver.stop()
         _print_quietly(json.dumps(receiver.stats()))
     return EXIT_OK
+
+
+# The subcommands this module adds, in the order `--help` lists them (joined in harness/cli.py).
+COMMANDS = [
+    Command("mail-sink", "run an SMTP sink that stores the gateway's mail (.eml files and index.jsonl) in a directory", _mail_sink_args, _mail_sink),
+    Command("webhook-receiver", "run a webhook endpoint that verifies signatures and records events and latency", _receiver_args, _receiver),
+]

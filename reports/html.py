@@ -11,6 +11,7 @@ from jinja2 import Environment, PackageLoader, Undefined, select_autoescape
 from . import charts
 from .explain import format_difference, overview_row
 from .journeys import completion_s
+from .money import money
 from .rundir import read_jsonl
 
 _env = Environment(loader=PackageLoader("reports", "templates"), autoescape=select_autoescape())
@@ -73,6 +74,6 @@ def report_html(run_dir: Path, summary: dict[str, Any]) -> str:
 
     return _env.get_template("report.html").render(
         s=summary, journey_charts=journey_charts, load_charts=load_charts, payment_charts=payment_charts,
-        fmt=_fmt, pct=_pct, show=_show, diff=format_difference, val=_val, overview_row=overview_row,
+        fmt=_fmt, pct=_pct, money=money, show=_show, diff=format_difference, val=_val, overview_row=overview_row,
         churn_charts=churn_charts(summary["churn"]) if summary.get("churn") else [],
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .explain import format_difference, overview_row
+from .money import money
 
 
 def _pct(x: float | None) -> str:
@@ -181,7 +182,7 @@ def _payments(payments: dict[str, Any] | None) -> list[str]:
                   f"| {title} | attempts | paid | conversion | waiting | declined (recovered) | refunds | paid amount |",
                   "|---|---:|---:|---:|---:|---:|---:|---|"]
         for name, g in groups.items():
-            amounts = ", ".join(f"{c.upper()} {a['succeeded']:,}" for c, a in g["amounts"].items()) or "-"
+            amounts = ", ".join(money(a["succeeded"], c) for c, a in g["amounts"].items()) or "-"
             lines.append(f"| {name} | {g['attempts']:,} | {g['succeeded']:,} | {_pct(g['conversion'])} | {g['waiting']:,} | "
                          f"{g['declined_payments']:,} ({g['recovered_after_decline']:,}) | {g['refunds']:,} | {amounts} |")
         lines.append("")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 
 def read_json(path: Path, default: Any = None) -> Any:
@@ -28,13 +29,15 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
         return
 
 
-def replace_atomically(path: Path, text: str) -> None:
-    """Write `text` to a temp file beside `path`, then rename it over `path`: a crash or a full disk
-    leaves the old file (or none), never half of one, and never the temp file."""
+@contextmanager
+def open_atomically(path: Path, binary: bool = False) -> Iterator[IO[Any]]:
+    """A file to write whose content replaces `path` only when the block ends without an error: it
+    is written to a temp file beside `path` and renamed over it, so a crash or a full disk leaves
+    the old file (or none), never half of one, and never the temp file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(text)
+        with open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8") as f:
+            yield f
             f.flush()
         os.replace(tmp, path)
     except BaseException:
@@ -43,3 +46,9 @@ def replace_atomically(path: Path, text: str) -> None:
         except OSError:
             pass
         raise
+
+
+def replace_atomically(path: Path, text: str) -> None:
+    """Write `text` in place of `path` (open_atomically)."""
+    with open_atomically(path) as f:
+        f.write(text)

@@ -10,11 +10,10 @@ import sys
 
 import pytest
 
-from harness.cli import _load_commands, build_parser
+from harness.cli import build_parser
 
 
 def _parser() -> argparse.ArgumentParser:
-    _load_commands()
     return build_parser()
 
 

@@ -60,7 +60,7 @@ HUMAN_KINDS = {"orienting", "thinking", "pointing", "homing", "typing", "reading
 @pytest.mark.browser
 def test_journeys_on_baseline_and_inline_best_give_complete_records_and_repeat_exactly(gateway, tmp_path: Path):
     from harness.journeys.plan import Assignment
-    from harness.journeys.runner import JourneyRun
+    from harness.journeys.part import JourneyRun
 
     people = [Assignment(f"j{i}-{v}", v, p, 1000 + i) for i, p in enumerate(["desktop-typical", "phone-typical"])
               for v in ("baseline", "inline-best")]
@@ -106,7 +106,7 @@ def test_a_failed_journey_keeps_its_trace_and_the_next_one_starts_clean(gateway,
     import zipfile
 
     from harness.journeys.plan import Assignment
-    from harness.journeys.runner import JourneyRun
+    from harness.journeys.part import JourneyRun
 
     people = [Assignment("j0-broken", "no-such-variant", "desktop-typical", 7),
               Assignment("j1-inline-best", "inline-best", "desktop-typical", 8)]

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.load.api import Api, form_body
-from harness.load.journey import GOOD_CARDS, Journey
+from harness.load.order import GOOD_CARDS, Order
 from harness.load.recorder import Recorder
 from harness.stripe_api import encode
 from scenarios.load import parse_load
@@ -71,7 +71,7 @@ def _journey(session, mix, seed=0):
     config = parse_load({"shape": "soak", "duration": 1, "soak": {"rate": 1}, "mix": mix}, "t")
     recorder = Recorder("w0", time.time())
     api = Api(session, config.client, random.Random(seed), lambda s: None)
-    return Journey(api, recorder, config, random.Random(seed), "run1", "a7"), recorder
+    return Order(api, recorder, config, random.Random(seed), "run1", "a7"), recorder
 
 
 ONLY_DECLINES = {"card_decline": 1.0, "retry_declined": 1.0, "refund_share": 0, "retrieve_share": 0, "list_share": 0}

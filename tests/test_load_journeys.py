@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from harness.journeys.plan import assign
-from harness.load.shares import (ShareBook, WorkerJourneys, processes_per_worker, read_received, split_by_person,
+from harness.journeys.locust_shares import (ShareBook, WorkerJourneys, processes_per_worker, read_received, split_by_person,
                                  write_journeys)
 
 PERSONAS = [("desktop-typical", 1.0), ("phone-typical", 1.0)]
@@ -182,7 +182,7 @@ def _journey_processes(marker: str) -> list[int]:
             cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        if "harness.journeys.worker" in cmd and marker in cmd:
+        if "harness.journeys.browser_worker" in cmd and marker in cmd:
             out.append(int(pid))
     return out
 
@@ -192,7 +192,7 @@ def _journey_processes(marker: str) -> list[int]:
 def test_two_local_workers_run_the_journeys_and_every_record_comes_back_once(tmp_path: Path, monkeypatch):
     from harness.browser import BrowserNotFound, launch_options
     from harness.load import start_load
-    from harness.load.shares import journeys_spec
+    from harness.journeys.locust_shares import journeys_spec
     from harness.servers import GatewayProcess
     from scenarios.load import parse_load
     from scenarios.scenario import JourneyPlan
@@ -265,7 +265,7 @@ def test_a_worker_killed_mid_share_has_its_journeys_recorded_failed_and_leaves_n
 
     from harness.browser import BrowserNotFound, launch_options
     from harness.load import start_load
-    from harness.load.shares import journeys_spec
+    from harness.journeys.locust_shares import journeys_spec
     from harness.servers import GatewayProcess
     from scenarios.load import parse_load
     from scenarios.scenario import JourneyPlan
@@ -366,7 +366,7 @@ def _locust_workers(load_pid: int) -> set[int]:
     import psutil
 
     try:
-        return {c.pid for c in psutil.Process(load_pid).children() if "harness.load.worker" in " ".join(c.cmdline())}
+        return {c.pid for c in psutil.Process(load_pid).children() if "harness.load.locust_worker" in " ".join(c.cmdline())}
     except psutil.Error:
         return set()
 
@@ -415,7 +415,7 @@ def test_ctrl_c_with_journeys_on_workers_keeps_what_finished_and_leaves_no_proce
             spec = out / "load" / "spec.json"
             if not workers and spec.exists():
                 for p in _run_processes(out, set()):
-                    if "harness.load.runner" in p:
+                    if "harness.load.process_main" in p:
                         workers = _locust_workers(int(p.split()[0]))
             time.sleep(0.3)
         else:
@@ -445,7 +445,7 @@ def test_a_worker_that_cannot_run_its_share_has_every_journey_recorded_failed(tm
     journey as failed with the exit code and where the logs are, once, and the run's part exits 1."""
     from harness.browser import BROWSER_ENV
     from harness.load import start_load
-    from harness.load.shares import journeys_spec
+    from harness.journeys.locust_shares import journeys_spec
     from harness.servers import GatewayProcess
     from scenarios.load import parse_load
     from scenarios.scenario import JourneyPlan

@@ -198,5 +198,5 @@ def test_bad_spec_exits_2_naming_the_key(tmp_path):
     spec = tmp_path / "spec.json"
     spec.write_text(json.dumps({"load": {"shape": "soak", "duration": "5s"}, "file": "s.toml", "target": "http://127.0.0.1:9",
                                 "out_dir": str(tmp_path)}))
-    done = subprocess.run([sys.executable, "-m", "harness.load.runner", str(spec)], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-m", "harness.load.process_main", str(spec)], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2 and "s.toml: load.soak" in done.stderr

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from harness.journeys.plan import Assignment
-from harness.journeys.runner import JourneyRun
+from harness.journeys.part import JourneyRun
 from scenarios.personas import PERSONA_DIR
 from scenarios.scenario import parse_scenario
 from shop_support import ShopProcess

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from urllib.parse import urlencode
 
+from harness.payment_errors import decline_code as payment_decline_code
 from harness.stripe_api import encode
 
 from .state import JourneyContext
@@ -45,8 +46,7 @@ async def decline_code(ctx: JourneyContext) -> str | None:
     pi = session.get("payment_intent")
     if isinstance(pi, dict):
         ctx.record.payment_intent = pi.get("id")
-        error = pi.get("last_payment_error") or {}
-        return error.get("decline_code") or error.get("code")
+        return payment_decline_code(pi.get("last_payment_error"))
     return None
 
 

@@ -23,6 +23,7 @@ from playwright.async_api import Frame, Response
 
 from scenarios.sites import SitePlan, SiteStep
 
+from ..payment_errors import decline_code as payment_decline_code
 from .hands import point_at
 from .loading import look, timed_navigation
 from .merchant import confirm_success, create_session, decline_code
@@ -145,8 +146,7 @@ class OwnSite:
 
     async def decline_code(self, ctx: JourneyContext) -> str | None:
         intent = await self._intent(ctx)
-        error = (intent or {}).get("last_payment_error") or {}
-        return error.get("decline_code") or error.get("code")
+        return payment_decline_code((intent or {}).get("last_payment_error"))
 
 
 def site_for(plan: dict[str, Any] | None) -> Site:

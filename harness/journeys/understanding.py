@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Callable
 
-from harness.shopper.shopper_data import ShopperData
 
 # (data key, pattern over the lower-cased label); the first match wins, so specific before general.
 _PATTERNS: list[tuple[str, str]] = [
@@ -48,40 +46,6 @@ def data_key(label: str) -> str | None:
         if pattern.search(text):
             return key
     return None
-
-
-def _value_getters(password: str) -> dict[str, Callable[[ShopperData], str | None]]:
-    return {
-        "password": lambda d: password,
-        "password_confirm": lambda d: password,
-        "email": lambda d: d.email,
-        "card_name": lambda d: d.card_name,
-        "card_number": lambda d: d.card_number,
-        "card_exp_month": lambda d: f"{d.card_exp_month:02d}",
-        "card_exp_year": lambda d: f"{d.card_exp_year % 100:02d}",
-        "card_exp": lambda d: d.card_exp.replace(" ", ""),
-        "card_cvc": lambda d: d.card_cvc,
-        "family_name_kana": lambda d: d.family_name_kana,
-        "given_name_kana": lambda d: d.given_name_kana,
-        "full_name_kana": lambda d: d.full_name_kana,
-        "family_name": lambda d: d.family_name,
-        "given_name": lambda d: d.given_name,
-        "full_name": lambda d: d.full_name,
-        "company": lambda d: None,  # people without a company leave it empty
-        "postal_code": lambda d: d.postal_code,
-        "region": lambda d: d.region,
-        "city": lambda d: d.city,
-        "address_line2": lambda d: d.address_line2 or None,
-        "address_line1": lambda d: d.address_line1,
-        "phone": lambda d: d.phone,
-    }
-
-
-def intended_value(key: str, data: ShopperData, *, card_number: str | None = None, password: str = "") -> str | None:
-    """What this person means to enter for a field of that kind (None: nothing)."""
-    if key == "card_number" and card_number:
-        return card_number
-    return _value_getters(password)[key](data)
 
 
 # The names a person knows their own country by, in the order they look for them in a list.

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from scenarios.faults import FaultPlan
 from scenarios.load import LoadConfig
 
-from .aggregate import write_json_atomic
+from ..runfiles import write_json
 
 if TYPE_CHECKING:
     from ..servers import ManagedProcess
@@ -88,9 +88,9 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
     scenario's fault timeline, applied by the load process at its times (relative to the load's
     start) through the gateway's admin endpoint at `faults_url` (default `target_url`); the
     plan's start profile is the gateway's `--faults`, not applied here. journeys: from
-    shares.journeys_spec(...), for a distributed run (workers, or [load.distributed] remote_workers):
+    journeys.locust_shares.journeys_spec(...), for a distributed run (workers, or [load.distributed] remote_workers):
     the workers run these journeys as well, and the load process writes them to the run's
-    journeys.jsonl (follow them with shares.WorkerJourneys). web_ui ("HOST:PORT"), locust_csv,
+    journeys.jsonl (follow them with journeys.locust_shares.WorkerJourneys). web_ui ("HOST:PORT"), locust_csv,
     locust_html: Locust's own web UI while the load runs, its CSV files and HTML report in `out_dir`
     (besides the scenario's `[load.locust]`; see locust_outputs.py).
     """
@@ -119,9 +119,9 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
             raise ValueError("journeys on the load's workers need workers (workers=N or [load.distributed] remote_workers)")
         spec["journeys"] = journeys
     spec_path = out_dir / "spec.json"
-    write_json_atomic(spec_path, spec)
+    write_json(spec_path, spec)
     # Until the load process writes its own: whatever happens to it, the run finds a summary.
-    write_json_atomic(out_dir / "summary.json", {
+    write_json(out_dir / "summary.json", {
         "model": config.model, "shape": dict(config.shape.configured), "duration_s": config.duration_s,
         "offered_rate": None, "achieved_rate": 0.0, "not_started": 0, "requests": 0, "failures": 0,
         "incomplete": True, "incomplete_reason": "the load process did not start", "endpoints": {},
@@ -132,6 +132,6 @@ def start_load(config: LoadConfig, target_url: str, out_dir: Path, *, workers: i
         env["CHECKOUT_HARNESS_ADMIN_TOKEN"] = admin_token
     from ..servers import ManagedProcess  # not at import: the load process imports this package too
 
-    process = ManagedProcess([sys.executable, "-m", "harness.load.runner", str(spec_path)], out_dir / "locust.log", env,
+    process = ManagedProcess([sys.executable, "-m", "harness.load.process_main", str(spec_path)], out_dir / "locust.log", env,
                              hold_stop_signals=True)
     return LoadRun(process, out_dir, config.duration_s, config.drain_s)

@@ -17,18 +17,12 @@ from typing import Any
 import orjson
 from hdrh.histogram import HdrHistogram
 
-from reports.rundir import replace_atomically
-
+from ..runfiles import write_json
 from .hdr import new_histogram, stats
 from .recorder import OUTCOME_KINDS
 
 ALL = "ALL"  # the timeseries line of a second that covers every endpoint (and carries arrivals)
 SILENT_SOURCE_S = 10.0  # a worker silent this long no longer holds back the timeseries
-
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Temp file and rename; on a full disk the temp file is removed, never left behind empty."""
-    replace_atomically(path, json.dumps(data, indent=1, ensure_ascii=False))
-
 
 class _Cell:
     """One endpoint in one second (or in the whole run)."""
@@ -199,7 +193,7 @@ class Aggregator:
 
     def write_progress(self, phase: str) -> dict[str, Any]:
         progress = self.progress(phase)
-        write_json_atomic(self.out_dir / "progress.json", progress)
+        write_json(self.out_dir / "progress.json", progress)
         return progress
 
     def summary(self, incomplete: bool, elapsed_s: float, reason: str | None = None) -> dict[str, Any]:
@@ -256,7 +250,7 @@ class Aggregator:
         if every_s and now - self._summary_at < every_s:
             return
         self._summary_at = now
-        write_json_atomic(self.out_dir / "summary.json", self.summary(incomplete, elapsed_s, reason))
+        write_json(self.out_dir / "summary.json", self.summary(incomplete, elapsed_s, reason))
 
     def close(self) -> None:
         self._timeseries.close()

@@ -7,7 +7,7 @@ Extension point (journeys will use it to share work across machines): a module r
 handler for its own message type on workers with `on_worker(type, handler)` and on the master
 with `on_master(type, handler)`; handlers get `(environment, msg)` as Locust gives them and may
 answer with `environment.runner.send_message(...)`. Register before the runner is created
-(at import); runner.py and worker.py install every registered handler.
+(at import); process_main.py and locust_worker.py install every registered handler.
 """
 
 from __future__ import annotations

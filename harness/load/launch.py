@@ -1,13 +1,21 @@
-"""Starting the processes of a load run (no Locust here: runner.py uses this before importing it)."""
+"""Starting the processes of a load run (no Locust here: process_main.py uses this before importing it)."""
 
 from __future__ import annotations
 
 import os
 import socket
-import subprocess
 import sys
 
-EXIT_OK, EXIT_CRASH, EXIT_BAD_SPEC, EXIT_NO_WORKERS, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+from ..exit_codes import INTERRUPTED as EXIT_INTERRUPTED
+from ..exit_codes import LOAD_BAD_SPEC as EXIT_BAD_SPEC
+from ..exit_codes import LOAD_COMPLETE as EXIT_OK
+from ..exit_codes import LOAD_CRASHED as EXIT_CRASH
+from ..exit_codes import LOAD_NO_WORKERS as EXIT_NO_WORKERS
+from ..processes import ChildProcess
+
+__all__ = ["EXIT_BAD_SPEC", "EXIT_CRASH", "EXIT_INTERRUPTED", "EXIT_NO_WORKERS", "EXIT_OK", "connect_host", "free_port",
+           "parse_master", "start_local_workers"]
+
 
 
 def free_port(host: str) -> int:
@@ -22,9 +30,11 @@ def connect_host(bind_host: str) -> str:
     return "127.0.0.1" if bind_host in ("0.0.0.0", "*", "") else bind_host
 
 
-def start_local_workers(count: int, master: str) -> list[subprocess.Popen[bytes]]:
-    """`count` worker processes on this machine, joining the master at `master` (HOST:PORT)."""
-    return [subprocess.Popen([sys.executable, "-m", "harness.load.worker", "--master", master, "--local"]) for _ in range(count)]
+def start_local_workers(count: int, master: str) -> list[ChildProcess]:
+    """`count` worker processes on this machine, joining the master at `master` (HOST:PORT). They
+    stay in the load process's group (stopping the load stops them) and die with it."""
+    argv = [sys.executable, "-m", "harness.load.locust_worker", "--master", master, "--local"]
+    return [ChildProcess(argv, own_group=False, die_with_parent=True) for _ in range(count)]
 
 
 def parse_master(text: str) -> tuple[str, int]:

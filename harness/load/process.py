@@ -1,4 +1,4 @@
-"""The load process proper (Locust's library API), entered through runner.py.
+"""The load process proper (Locust's library API), entered through process_main.py.
 
 It runs Locust in this process alone (LocalRunner), or as the master of local worker processes
 and of remote ones (MasterRunner). It merges every process's batches into the run's `load/`
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -29,10 +28,13 @@ from gevent.event import Event
 from scenarios.faults import FaultChange, parse_profile
 from scenarios.load import LoadConfig
 
-from . import channel, journeys_channel
+from ..journeys import locust_channel
+from . import channel
 from .launch import (EXIT_BAD_SPEC, EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port,
                      start_local_workers)
-from .aggregate import Aggregator, write_json_atomic
+from ..processes import ChildProcess
+from ..runfiles import write_json
+from .aggregate import Aggregator
 from .hdr import warm
 from .recorder import Recorder
 from .locust_outputs import LocustOutputsRun, outputs_from
@@ -75,11 +77,11 @@ class LoadProcess:
         self.reason: str | None = None
         self.aggregator: Aggregator | None = None
         self.early: list[dict[str, Any]] = []  # batches that arrive before the aggregator exists
-        self.procs: list[subprocess.Popen[bytes]] = []
+        self.procs: list[ChildProcess] = []
         self.faults_stop = threading.Event()
         self.t0 = 0.0
         self.client_ids: list[str] = []
-        self.journeys: journeys_channel.JourneysMaster | None = None  # the scenario's journeys, run by the workers
+        self.journeys: locust_channel.JourneysMaster | None = None  # the scenario's journeys, run by the workers
         self.journeys_code: int | None = None
         self.outputs = outputs_from(config.locust, spec.get("locust"))  # Locust's web UI, CSV and HTML, if asked for
         self.outputs_run: LocustOutputsRun | None = None
@@ -177,7 +179,7 @@ class LoadProcess:
         if self.spec.get("journeys"):
             journeys = dict(self.spec["journeys"])
             journeys["settings"] = {**journeys["settings"], "target": d.target or journeys["settings"]["target"]}
-            self.journeys = journeys_channel.JourneysMaster(journeys, runner, clients, self.run_id)
+            self.journeys = locust_channel.JourneysMaster(journeys, runner, clients, self.run_id)
             self.journeys.start()
         self.aggregator = Aggregator(self.out_dir, self.header(), [f"w{i}" for i in range(len(clients))], self.t0)
         for batch in self.early:
@@ -226,7 +228,7 @@ class LoadProcess:
             print(f"{self.config.file}: load.user_classes: {err}", file=sys.stderr, flush=True)
             self.reason = str(err)
             self.out_dir.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": self.reason,
+            write_json(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": self.reason,
                                                               "requests": 0, "failures": 0, "endpoints": {}})
             return EXIT_BAD_SPEC
         except Exception:
@@ -321,7 +323,7 @@ class LoadProcess:
         if self.interrupted.is_set():
             message = self.reason or "interrupted while waiting for workers"
         print(message, file=sys.stderr)
-        write_json_atomic(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": message,
+        write_json(self.out_dir / "summary.json", {**self.header(), "incomplete": True, "incomplete_reason": message,
                                                           "requests": 0, "failures": 0, "endpoints": {}})
         return EXIT_INTERRUPTED if self.interrupted.is_set() else EXIT_NO_WORKERS
 

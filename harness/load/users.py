@@ -5,7 +5,7 @@ there are. Open: one ArrivalUser per Locust process starts each order when the s
 is due, whether or not earlier orders have been answered, up to its share of `max_in_flight`
 orders at once; an arrival with no free slot is counted as not started (never silently delayed).
 
-Both run the same Journey through the same Api. Imported only inside Locust processes (gevent).
+Both place the same Order through the same Api. Imported only inside Locust processes (gevent).
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from locust import FastHttpUser, constant, task
 from scenarios.load import LoadConfig, ThinkTime
 
 from .api import Api
-from .journey import Journey
+from .order import Order
 from .recorder import Recorder
 from .shapes import ArrivalSchedule, arrivals
 
@@ -108,7 +108,7 @@ def think(spec: ThinkTime, rng: random.Random) -> float:
 
 def _journey(user: FastHttpUser, run: RunContext, rng: random.Random, order_id: str) -> str:
     api = Api(user.client, run.config.client, rng, gevent.sleep)
-    return Journey(api, run.recorder, run.config, rng, run.run_id, order_id).run()
+    return Order(api, run.recorder, run.config, rng, run.run_id, order_id).run()
 
 
 class ShopperUser(FastHttpUser):

@@ -1,7 +1,7 @@
 """Journeys over Locust's master/worker channel: the master deals out shares, the workers run them
-in their own processes and send the records back. Imported by process.py and worker.py only
+in their own processes and send the records back. Imported by load/process.py and load/locust_worker.py only
 (gevent processes); Playwright never enters them: a worker starts `python -m
-harness.journeys.worker` processes through journeys.runner.JourneyRun, as a local run does.
+harness.journeys.browser_worker` processes through journeys.runner.JourneyRun, as a local run does.
 
 master -> worker  SHARE    {source, run_id, assignments, settings, run_dir, master_host}
 worker -> master  RECORDS  {source, host, records}  new records (failure traces as bytes), or none:
@@ -33,9 +33,10 @@ from typing import Any
 import gevent
 from gevent.event import Event
 
-from ..journeys.plan import Assignment
-from . import channel
-from .shares import LOST_AFTER_S, TRACE_MAX_BYTES, ShareBook, processes_per_worker, split_by_person
+from ..exit_codes import INTERRUPTED
+from ..load import channel
+from .plan import Assignment
+from .locust_shares import LOST_AFTER_S, TRACE_MAX_BYTES, ShareBook, processes_per_worker, split_by_person
 
 SHARE = "harness_journeys_share"
 RECORDS = "harness_journeys_records"
@@ -188,7 +189,7 @@ class WorkerShare:
     """One worker's share: JourneyRun processes on this machine, their records sent to the master."""
 
     def __init__(self, runner: Any, data: dict[str, Any]) -> None:
-        from ..journeys.runner import JourneyRun  # subprocess management only: no Playwright here
+        from .part import JourneyRun  # subprocess management only: no Playwright here
 
         self.runner = runner
         self.source = data["source"]
@@ -277,7 +278,7 @@ class WorkerShare:
                 self._send_records(new)
                 last = time.monotonic()
             if code is not None:
-                self.exit = 130 if self.stopped else code
+                self.exit = INTERRUPTED if self.stopped else code
         while not self.acked.is_set():
             if self.resend:
                 ids, self.resend = self.resend, []

@@ -1,6 +1,6 @@
 """One journeys worker process: a browser, several contexts at once, one record line per journey.
 
-`python -m harness.journeys.worker SPEC.json` (started by the runner; SIGTERM ends it cleanly).
+`python -m harness.journeys.browser_worker SPEC.json` (started by the runner; SIGTERM ends it cleanly).
 """
 
 from __future__ import annotations

@@ -16,6 +16,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from scenarios.load import LoadConfig
 
+from ..payment_errors import decline_code
 from .api import Api, Reply
 from .recorder import Recorder
 
@@ -28,7 +29,7 @@ RETURN_URL = "https://merchant.example/checkout/return"
 REDIRECT_ACTIONS = {"3ds": "complete", "paypal": "approve"}
 
 
-class Journey:
+class Order:
     def __init__(self, api: Api, recorder: Recorder, config: LoadConfig, rng: random.Random, run_id: str, order_id: str) -> None:
         self.api = api
         self.recorder = recorder
@@ -83,7 +84,7 @@ class Journey:
         reply, pi = self.confirm(pi, self._payment(method))
         outcome = "succeeded"
         if reply.status == 402:
-            self.recorder.decline(reply.error.get("decline_code") or reply.error.get("code") or "unknown")
+            self.recorder.decline(decline_code(reply.error) or "unknown")
             if not (self.mix.retry_declined and self.rng.random() < self.mix.retry_declined):
                 return "declined"
             reply, pi = self.confirm(pi, {"payment_method": self.rng.choice(GOOD_CARDS)})
@@ -213,8 +214,7 @@ class Journey:
         if amount_refunded is not None:
             line["amount_refunded"] = amount_refunded if reply.ok else None
         if reply.status is not None and not reply.ok:
-            error = reply.error
-            line["error"] = error.get("decline_code") or error.get("code") or error.get("type")
+            line["error"] = decline_code(reply.error) or reply.error.get("type")
         self.recorder.ack(line)
 
 

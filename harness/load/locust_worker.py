@@ -1,11 +1,11 @@
 """A Locust worker process: joins a run's master and places orders for it.
 
-    python -m harness.load.worker --master HOST:PORT      (what `checkout-harness worker` runs)
+    python -m harness.load.locust_worker --master HOST:PORT      (what `checkout-harness worker` runs)
 
 The worker learns everything about the run from the master (channel.CONFIG), reports its
 measurements once a second (channel.BATCH) and a last time when the test stops, and exits when
 the master quits. When the run has journeys, the master also sends this worker its share of them
-(journeys_channel.py): they run in separate processes on this machine (never Playwright in this
+(journeys/locust_channel.py): they run in separate processes on this machine (never Playwright in this
 gevent process) and their records go back to the master. Local workers (started by the run itself, `--local`) leave Ctrl-C to the
 master and die with it.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import signal
 import sys
 import time
@@ -25,7 +24,9 @@ import gevent
 
 from scenarios.load import parse_load
 
-from . import channel, journeys_channel
+from ..journeys import locust_channel
+from . import channel
+from ..processes import die_with_parent
 from .launch import parse_master
 from .recorder import Recorder
 from .users import ArrivalUser, RunContext, ShopperUser, configure
@@ -54,7 +55,7 @@ def join(master_host: str, master_port: int) -> int:
             try:
                 classes = own_classes(run, environment)
             except UserClassError as err:
-                logging.getLogger("harness.load.worker").error("%s", err)
+                logging.getLogger("harness.load.locust_worker").error("%s", err)
                 gevent.spawn(runner.quit)
                 return
             if config.model == "closed":
@@ -76,7 +77,7 @@ def join(master_host: str, master_port: int) -> int:
 
     def on_sigterm() -> None:  # the run ended (a local worker's master died) or Ctrl-C on `checkout-harness worker`
         def leave() -> None:
-            share = journeys_channel.worker_share()
+            share = locust_channel.worker_share()
             if share is not None:
                 share.end()  # the journeys' own processes are in their own sessions: stop them, or they outlive us
             runner.quit()
@@ -87,26 +88,14 @@ def join(master_host: str, master_port: int) -> int:
     env.events.test_stop.add_listener(on_test_stop)
     gevent.signal_handler(signal.SIGTERM, on_sigterm)
     runner.greenlet.join()
-    share = journeys_channel.worker_share()
+    share = locust_channel.worker_share()
     if share is not None:  # the master quit (it waits for every share first, unless interrupted)
         share.end()
     return 0
 
 
-def _die_with_parent() -> None:
-    """A local worker must not outlive the run that started it (Linux: PR_SET_PDEATHSIG)."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    parent = os.getppid()
-    ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM, 0, 0, 0)
-    if os.getppid() != parent:
-        os._exit(1)
-
-
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m harness.load.worker", description="Join a checkout-harness load run.")
+    parser = argparse.ArgumentParser(prog="python -m harness.load.locust_worker", description="Join a checkout-harness load run.")
     parser.add_argument("--master", required=True, help="HOST:PORT of the run's master")
     parser.add_argument("--local", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -116,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(err))
     if args.local:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        _die_with_parent()
+        die_with_parent()  # also set by the starter (launch.start_local_workers); here too, in case the master died before exec
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(asctime)s worker %(levelname)s %(name)s: %(message)s")
     started = time.time()
     code = join(host, port)

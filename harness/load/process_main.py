@@ -1,4 +1,4 @@
-"""The load subprocess: `python -m harness.load.runner SPEC.json`, started by `start_load`.
+"""The load subprocess: `python -m harness.load.process_main SPEC.json`, started by `start_load`.
 
 Reads the spec (the `[load]` table, target, seed, worker count), starts the local worker
 processes at once (so that they import Locust while this process does), then hands over to
@@ -35,7 +35,7 @@ from .launch import EXIT_BAD_SPEC, connect_host, free_port, start_local_workers 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m harness.load.runner SPEC.json", file=sys.stderr)
+        print("usage: python -m harness.load.process_main SPEC.json", file=sys.stderr)
         return EXIT_BAD_SPEC
     try:
         spec = json.loads(Path(args[0]).read_text(encoding="utf-8"))

@@ -1,11 +1,11 @@
 """Journeys on the load's workers: the shares, the master's book of what came back, and the
 run's view of it. No Locust here (the run's own process imports this); the messages themselves
-are in journeys_channel.py.
+are in locust_channel.py.
 
 The master splits the planned journeys (plan.assign, deterministic by seed) into one share per
 Locust worker, by person: person i's journeys on every variant go to the same worker, so that a
 machine's speed never differs between the variants of one person. Each worker runs its share with
-journeys.runner.JourneyRun in its own processes and sends the records back; the master's
+journeys.part.JourneyRun in its own processes and sends the records back; the master's
 ShareBook keeps each journey's first record and drops any copy (a message that arrives twice, a
 resend), appends it at once to `journeys.d/received.jsonl` and at the end writes `journeys.jsonl`
 in journey order, as the local runner does.
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import time
 from pathlib import Path
 from typing import Any, Iterable
 
-from ..journeys.plan import Assignment
-from .aggregate import write_json_atomic
+from .plan import Assignment
+from ..exit_codes import INTERRUPTED
+from ..runfiles import write_bytes, write_json, write_jsonl
 
 RECEIVED = "received.jsonl"
 PROGRESS = "progress.json"
@@ -57,7 +57,7 @@ def processes_per_worker(total: int, workers: int) -> int:
 def journeys_spec(plan: Any, target: str, run_dir: Path, *, seed: int, api_key: str) -> dict[str, Any]:
     """What the load process needs to deal out a scenario's journeys (a scenarios.scenario.JourneyPlan):
     the planned people (plan.assign, as a local run would make them) and how to run them."""
-    from ..journeys.plan import assign
+    from .plan import assign
 
     people = assign(plan.variants, plan.personas, plan.count, seed)
     return {
@@ -120,12 +120,8 @@ class ShareBook:
                 self.duplicates += 1
                 continue
             if isinstance(trace, (bytes, bytearray)):
-                traces = self.run_dir / "traces"
-                traces.mkdir(exist_ok=True)
-                path = traces / f"{_safe(jid)}.zip"
-                tmp = path.with_suffix(".zip.tmp")
-                tmp.write_bytes(bytes(trace))
-                os.replace(tmp, path)
+                path = self.run_dir / "traces" / f"{_safe(jid)}.zip"
+                write_bytes(path, bytes(trace))
                 record["trace"] = f"traces/{path.name}"
             record.setdefault("worker", source)
             self.records[jid] = record
@@ -187,7 +183,7 @@ class ShareBook:
 
     def exit_code(self, interrupted: bool = False) -> int:
         if interrupted:
-            return 130
+            return INTERRUPTED
         bad = any(st != "done" for st in self.state.values()) or any(c for c in self.exits.values())
         return 1 if bad else 0
 
@@ -201,7 +197,7 @@ class ShareBook:
         }
 
     def write_progress(self, phase: str, exit_code: int | None = None) -> None:
-        write_json_atomic(self.parts_dir / PROGRESS, self.progress(phase, exit_code))
+        write_json(self.parts_dir / PROGRESS, self.progress(phase, exit_code))
 
     def finish(self, phase: str, exit_code: int) -> None:
         self._received.close()
@@ -234,12 +230,7 @@ def read_received(run_dir: Path) -> dict[str, dict[str, Any]]:
 
 def write_journeys(run_dir: Path, records: Iterable[dict[str, Any]]) -> None:
     """journeys.jsonl in journey order, replaced atomically."""
-    rows = sorted(records, key=lambda r: r.get("journey_id", ""))
-    tmp = Path(run_dir) / "journeys.jsonl.tmp"
-    with open(tmp, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
-    os.replace(tmp, Path(run_dir) / "journeys.jsonl")
+    write_jsonl(Path(run_dir) / "journeys.jsonl", sorted(records, key=lambda r: r.get("journey_id", "")))
 
 
 class WorkerJourneys:

@@ -8,14 +8,14 @@ journey that finished.
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
+from ..processes import ChildProcess, stop_together
+from ..runfiles import write_jsonl
 from .plan import Assignment, assign, share
 
 
@@ -31,7 +31,7 @@ class JourneyRun:
         self.parts_dir.mkdir(parents=True, exist_ok=True)
         (run_dir / "logs").mkdir(exist_ok=True)
         self.started = time.monotonic()
-        self.procs: list[subprocess.Popen] = []
+        self.procs: list[ChildProcess] = []
         for k, part in enumerate(share(assignments, max(1, min(processes, len(assignments) or 1)))):
             spec = {
                 "target": target, "api_key": api_key, "assignments": [a.as_dict() for a in part],
@@ -41,13 +41,10 @@ class JourneyRun:
             }
             spec_path = self.parts_dir / f"worker-{k}.spec.json"
             spec_path.write_text(json.dumps(spec), encoding="utf-8")
-            log = open(run_dir / "logs" / f"journeys-{k}.log", "a", encoding="utf-8")
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "harness.journeys.worker", str(spec_path)],
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                preexec_fn=_sigterm_when_parent_dies() if die_with_parent else None,
-            ))
-            log.close()
+            with open(run_dir / "logs" / f"journeys-{k}.log", "a", encoding="utf-8") as log:
+                # die_with_parent: e.g. a Locust worker killed with its share of journeys under way
+                self.procs.append(ChildProcess([sys.executable, "-m", "harness.journeys.browser_worker", str(spec_path)],
+                                               stdout=log, stderr=subprocess.STDOUT, die_with_parent=die_with_parent))
         self._merged = False
 
     def done_count(self) -> int:
@@ -73,19 +70,9 @@ class JourneyRun:
             time.sleep(0.1)
 
     def stop(self) -> None:
-        """SIGTERM each worker (it finishes writing and closes its browser), then SIGKILL."""
-        for p in self.procs:
-            if p.poll() is None:
-                _signal(p.pid, signal.SIGTERM)
-        deadline = time.monotonic() + 10
-        for p in self.procs:
-            try:
-                p.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                pass
-            _signal(p.pid, signal.SIGKILL)  # the browser processes the worker started
-            if p.poll() is None:
-                p.wait(5)
+        """SIGTERM each worker (it finishes writing and closes its browser), then SIGKILL to its
+        group (the browser processes the worker started)."""
+        stop_together(self.procs, grace=10)
         self._merge()
 
     def _merge(self) -> None:
@@ -102,31 +89,8 @@ class JourneyRun:
                         except json.JSONDecodeError:
                             continue
         rows.sort(key=lambda r: r.get("journey_id", ""))
-        tmp = self.run_dir / "journeys.jsonl.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            for row in rows:
-                f.write(json.dumps(row, ensure_ascii=False) + "\n")
-        os.replace(tmp, self.run_dir / "journeys.jsonl")
+        write_jsonl(self.run_dir / "journeys.jsonl", rows)
         self._merged = True
-
-
-def _sigterm_when_parent_dies() -> Any:
-    """For preexec_fn (Linux): the child gets SIGTERM when the process that started it dies, e.g. a
-    Locust worker killed with its share of journeys under way (load/journeys_channel.py). libc is
-    looked up here, in the parent, not between fork and exec."""
-    if not sys.platform.startswith("linux"):
-        return None
-    import ctypes
-
-    prctl = ctypes.CDLL(None, use_errno=True).prctl
-    return lambda: prctl(1, signal.SIGTERM, 0, 0, 0)  # PR_SET_PDEATHSIG
-
-
-def _signal(pid: int, sig: int) -> None:
-    try:
-        os.killpg(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def start_journeys(plan: Any, target: str, run_dir: Path, *, seed: int, api_key: str) -> JourneyRun:
