@@ -14,7 +14,8 @@ paid or voided since, and is read on its own. Subscriptions are few enough to be
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from ..stripe_api import StripeApi
 from .concurrent import each
