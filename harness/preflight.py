@@ -8,7 +8,11 @@ everything else a scenario may ask for and what it needs from the target:
   admin token in $CHECKOUT_HARNESS_ADMIN_TOKEN (the token the gateway printed or was given with
   --admin-token);
 - `[journeys]` through the reference checkout: Checkout Sessions (/v1/checkout/sessions);
-- `[churn]` against the target: the gateway's billing test helpers (/v1/test_helpers/billing/*);
+- `[churn]` against the target: Stripe's public API and test clocks only (customers, payment
+  methods, prices, subscriptions, invoices, events and /v1/test_helpers/test_clocks); the policies'
+  dunning settings are applied where the target takes them (a checkout-harness gateway's
+  /v1/test_helpers/billing_settings), else the cohort is billed under the target's own and its
+  results say so;
 - `[load]` orders that pay through a redirect page (3-D Secure, PayPal): the load completes them on
   a checkout-harness gateway's pages (its /_harness endpoints identify one); orders through
   Checkout Sessions: /v1/checkout/sessions;
@@ -105,10 +109,7 @@ def check_target(scenario: Any, timeout: float = 10.0) -> str | None:
                                f"answered {sessions.describe()}")
         reasons += _load_reasons(client, getattr(scenario.load, "mix", None))
         if getattr(scenario, "churn", None) is not None:
-            helpers = _probe(client, "/v1/test_helpers/billing/summary")
-            if helpers.status in (None, 404, 405) or not isinstance(helpers.body, dict):
-                reasons.append("[churn] needs checkout-harness's billing test helpers (/v1/test_helpers/billing/*); "
-                               f"GET /v1/test_helpers/billing/summary answered {helpers.describe()}")
+            reasons += _churn_reasons(client)
     for gate in scenario.gates:
         if gate.metric in _NOTIFICATION_METRICS:
             reasons.append(f"gate {gate.name!r}: webhooks and mail are received by the harness only from the embedded "
@@ -116,6 +117,21 @@ def check_target(scenario: Any, timeout: float = 10.0) -> str | None:
     if reasons:
         raise TargetCannot(target, scenario.file, reasons)
     return None
+
+
+# What the cohort simulation reads and writes besides payment intents and events (harness/churn/driver.py, book.py).
+CHURN_LISTS = ("/v1/test_helpers/test_clocks", "/v1/customers", "/v1/prices", "/v1/subscriptions", "/v1/invoices")
+
+
+def _churn_reasons(client: httpx.Client) -> list[str]:
+    reasons = []
+    for path in CHURN_LISTS:
+        probe = _probe(client, f"{path}?limit=1")
+        if not _is_list(probe):
+            what = "test clocks" if "test_clocks" in path else "Stripe's Billing API"
+            reasons.append(f"[churn] bills its cohort on a test clock through {what}: GET {path} must be a Stripe list; "
+                           f"it answered {probe.describe()}")
+    return reasons
 
 
 def _faults_reasons(client: httpx.Client) -> list[str]:

@@ -1,10 +1,13 @@
-"""One policy's cohort against a gateway, over HTTP only: the gateway bills, retries and mails on
-its own as its test clock advances day by day; the driver only acts for the subscribers (cards
-that start or stop declining, card updates after a mail, voluntary cancellations) through the
-bulk test helpers, and reads what happened from events and the billing summary.
+"""One policy's cohort against a gateway, over Stripe's public API and test clocks only: the gateway
+bills, retries and mails on its own as its test clock advances day by day; the driver only acts for
+the subscribers as a merchant's integration would (a card that starts declining is replaced by a
+declining test card, and by a working one when it recovers; a card updated after a mail becomes the
+customer's default and pays what is open; a voluntary cancellation is cancel_at_period_end), and
+reads what happened from events, subscriptions and invoices (book.py).
 
-Per simulated day: a few bulk requests and one clock advance; per month one summary. The
-renewals themselves (10,000 a month by default) run inside the gateway's advance request.
+Per simulated day: the day's card changes and cancellations (a few requests each, many at once) and
+one clock advance; per month one summary read from the lists. The renewals themselves (10,000 a
+month by default) run inside the gateway's advance request.
 """
 
 from __future__ import annotations
@@ -20,10 +23,15 @@ import orjson
 from scenarios.churn import ChurnPlan, Policy
 
 from ..stripe_api import StripeApi
+from .book import BillingBook
+from .concurrent import each
 from .model import NEVER, Cohort, expiry
 
 DAY = 86400
 RENEWAL_HOUR = 12 * 3600  # subscribers sign up at noon; the driver acts at midnight
+WORKING_CARD = "4242424242424242"
+DECLINING_CARD = "4000000000009995"  # Stripe's test card declined with insufficient_funds
+SETTINGS = "/v1/test_helpers/billing_settings"  # a checkout-harness gateway's stand-in for the Dashboard's retry settings
 
 
 class DriverError(RuntimeError):
@@ -58,6 +66,8 @@ class PolicyRun:
         self.customers: dict[int, str] = {}
         self.index: dict[str, int] = {}
         self.cards: dict[int, str] = {}
+        self.card_expiry: dict[int, tuple[int, int]] = {}  # subscriber -> (exp_year, exp_month) of the card in use
+        self.dunning = ""
         self.subs: dict[int, str] = {}
         self.ended: set[int] = set()
         self.spell_end: dict[int, int] = {}  # subscriber -> day the declining card recovers
@@ -79,74 +89,113 @@ class PolicyRun:
             "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
         start = datetime.fromtimestamp(plan.start, timezone.utc)
         for first in range(0, len(self.members), plan.batch):
-            batch = []
             members = self.members[first:first + plan.batch]
             for i in members:
-                year, month = expiry(start.year, start.month, self.cohort.expiry_offset[i])
-                batch.append({"email": f"s{i}@cohort.example", "card": {"exp_month": month, "exp_year": year}})
-            body = _ok(self.api.post("/v1/test_helpers/billing/subscribers",
-                                     {"price": self.price, "test_clock": self.clock, "subscribers": batch}), "create subscribers")
-            for i, row in zip(members, body["data"]):
-                self.index[row["customer"]] = i
-                self.customers[i] = row["customer"]
-                self.cards[i] = row["payment_method"]
-                self.subs[i] = row["subscription"]
+                self.card_expiry[i] = expiry(start.year, start.month, self.cohort.expiry_offset[i])
+            for i, (customer, card, sub) in zip(members, each(self._subscribe, list(members))):
+                self.index[customer] = i
+                self.customers[i], self.cards[i], self.subs[i] = customer, card, sub
             self.progress({"phase": "signing up", "subscribers": len(self.customers)})
         return {"clock": self.clock, "price": self.price, "customers": self.customers, "cards": self.cards, "subs": self.subs}
+
+    def _subscribe(self, i: int) -> tuple[str, str, str]:
+        """Subscriber i: a card, a customer on the cohort's clock with the card as default, a subscription."""
+        card = self._new_card(i, WORKING_CARD)
+        customer = _ok(self.api.post("/v1/customers", {
+            "email": f"s{i}@cohort.example", "test_clock": self.clock, "payment_method": card,
+            "invoice_settings": {"default_payment_method": card}}), "create customer")["id"]
+        sub = _ok(self.api.post("/v1/subscriptions", {"customer": customer, "items": [{"price": self.price}]}), "create subscription")
+        return customer, card, sub["id"]
+
+    def _new_card(self, i: int, number: str) -> str:
+        """A card with subscriber i's expiry. Stripe checks a new card's expiry against the real date, not the
+        cohort's clock, so a card that expires before today (in the simulated past) is created with a later
+        expiry and then given its own through PaymentMethod update, as a customer's card details are."""
+        exp_year, exp_month = self.card_expiry[i]
+        today = time.gmtime()
+        valid_now = (exp_year, exp_month) >= (today.tm_year, today.tm_mon)
+        card = _ok(self.api.post("/v1/payment_methods", {"type": "card", "card": {
+            "number": number, "exp_month": exp_month if valid_now else 12, "exp_year": exp_year if valid_now else today.tm_year + 10,
+        }}), "create card")["id"]
+        if not valid_now:
+            _ok(self.api.post(f"/v1/payment_methods/{card}", {"card": {"exp_month": exp_month, "exp_year": exp_year}}), "card expiry")
+        return card
+
+    def _switch_card(self, i: int, number: str) -> str:
+        """A new card (same expiry as the one it replaces) attached to subscriber i and made the default, as a
+        customer's new card is; Stripe's test cards cannot start or stop declining, so a card that does is a new one."""
+        card = self._new_card(i, number)
+        _ok(self.api.post(f"/v1/payment_methods/{card}/attach", {"customer": self.customers[i]}), "attach card")
+        _ok(self.api.post(f"/v1/customers/{self.customers[i]}", {"invoice_settings": {"default_payment_method": card}}),
+            "set default card")
+        self.cards[i] = card
+        return card
+
+    def _update_card(self, i: int) -> int:
+        """Subscriber i's new card after a mail: the default from now on, and it pays what is open; returns invoices paid."""
+        self.card_expiry[i] = (self.new_card_year, 12)
+        self._switch_card(i, WORKING_CARD)
+        paid = 0
+        for inv in self.api.list_all("/v1/invoices", {"subscription": self.subs[i]}):
+            if inv["status"] in ("open", "uncollectible"):
+                result = self.api.post(f"/v1/invoices/{inv['id']}/pay")
+                if result.ok:
+                    paid += 1
+                elif result.status != 402:  # a decline is the card's answer, anything else the driver's failure
+                    _ok(result, "pay invoice")
+        return paid
 
     def adopt(self, roster: dict[str, Any]) -> None:
         """Take over a cohort signed up before (a copy of the sign-up's ledger)."""
         self.clock, self.price = roster["clock"], roster["price"]
         self.customers, self.cards, self.subs = dict(roster["customers"]), dict(roster["cards"]), dict(roster["subs"])
         self.index = {c: i for i, c in self.customers.items()}
+        start = datetime.fromtimestamp(self.plan.start, timezone.utc)
+        self.card_expiry = {i: expiry(start.year, start.month, self.cohort.expiry_offset[i]) for i in self.members}
 
     def configure(self) -> None:
-        """This policy's dunning settings on the cohort's clock."""
+        """This policy's dunning settings on the cohort's clock, where the gateway takes them (a checkout-harness
+        gateway); elsewhere the cohort is billed under the target's own settings, and the result says so."""
         schedule = ",".join(f"{d:g}" for d in self.policy.retry_days) or "none"
-        _ok(self.api.post("/v1/test_helpers/billing_settings", {
+        result = self.api.post(SETTINGS, {
             "test_clock": self.clock, "retry_schedule": schedule, "after_retries": self.policy.after_retries,
             "notices": {k: self.policy.notices for k in ("upcoming_renewal", "payment_failed", "card_expiring")},
-        }), "billing settings")
+        })
+        if result.status in (404, 405):
+            self.dunning = f"the target's own (POST {SETTINGS} answered {result.status})"
+        else:
+            _ok(result, "billing settings")
+            self.dunning = "as the policy says"
         start = datetime.fromtimestamp(self.plan.start, timezone.utc)
         self.new_card_year = start.year + (self.plan.months + 11) // 12 + 3  # a replacement card outlives the simulation
+        self.book = BillingBook(self.api, self.clock, set(self.customers.values()))
 
     # -- the days ----------------------------------------------------------------------------
 
-    def _post_batches(self, path: str, key: str, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        out = []
-        for first in range(0, len(items), self.plan.batch):
-            out += _ok(self.api.post(path, {key: items[first:first + self.plan.batch]}), path)["data"]
-        return out
-
     def _act(self, day: int, month: int, renewal_day: bool) -> None:
         """What subscribers do on this day, before the clock moves past it."""
-        behaviours: list[dict[str, Any]] = []
+        changes: list[tuple[int, str]] = []
         for i in [i for i, end in self.spell_end.items() if end <= day]:
             del self.spell_end[i]
-            behaviours.append({"payment_method": self.cards[i], "outcome": "succeed"})
+            if i not in self.ended:
+                changes.append((i, WORKING_CARD))
         if renewal_day and month > 0:
             for i in self._members_where(self.cohort.declines[:, month]):
                 if i in self.ended:
                     continue
                 self.spell_end[i] = day + int(self.cohort.spell_days[i, month]) * DAY if self.cohort.spell_days[i, month] < NEVER else 2**62
-                behaviours.append({"payment_method": self.cards[i], "outcome": "decline", "decline_code": "insufficient_funds"})
+                changes.append((i, DECLINING_CARD))
                 self.counters["cards_started_declining"] += 1
-        if behaviours:
-            self._post_batches("/v1/test_helpers/billing/card_behaviours", "cards", behaviours)
+        each(lambda change: self._switch_card(*change), changes)
         updates = sorted(self.updates_due.pop(day, set()) - self.ended)
-        if updates:
-            rows = self._post_batches("/v1/test_helpers/billing/card_updates", "updates",
-                                      [{"customer": self.customers[i], "card": {"exp_month": 12, "exp_year": self.new_card_year}} for i in updates])
-            for i, row in zip(updates, rows):
-                self.cards[i] = row["payment_method"]
-                self.spell_end.pop(i, None)
-                self.counters["card_updates"] += 1
-                self.counters["invoices_paid_on_update"] += len(row["paid"])
+        for i, paid in zip(updates, each(self._update_card, updates)):
+            self.spell_end.pop(i, None)
+            self.counters["card_updates"] += 1
+            self.counters["invoices_paid_on_update"] += paid
         leaves = [i for i in self.leaves_due.pop(day, []) if i not in self.ended]
-        if leaves:
-            self._post_batches("/v1/test_helpers/billing/cancellations", "cancellations",
-                               [{"subscription": self.subs[i], "at_period_end": True} for i in leaves])
-            self.counters["cancellations_requested"] += len(leaves)
+        each(lambda i: _ok(self.api.post(f"/v1/subscriptions/{self.subs[i]}", {"cancel_at_period_end": True}), "cancel subscription"),
+             leaves)
+        self.counters["cancellations_requested"] += len(leaves)
 
     def _members_where(self, column: Any) -> list[int]:
         """The members whose entry in a column of the cohort's draws (one entry per subscriber) is set."""
@@ -181,14 +230,17 @@ class PolicyRun:
         return events
 
     def _read_events(self, since: int, until: int, month: int) -> None:
-        """Mails the customers got (events, when this policy sends notices) and subscriptions that ended."""
+        """Mails the customers got (events; acted on when this policy sends notices) and subscriptions that ended."""
         for event in self._events("customer.subscription.deleted", since, until):
             i = self.index.get(event["data"]["object"]["customer"])
             if i is not None:
                 self.ended.add(i)
+        failed = self._events("invoice.payment_failed", since, until)
+        expiring = self._events("customer.source.expiring", since, until)
+        self.book.count_notices(failed + expiring)
         if not self.policy.notices:
             return
-        for event in self._events("invoice.payment_failed", since, until):
+        for event in failed:
             i = self.index.get(event["data"]["object"]["customer"])
             if i is None or i in self.ended or (i, month) in self.decided:
                 continue
@@ -196,7 +248,7 @@ class PolicyRun:
             self.counters["payment_failed_mails"] += 1
             if self.cohort.updates_after_failed[i, month]:
                 self.updates_due[_midnight(event["created"]) + (1 + int(self.cohort.update_delay[i, month])) * DAY].add(i)
-        for event in self._events("customer.source.expiring", since, until):
+        for event in expiring:
             i = self.index.get(event["data"]["object"].get("customer"))
             if i is None or i in self.ended:
                 continue
@@ -204,8 +256,23 @@ class PolicyRun:
             if self.cohort.updates_after_expiry[i]:
                 self.updates_due[_midnight(event["created"]) + (1 + int(self.cohort.update_delay[i, month])) * DAY].add(i)
 
-    def _summary(self, reconcile: bool = False) -> dict[str, Any]:
-        return _ok(self.api.get("/v1/test_helpers/billing/summary", {"test_clock": self.clock, "reconcile": reconcile}), "summary")
+    def _advance(self, frozen_time: int) -> None:
+        """The cohort's clock moved to `frozen_time`; Stripe answers while the clock is still advancing, so its
+        status is polled until ready (a checkout-harness gateway answers once it is)."""
+        path = f"/v1/test_helpers/test_clocks/{self.clock}"
+        clock = _ok(self.api.post(f"{path}/advance", {"frozen_time": frozen_time}), "advance")
+        wait = 0.05
+        while clock.get("status") == "advancing":
+            time.sleep(wait)
+            wait = min(wait * 2, 1.0)
+            clock = _ok(self.api.get(path), "test clock status")
+        if clock.get("status") not in (None, "ready"):
+            raise DriverError(f"test clock {self.clock}: status {clock.get('status')} after advancing to {frozen_time}")
+
+    def _summary(self, since: int, now: int, reconcile: bool = False) -> dict[str, Any]:
+        """The cohort's billing so far, read from the lists (book.py); the renewal notices of the month counted first."""
+        self.book.count_notices(self._events("invoice.upcoming", since, now))
+        return self.book.summary(now, reconcile)
 
     def run(self, roster: dict[str, Any] | None = None) -> dict[str, Any]:
         started = time.perf_counter()
@@ -218,6 +285,7 @@ class PolicyRun:
         boundaries = month_starts(self.plan.start, self.plan.months)
         now = self.plan.start + RENEWAL_HOUR
         previous: dict[str, Any] = {}  # month 1 includes the sign-up payments
+        month_began = self.plan.start
         rows: list[dict[str, Any]] = []
         with open(self.out / "months.jsonl", "wb") as months_file:
             for month in range(self.plan.months):
@@ -228,11 +296,12 @@ class PolicyRun:
                     target = day + DAY if day + DAY > now else now + 1
                     if day + DAY == end:
                         target = end
-                    _ok(self.api.post(f"/v1/test_helpers/test_clocks/{self.clock}/advance", {"frozen_time": target}), "advance")
+                    self._advance(target)
                     self._read_events(now, target, month)
                     now = target
                     day += DAY
-                current = self._summary()
+                current = self._summary(month_began, now)
+                month_began = now
                 row = month_row(month, previous, current, len(self.members))
                 rows.append(row)
                 months_file.write(orjson.dumps(row) + b"\n")
@@ -240,10 +309,10 @@ class PolicyRun:
                 previous = current
                 self.progress({"phase": "billing", "month": month + 1, "months": self.plan.months,
                                "active": row["active_end"], "mrr": row["mrr_end"]})
-        final = self._summary(reconcile=True)
+        final = self._summary(now, now, reconcile=True)
         elapsed = time.perf_counter() - started
         return {"policy": self.policy.name, "retry_days": list(self.policy.retry_days), "after_retries": self.policy.after_retries,
-                "notices": self.policy.notices, "months": rows, "final": final, "driver": dict(self.counters),
+                "notices": self.policy.notices, "dunning_settings": self.dunning, "months": rows, "final": final, "driver": dict(self.counters),
                 "seconds": round(elapsed, 2), "setup_seconds": round(setup_s, 2)}
 
 

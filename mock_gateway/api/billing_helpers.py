@@ -1,29 +1,24 @@
-"""/v1/test_helpers for billing (harness extension): dunning settings, a card's test behaviour,
-bulk cohort operations, and the ledger's billing summary.
+"""/v1/test_helpers for billing (harness extension): dunning settings and a card's test behaviour.
 
     POST /v1/test_helpers/billing_settings            retry_schedule=1,3,5|none, after_retries, notices[...], test_clock
     GET  /v1/test_helpers/billing_settings?test_clock=
     POST /v1/test_helpers/payment_methods/{id}/behaviour   outcome=succeed|decline, decline_code
-    POST /v1/test_helpers/billing/subscribers         price, test_clock, subscribers[i][email|name|card[exp_month]|...]
-    POST /v1/test_helpers/billing/card_behaviours     cards[i][payment_method|outcome|decline_code]
-    POST /v1/test_helpers/billing/card_updates        updates[i][customer|card[...]|pay_open_invoices]
-    POST /v1/test_helpers/billing/cancellations       cancellations[i][subscription|at_period_end]
-    GET  /v1/test_helpers/billing/summary?test_clock=&reconcile=
+
+The cohort simulation (harness/churn) needs neither: it swaps Stripe's test cards and reads its
+summary from the public lists, so that it runs against any gateway with test clocks.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..core.billing import bulk, settings
-from ..core.billing.summary import summary as billing_summary
+from ..core.billing import card_behaviour, settings
 from ..core.context import Ctx
 from ..core.errors import invalid_request
 from ..core.instruments import DECLINE_MESSAGES
-from .params import Boolean, Email, Enum, Integer, ListOf, Metadata, Obj, String
+from .params import Boolean, Enum, Integer, Obj, String
 from .registry import route
 
-BULK_MAX = 1000
 _SETTINGS = "/v1/test_helpers/billing_settings"
 
 
@@ -72,42 +67,4 @@ _BEHAVIOUR = {"outcome": Enum("succeed", "decline"), "decline_code": Enum(*DECLI
 
 @route("POST", "/v1/test_helpers/payment_methods/{id}/behaviour", _BEHAVIOUR)
 def set_behaviour(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
-    return bulk.set_behaviour(ctx, ctx.get(id, "payment_method", "PaymentMethod"), p)
-
-
-_CARD = Obj(number=String(19), exp_month=Integer(min=1, max=12), exp_year=Integer(min=2000, max=2200))
-
-
-@route("POST", "/v1/test_helpers/billing/subscribers", {
-    "price": String().req(), "test_clock": String(), "trial_period_days": Integer(min=0, max=730),
-    "subscribers": ListOf(Obj(email=Email(), name=String(256), card=_CARD, metadata=Metadata(),
-                              preferred_locales=ListOf(String(10)), quantity=Integer(min=1, max=10_000)), max=BULK_MAX).req(),
-})
-def create_subscribers(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return bulk.create_subscribers(ctx, p)
-
-
-@route("POST", "/v1/test_helpers/billing/card_behaviours", {
-    "cards": ListOf(Obj(payment_method=String().req(), **_BEHAVIOUR), max=BULK_MAX).req(),
-})
-def card_behaviours(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return bulk.set_card_behaviours(ctx, p)
-
-
-@route("POST", "/v1/test_helpers/billing/card_updates", {
-    "updates": ListOf(Obj(customer=String().req(), card=_CARD, pay_open_invoices=Boolean()), max=BULK_MAX).req(),
-})
-def card_updates(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return bulk.update_cards(ctx, p)
-
-
-@route("POST", "/v1/test_helpers/billing/cancellations", {
-    "cancellations": ListOf(Obj(subscription=String().req(), at_period_end=Boolean()), max=BULK_MAX).req(),
-})
-def cancellations(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return bulk.cancel_subscriptions(ctx, p)
-
-
-@route("GET", "/v1/test_helpers/billing/summary", {"test_clock": String(), "reconcile": Boolean()})
-def summary(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    return billing_summary(ctx.store, _clock(ctx, p.get("test_clock")), reconcile=p.get("reconcile", True))
+    return card_behaviour.set_behaviour(ctx, ctx.get(id, "payment_method", "PaymentMethod"), p)

@@ -351,12 +351,4 @@ def cancel(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     return sub
 
 
-def cancel_for(ctx: Ctx, sub_id: str, at_period_end: bool) -> dict[str, Any]:
-    """For the bulk helper: a voluntary cancellation, now or at the period end."""
-    sub = ctx.get(sub_id, "subscription", param="subscription")
-    if sub["status"] in ENDED:
-        return sub
-    return update(ctx, sub, {"cancel_at_period_end": True}) if at_period_end else cancel(ctx, sub, {})
-
-
-__all__ = ["create", "update", "cancel", "cancel_for", "StripeError"]
+__all__ = ["create", "update", "cancel", "StripeError"]
