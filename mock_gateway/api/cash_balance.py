@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import bank_transfer
+from ..core.methods import bank_transfer
 from ..core.context import Ctx
 from .registry import page, route
 
