@@ -47,5 +47,5 @@ LOAD_KEYS: tuple[str, ...] = tuple(key for m in METHODS for key in m.load_keys)
 REDIRECT_ACTIONS: dict[str, str] = {m.redirect[0]: m.redirect[1] for m in METHODS if m.redirect}
 # Label words, card's last: its words are the most general ("card" may stand in another label).
 LABEL_WORDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (m.name, re.compile(m.words, re.I)) for m in sorted(METHODS, key=lambda m: m is CARD)
+    (m.name, re.compile(m.words, re.IGNORECASE)) for m in sorted(METHODS, key=lambda m: m is CARD)
 )

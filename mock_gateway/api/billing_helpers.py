@@ -21,7 +21,10 @@ from ..core.context import Ctx
 from ..core.errors import invalid_request
 from ..core.instruments import DECLINE_MESSAGES
 from .params import Boolean, Email, Enum, Integer, ListOf, Metadata, Obj, String
-from .registry import route
+from .registry import RouteTable
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 BULK_MAX = 1000
 _SETTINGS = "/v1/test_helpers/billing_settings"

@@ -10,13 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import clock, test_clocks
-from ..core.methods import bank_transfer, konbini, qr as qr_codes, wallets
-from ..core.methods.base import awaiting
 from ..core.context import Ctx
 from ..core.currencies import MAXIMUM_AMOUNT
 from ..core.errors import invalid_request
+from ..core.methods import bank_transfer, konbini, wallets
+from ..core.methods import qr as qr_codes
+from ..core.methods.base import awaiting
 from .params import Currency, Enum, Integer, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _CLOCKS = "/v1/test_helpers/test_clocks"
 

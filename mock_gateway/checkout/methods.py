@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
-from ..core import methods as core_methods, payment_intents
+from ..core import methods as core_methods
+from ..core import payment_intents
 from ..core.context import Ctx
 from . import fields as F
 from . import validation
