@@ -15,7 +15,7 @@ import os
 from typing import Any, AsyncIterator
 
 from . import mail, webhooks
-from .core import authorizations, clock, methods  # noqa: F401  (register scheduled task handlers)
+from .core import clock
 
 log = logging.getLogger("mock_gateway.background")
 

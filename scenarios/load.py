@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .errors import ScenarioError
+from .methods import LOAD_KEYS
 from .reading import Table, parse_duration
 
 MODELS = ("open", "closed")
@@ -48,8 +49,8 @@ SHAPE_PARAMS: dict[str, tuple[tuple[str, str, bool, float | None], ...]] = {
 }
 
 # Payment-method mix keys: what the shopper pays with. card_* are Stripe test cards; the others
-# are Stripe payment-method types (used once the gateway supports them).
-METHOD_KEYS = ("card_success", "card_decline", "card_3ds", "card_3ds_fail", "konbini", "customer_balance", "paypal", "paypay")
+# are Stripe payment-method types (scenarios/methods.py).
+METHOD_KEYS = LOAD_KEYS
 DEFAULT_METHODS = (("card_success", 0.85), ("card_decline", 0.1), ("card_3ds", 0.05))
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from scenarios import methods
 from scenarios.errors import ScenarioError
 from scenarios.reading import Table
 
@@ -33,11 +34,11 @@ PERSONA_DIR = Path(__file__).resolve().parent / "personas"
 DEVICE_KINDS = ("desktop", "phone")
 INPUTS = {"desktop": ("keyboard+mouse",), "phone": ("thumbs", "one-finger")}
 LOCALES = ("en_US", "ja_JP")
-# Stripe's payment-method type names, which the mock gateway follows.
-PAYMENT_METHODS = ("card", "konbini", "customer_balance", "paypal", "paypay")
+# Stripe's payment-method type names, which the mock gateway follows (scenarios/methods.py).
+PAYMENT_METHODS = methods.NAMES
 # Paid after the checkout ends (a konbini slip, a bank transfer, a QR code scanned elsewhere): the
 # shopper is told the order is placed, and the payment waits for them.
-PAID_LATER = ("konbini", "customer_balance", "paypay")
+PAID_LATER = methods.PAID_LATER
 CARD_OUTCOMES = ("good", "declined", "3ds")
 ERROR_KINDS = ("substitution", "omission", "insertion")
 # Stated reasons for leaving a checkout (Baymard 2024 survey wording, shortened).

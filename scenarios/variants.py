@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ScenarioError
-from .personas import PAYMENT_METHODS
+from .methods import NAMES, ON_PAGE
 from .reading import Table
 
 VARIANT_DIR = Path(__file__).resolve().parent / "variants"
@@ -159,10 +159,13 @@ def parse_variant(raw: dict[str, Any], file: str, default_name: str) -> Variant:
     methods = _section(top, "payment_methods")
     offered = methods.str_list("offered")
     if not offered:
-        raise ScenarioError(file, methods.key("offered"), "a list of one or more of " + ", ".join(PAYMENT_METHODS), offered)
+        raise ScenarioError(file, methods.key("offered"), "a list of one or more of " + ", ".join(ON_PAGE), offered)
     for method in offered:
-        if method not in PAYMENT_METHODS:
-            raise ScenarioError(file, methods.key("offered"), "payment method types among " + ", ".join(PAYMENT_METHODS), method)
+        if method not in NAMES:
+            raise ScenarioError(file, methods.key("offered"), "payment method types among " + ", ".join(ON_PAGE), method)
+        if method not in ON_PAGE:
+            raise ScenarioError(file, methods.key("offered"), "payment methods the reference page can show ("
+                                + ", ".join(ON_PAGE) + ")", method)
     if len(set(offered)) != len(offered):
         raise ScenarioError(file, methods.key("offered"), "each payment method once", offered)
     default = methods.str("default")

@@ -21,10 +21,10 @@ import httpx
 import orjson
 import pytest
 
-from harness.servers import GatewayProcess
 import mock_gateway.app  # noqa: F401  (registers every scheduled task handler)
+from harness.servers import GatewayProcess
 from mock_gateway.api.gateway import Gateway
-from mock_gateway.api.registry import ROUTES
+from mock_gateway.app import ROUTES
 from mock_gateway.core import clock
 from mock_gateway.core.context import Ctx
 from mock_gateway.store.db import Store

@@ -15,7 +15,6 @@ T0 = 1_767_225_600
 runs: list[tuple[str, int]] = []
 
 
-@clock.task("test.batch.prog")
 def _prog(ctx: Ctx, ref: str, data: dict) -> None:
     """Record the run, write an object, then do what the task's program says (schedule, move, cancel, fail)."""
     runs.append((ref, ctx.now))
@@ -27,6 +26,9 @@ def _prog(ctx: Ctx, ref: str, data: dict) -> None:
             clock.unschedule(ctx, "test.batch.prog", target)
     if data.get("fail"):
         raise RuntimeError("handler bug")
+
+
+clock.install({"test.batch.prog": _prog})
 
 
 def _reference_advance(ctx: Ctx, clk: dict, frozen_time: int, limit: int = 100_000) -> None:

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import mock_gateway.app  # noqa: F401  (registers every API route)
-from mock_gateway.api.registry import ROUTES
+from mock_gateway.app import ROUTES
 
 pytestmark = pytest.mark.timeout(240)
 

@@ -14,7 +14,7 @@ import pytest
 import mock_gateway.app  # noqa: F401  (registers every API route)
 from mock_gateway.api.forms import parse_form
 from mock_gateway.api.gateway import Gateway
-from mock_gateway.api.registry import ROUTES
+from mock_gateway.app import ROUTES
 from mock_gateway.core.errors import StripeError
 from mock_gateway.store.db import Store
 

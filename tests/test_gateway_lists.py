@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import mock_gateway.app  # noqa: F401  (registers every API route)
-from mock_gateway.api.registry import ROUTES
+from mock_gateway.app import ROUTES
 
 AUTH = {"Authorization": "Bearer sk_test_lists"}
 LIST_PATHS = sorted(r.path for r in ROUTES if r.method == "GET" and "limit" in r.spec)

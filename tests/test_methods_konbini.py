@@ -8,7 +8,7 @@ import time
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from mock_gateway.core.konbini import JST, expires_at
+from mock_gateway.core.methods.konbini import JST, expires_at
 from methods_support import env, eventually, event_types, sdk  # noqa: F401
 
 

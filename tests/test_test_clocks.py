@@ -114,17 +114,18 @@ def test_captured_authorisation_does_not_expire(sdk):
 ran: list[tuple[str, int, dict]] = []
 
 
-@clock.task("test.record")
 def _record(ctx: Ctx, ref: str, data: dict) -> None:
     ran.append((ref, ctx.now, data))
     if data.get("again"):
         clock.schedule(ctx, "test.record", ref + "+", ctx.now + data["again"], data.get("clock"), {})
 
 
-@clock.task("test.explode")
 def _explode(ctx: Ctx, ref: str, data: dict) -> None:
     ctx.store.insert({"id": "obj_" + ref, "object": "thing", "created": ctx.now})
     raise RuntimeError("handler bug")
+
+
+clock.install({"test.record": _record, "test.explode": _explode})
 
 
 def _store_with_clock(start: int) -> tuple[Store, dict]:

@@ -5,19 +5,15 @@ from __future__ import annotations
 
 import re
 
+from scenarios.methods import LABEL_WORDS
+
 from .hands import distance, point_at
 from .loading import look, timed_navigation
 from .page_reading import Control, PageView
 from .state import JourneyContext, Leave
 
 PRIMARY = re.compile(r"pay|place order|next|continue|review|confirm|submit|checkout|支払|注文|次へ|進む|確認", re.I)
-METHOD_WORDS = [
-    ("konbini", re.compile(r"konbini|convenience|コンビニ", re.I)),
-    ("customer_balance", re.compile(r"bank transfer|銀行振込|振込", re.I)),
-    ("paypal", re.compile(r"paypal", re.I)),
-    ("paypay", re.compile(r"paypay", re.I)),
-    ("card", re.compile(r"card|カード", re.I)),
-]
+METHOD_WORDS = LABEL_WORDS  # how a shopper recognises each method by its label (scenarios/methods.py)
 SECURE_HEADINGS = ("confirm your payment", "3d secure", "本人認証")
 
 

@@ -14,6 +14,7 @@ import time
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from scenarios import methods
 from scenarios.load import LoadConfig
 
 from ..payment_errors import decline_code
@@ -26,7 +27,7 @@ DECLINING_CARDS = ("pm_card_chargeDeclined", "pm_card_chargeDeclinedInsufficient
 THREE_DS_CARD = "pm_card_threeDSecure2Required"
 RETURN_URL = "https://merchant.example/checkout/return"
 # What a shopper does on a redirect page, by the page's path (the gateway's hosted pages).
-REDIRECT_ACTIONS = {"3ds": "complete", "paypal": "approve"}
+REDIRECT_ACTIONS = methods.REDIRECT_ACTIONS
 
 
 class Order:

@@ -9,7 +9,10 @@ from ..core.billing.clocked import clocked
 from ..core.billing.periods import INTERVALS
 from ..core.context import Ctx
 from .params import Boolean, Currency, Enum, Integer, ListOf, Metadata, Obj, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _PRODUCT = {"name": String(250), "description": String(), "active": Boolean(), "metadata": Metadata(),
             "statement_descriptor": String(22), "unit_label": String(12)}

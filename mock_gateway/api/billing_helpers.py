@@ -17,7 +17,10 @@ from ..core.context import Ctx
 from ..core.errors import invalid_request
 from ..core.instruments import DECLINE_MESSAGES
 from .params import Boolean, Enum, Integer, Obj, String
-from .registry import route
+from .registry import RouteTable
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _SETTINGS = "/v1/test_helpers/billing_settings"
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import bank_transfer
 from ..core.context import Ctx
-from .registry import page, route
+from ..core.methods import bank_transfer
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 
 @route("GET", "/v1/customers/{customer}/cash_balance")

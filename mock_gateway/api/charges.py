@@ -5,10 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..core import channels, refunds
-from ..core.methods import PAYMENT_METHOD_TYPES
 from ..core.context import Ctx
+from ..core.methods import PAYMENT_METHOD_TYPES
 from .params import Enum, Integer, Metadata, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 
 @route("GET", "/v1/charges/{id}")

@@ -11,7 +11,10 @@ from typing import Any
 from ..checkout import sessions
 from ..core.context import Ctx
 from .params import Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String, Url
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _PRODUCT_DATA = Obj(name=String(250).req(), description=String(), images=ListOf(String(2048), max=8), metadata=Metadata(),
                     tax_code=String())

@@ -7,7 +7,10 @@ from typing import Any
 from ..core import customers
 from ..core.context import Ctx
 from .params import ADDRESS, Email, ListOf, Metadata, Obj, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _SHIPPING = Obj(address=ADDRESS, name=String(), phone=String())
 _FIELDS = {

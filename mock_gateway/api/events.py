@@ -7,7 +7,10 @@ from typing import Any
 from ..core.context import Ctx
 from ..core.errors import invalid_request
 from .params import Boolean, ListOf, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 
 @route("GET", "/v1/events/{id}")

@@ -22,9 +22,10 @@ from starlette.responses import Response
 
 from ..core import payment_intents
 from ..core.context import API_VERSION, Ctx
-from ..core.clock import StepBudget
+from ..core.clock import StepBudget, install as install_tasks
 from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
+from ..core.tasks import TASKS
 from ..core.instruments import fingerprint
 from ..store.db import Store
 from .expand import render
@@ -103,6 +104,7 @@ class Gateway:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store = store
         self.clock = clock
+        install_tasks(TASKS)  # the scheduled tasks this gateway runs (core/tasks.py)
         self.faults: Any = None  # mock_gateway.faults.FaultInjector while a fault profile is set
         self._pending: list[tuple[Job, asyncio.Future[tuple[int, bytes, bool]]]] = []  # writes for the next group commit
         self._scheduled = False

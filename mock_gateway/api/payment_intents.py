@@ -9,7 +9,10 @@ from ..core.context import Ctx
 from ..core.methods import PAYMENT_METHOD_TYPES
 from .params import ADDRESS, AnyObj, Boolean, Currency, Email, Enum, Integer, ListOf, Metadata, Obj, String, Url
 from .payment_methods import PAYMENT_METHOD_DATA
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _SHIPPING = Obj(address=ADDRESS.req(), name=String().req(), phone=String(), carrier=String(), tracking_number=String())
 _CONFIRM = {

@@ -8,7 +8,10 @@ from ..core import payment_methods
 from ..core.context import Ctx
 from ..core.methods import PAYMENT_METHOD_TYPES
 from .params import ADDRESS, AnyObj, Email, Enum, Integer, Metadata, Obj, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 BILLING_DETAILS = Obj(address=ADDRESS, email=Email(), name=String(), phone=String())
 CARD = Obj(number=String(19 + 6), exp_month=Integer(), exp_year=Integer(), cvc=String(4), token=String())

@@ -1,4 +1,5 @@
-"""Where endpoints declare themselves: method, path, parameter spec and the domain call."""
+"""How an API module declares its endpoints: method, path, parameter spec and the domain call, in a
+RouteTable the module exports as ROUTES; mock_gateway/app.py joins the modules' tables."""
 
 from __future__ import annotations
 
@@ -23,19 +24,26 @@ class Route:
     steps: Any = None
 
 
-ROUTES: list[Route] = []
+class RouteTable(list[Route]):
+    """An API module's routes, the list it exports as ROUTES (app.py joins them):
 
+        ROUTES = RouteTable()
+        route = ROUTES.route
 
-def route(method: str, path: str, spec: Mapping[str, Field] | None = None, *, listing: bool = False,
-          steps: Any = None) -> Callable[[Handler], Handler]:
-    """Register `handler(ctx, params, **path_params)` for METHOD path (`steps`: see Route.steps)."""
-    full_spec = {**(LIST_PARAMS if listing else {}), **(spec or {})}
+        @route("POST", "/v1/customers", SPEC)
+        def create(ctx, p): ...
+    """
 
-    def decorate(handler: Handler) -> Handler:
-        ROUTES.append(Route(method, path, handler, full_spec, steps))
-        return handler
+    def route(self, method: str, path: str, spec: Mapping[str, Field] | None = None, *, listing: bool = False,
+              steps: Any = None) -> Callable[[Handler], Handler]:
+        """Add `handler(ctx, params, **path_params)` for METHOD path (`steps`: see Route.steps)."""
+        full_spec = {**(LIST_PARAMS if listing else {}), **(spec or {})}
 
-    return decorate
+        def decorate(handler: Handler) -> Handler:
+            self.append(Route(method, path, handler, full_spec, steps))
+            return handler
+
+        return decorate
 
 
 def page(ctx: Ctx, object_type: str, url: str, p: dict[str, Any], **filters: Any) -> dict[str, Any]:

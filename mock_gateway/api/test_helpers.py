@@ -9,12 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core import bank_transfer, clock, konbini, methods, qr_codes, wallets
+from ..core import clock, test_clocks
 from ..core.context import Ctx
 from ..core.currencies import MAXIMUM_AMOUNT
 from ..core.errors import invalid_request
+from ..core.methods import bank_transfer, konbini, wallets
+from ..core.methods import qr as qr_codes
+from ..core.methods.base import awaiting
 from .params import Currency, Enum, Integer, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _CLOCKS = "/v1/test_helpers/test_clocks"
 
@@ -54,7 +60,7 @@ def advance_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
 
 @route("DELETE", _CLOCKS + "/{id}")
 def delete_clock(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
-    return clock.delete(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"))
+    return test_clocks.delete(ctx, ctx.get(id, "test_helpers.test_clock", "test clock"))
 
 
 @route("GET", _CLOCKS, listing=True)
@@ -77,7 +83,7 @@ _PAYPAL = "redirect_to_url"
 
 
 def _pending(ctx: Ctx, id: str) -> tuple[dict[str, Any], str]:
-    pi = methods.awaiting(ctx, id, (_KONBINI, _PAYPAL, *qr_codes.ACTIONS))
+    pi = awaiting(ctx, id, (_KONBINI, _PAYPAL, *qr_codes.ACTIONS))
     action = pi["next_action"]["type"]
     if action == _PAYPAL and pi.get("_payment_method_type") != "paypal":
         raise invalid_request("This PaymentIntent waits on a card authentication: use its redirect page instead.", param="id")

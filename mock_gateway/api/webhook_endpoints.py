@@ -7,7 +7,10 @@ from typing import Any
 from .. import webhooks
 from ..core.context import Ctx
 from .params import Boolean, ListOf, Metadata, String
-from .registry import page, route
+from .registry import RouteTable, page
+
+ROUTES = RouteTable()
+route = ROUTES.route
 
 _PATH = "/v1/webhook_endpoints"
 _FIELDS = {"description": String(5000), "metadata": Metadata(), "enabled_events": ListOf(String(100), max=300)}

@@ -1,12 +1,13 @@
 """Payment methods as the hosted page shows them: a template partial, its fields, a confirm call.
 
-Adding a method to the page (konbini, bank transfer, PayPal, PayPay) is one `PageMethod` here:
-the radio label, a partial in templates/methods/<name>.html, the fields it asks (FieldDef, with
-their rules in validation.py), and `confirm`, which confirms the session's PaymentIntent with the
-gateway's own domain code (mock_gateway.core) inside the page's store transaction. The page does
-the rest: validation, errors, declines, redirects (next_action.redirect_to_url), completion.
-A method appears on a page when the variant offers it, the session allows it, the gateway knows
-it (core.methods) and it is registered here.
+Adding a method to the page (bank transfer, PayPal, PayPay) is one `PageMethod` here, named in
+PAGE_METHODS: the radio label, a partial in templates/methods/<name>.html, the fields it asks
+(FieldDef, with their rules in validation.py), and `confirm`, which confirms the session's
+PaymentIntent with the gateway's own domain code (mock_gateway.core) inside the page's store
+transaction; and `on_page=True` for it in scenarios/methods.py, so that variants may offer it
+(tests/test_methods_vocabulary.py checks the two agree). The page does the rest: validation,
+errors, declines, redirects (next_action.redirect_to_url), completion. A method appears on a page
+when the variant offers it, the session allows it and the gateway knows it (core.methods).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Callable
 
+from ..core import methods as core_methods
 from ..core import payment_intents
 from ..core.context import Ctx
 from . import fields as F
@@ -36,19 +38,9 @@ class PageMethod:
     currencies: tuple[str, ...] | None = None  # None: any currency
 
 
-PAGE_METHODS: dict[str, PageMethod] = {}
-
-
-def register(method: PageMethod) -> PageMethod:
-    PAGE_METHODS[method.name] = method
-    return method
-
-
 def gateway_types() -> set[str]:
-    """Payment method types the gateway can confirm right now (card, plus registered methods)."""
-    from ..core import methods
-
-    return set(methods.PAYMENT_METHOD_TYPES) | set(methods.METHODS)
+    """Payment method types the gateway can confirm (core.methods)."""
+    return set(core_methods.PAYMENT_METHOD_TYPES)
 
 
 def page_types(currency: str) -> list[str]:
@@ -88,15 +80,13 @@ def _card_summary(values: dict[str, str], locale: str) -> str:
     return _ENDING.get(locale, _ENDING["en"]).format(brand=name, last4=digits[-4:])
 
 
-CARD = register(
-    PageMethod(
-        name="card",
-        label={"en": "Credit or debit card", "ja": "クレジットカード"},
-        template="methods/card.html",
-        fields=(F.CARD_NUMBER, F.CARD_EXPIRY, F.CARD_CVC, F.CARD_NAME),
-        confirm=_card_confirm,
-        summary=_card_summary,
-    )
+CARD = PageMethod(
+    name="card",
+    label={"en": "Credit or debit card", "ja": "クレジットカード"},
+    template="methods/card.html",
+    fields=(F.CARD_NUMBER, F.CARD_EXPIRY, F.CARD_CVC, F.CARD_NAME),
+    confirm=_card_confirm,
+    summary=_card_summary,
 )
 
 
@@ -113,14 +103,16 @@ def _konbini_summary(values: dict[str, str], locale: str) -> str:
     return TEXTS[locale]["konbini_summary"]
 
 
-KONBINI = register(
-    PageMethod(
-        name="konbini",
-        label={"en": "Konbini (convenience store)", "ja": "コンビニ払い"},
-        template="methods/konbini.html",
-        fields=(),
-        confirm=_konbini_confirm,
-        summary=_konbini_summary,
-        currencies=("jpy",),
-    )
+KONBINI = PageMethod(
+    name="konbini",
+    label={"en": "Konbini (convenience store)", "ja": "コンビニ払い"},
+    template="methods/konbini.html",
+    fields=(),
+    confirm=_konbini_confirm,
+    summary=_konbini_summary,
+    currencies=("jpy",),
 )
+
+
+# The page's methods, in the order a page with no variant preference shows them.
+PAGE_METHODS: dict[str, PageMethod] = {method.name: method for method in (CARD, KONBINI)}

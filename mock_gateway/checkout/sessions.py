@@ -16,7 +16,8 @@ from typing import Any
 from scenarios.errors import ScenarioError
 from scenarios.variants import list_variants, load_variant
 
-from ..core import customers, methods as core_methods, payment_intents
+from ..core import customers, payment_intents
+from ..core.methods.base import SETTLED_HOOKS
 from ..core.context import Ctx, public
 from ..core.errors import invalid_request, missing, not_found
 from ..core.ids import new_id
@@ -382,7 +383,7 @@ def settle_async(ctx: Ctx, pi: dict[str, Any]) -> None:
         ctx.emit("checkout.session.async_payment_failed", session)
 
 
-core_methods.SETTLED_HOOKS.append(settle_async)
+SETTLED_HOOKS.append(settle_async)
 
 
 def instructions_url(pi: dict[str, Any] | None) -> str | None:

@@ -2,10 +2,8 @@
 
 A customer created with `test_clock=clock_...` lives on that clock's frozen time, and so do its
 payments (konbini voucher expiry, QR code expiry, uncaptured authorisations); everything else
-lives on real time. A module registers a handler once and schedules work for an object:
-
-    @clock.task("konbini.expire")
-    def expire(ctx, ref, data): ...
+lives on real time. A module exports its handlers as a table, `TASKS = {"konbini.expire": expire}`;
+core/tasks.py joins the tables and the Gateway installs them; then work is scheduled for an object:
 
     clock.schedule(ctx, "konbini.expire", pi["id"], at=expires_at, clock=clock.clock_id_for(ctx, customer))
 
@@ -22,7 +20,7 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
 import orjson
 
@@ -68,14 +66,9 @@ class _Batch:
 _BATCHES: "weakref.WeakKeyDictionary[Store, _Batch]" = weakref.WeakKeyDictionary()
 
 
-def task(name: str) -> Callable[[Handler], Handler]:
-    """Register the handler that runs when a task of this name falls due."""
-
-    def decorate(handler: Handler) -> Handler:
-        TASKS[name] = handler
-        return handler
-
-    return decorate
+def install(tasks: Mapping[str, Handler]) -> None:
+    """Make these handlers run when tasks of their names fall due (core/tasks.py has the list)."""
+    TASKS.update(tasks)
 
 
 def schedule(ctx: Ctx, name: str, ref: str, at: int, clock: str | None = None, data: dict[str, Any] | None = None) -> None:
@@ -96,6 +89,12 @@ def schedule(ctx: Ctx, name: str, ref: str, at: int, clock: str | None = None, d
 def unschedule(ctx: Ctx, name: str, ref: str) -> None:
     tables.ensure(ctx.store, _DDL)
     ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE task = ? AND ref = ?", (name, ref))
+
+
+def unschedule_clock(ctx: Ctx, clock_id: str) -> None:
+    """Drop everything scheduled on a test clock (deleted)."""
+    tables.ensure(ctx.store, _DDL)
+    ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE clock = ?", (clock_id,))
 
 
 def scheduled(store: Store, ref: str) -> list[dict[str, Any]]:
@@ -334,18 +333,3 @@ def advance(ctx: Ctx, clk: dict[str, Any], frozen_time: int) -> dict[str, Any]:
     state = begin_advance(ctx, clk, frozen_time)
     advance_step(ctx, state)
     return finish_advance(ctx, state)
-
-
-def delete(ctx: Ctx, clk: dict[str, Any]) -> dict[str, Any]:
-    """Delete the clock, what is scheduled on it and its customers, as Stripe does."""
-    from . import customers
-
-    tables.ensure(ctx.store, _DDL)
-    ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE clock = ?", (clk["id"],))
-    for (data,) in ctx.store.conn.execute(
-        "SELECT data FROM objects WHERE type = 'customer' AND json_extract(data, '$.test_clock') = ?", (clk["id"],)
-    ).fetchall():
-        customers.delete(ctx, orjson.loads(data))
-    ctx.store.delete(clk["id"])
-    ctx.emit("test_helpers.test_clock.deleted", clk)
-    return {"id": clk["id"], "object": "test_helpers.test_clock", "deleted": True}

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .metadata import merge_metadata
+from . import payment_methods
 from .context import Ctx
 from .ids import new_id
+from .metadata import merge_metadata
 
 _ADDRESS_KEYS = ("city", "country", "line1", "line2", "postal_code", "state")
 
@@ -51,8 +52,6 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     ctx.store.insert(cus)
     ctx.emit("customer.created", cus)
     if p.get("payment_method"):
-        from . import payment_methods
-
         pm = payment_methods.resolve(ctx, p["payment_method"], param="payment_method")
         payment_methods.attach(ctx, pm, cus["id"])
     return cus

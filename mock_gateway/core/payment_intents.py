@@ -1,29 +1,37 @@
-"""PaymentIntents: the state machine of one payment, and the charges its attempts create.
+"""PaymentIntents: create, update and confirm one payment, dispatched to its payment method.
 
     requires_payment_method -> requires_confirmation -> (requires_action) -> processing
       -> requires_capture (manual capture) -> succeeded          and canceled from any open state
 
-A decline returns the intent to requires_payment_method with `last_payment_error`, a failed
-charge in the ledger, and the events a merchant would receive.
+This is the dispatch layer: which method an intent is paid with (core/methods/, one module per
+method, card among them) decides what confirm does; the transitions every method shares (charges,
+capture, cancel) are core/intent_states.py. A decline returns the intent to
+requires_payment_method with `last_payment_error`, a failed charge in the ledger, and the events a
+merchant would receive.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from . import payment_methods
-from .context import Ctx, public
+from . import intent_states, methods, payment_methods
+from .context import Ctx
 from .currencies import MAXIMUM_AMOUNT, format_amount, minimum_amount
-from .errors import StripeError, card_error, invalid_request, unexpected_state
+from .errors import invalid_request, unexpected_state
 from .ids import new_id
-from .instruments import DECLINE_MESSAGES, Behaviour
+from .intent_states import (
+    CANCELABLE,
+    CONFIRMABLE,
+    OPEN_STATES,
+    UPDATABLE,
+    cancel,
+    capture,
+)
 from .metadata import merge_metadata
+from .methods.card import CARD
 
-OPEN_STATES = ("requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture")
-CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
-CANCELABLE = ("requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture")
-UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+__all__ = ["CANCELABLE", "CONFIRMABLE", "OPEN_STATES", "UPDATABLE", "allow_frame", "cancel", "capture", "check_amount",
+           "complete_authentication", "confirm", "create", "update"]
 
 
 def check_amount(amount: int, currency: str, param: str = "amount") -> None:
@@ -46,8 +54,6 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     if p.get("return_url") and not p.get("confirm"):
         raise invalid_request("return_url can only be passed when confirm=true.", param="return_url")
     pi_id = new_id("pi")
-    from . import methods
-
     types = methods.intent_types(p)
     pi: dict[str, Any] = {
         "id": pi_id,
@@ -125,8 +131,7 @@ def allow_frame(ctx: Ctx, pi: dict[str, Any], origin: str) -> None:
         _save(ctx, pi)
 
 
-def _save(ctx: Ctx, pi: dict[str, Any]) -> None:
-    ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
+_save = intent_states.save
 
 
 def update(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
@@ -183,227 +188,9 @@ def confirm(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     pm = ctx.get(pi["payment_method"], "payment_method", "PaymentMethod", param="payment_method")
     pi["last_payment_error"] = None
     pi["next_action"] = None
-    if pm["type"] != "card":
-        from . import methods
-
-        return methods.confirm(ctx, pi, pm, p)
-    behaviour = payment_methods.behaviour_of(pm)
-    today = time.gmtime(ctx.now)  # a saved card whose expiry passed (by a test clock's time) is declined
-    if (pm["card"]["exp_year"], pm["card"]["exp_month"]) < (today.tm_year, today.tm_mon):
-        return _decline(ctx, pi, pm, "expired_card")
-    if behaviour.outcome == "three_ds" and not p.get("_authenticated"):
-        if p.get("off_session") or p.get("error_on_requires_action"):
-            return _decline(ctx, pi, pm, "authentication_required")
-        return _require_action(ctx, pi, p.get("return_url"))
-    if behaviour.outcome == "three_ds":
-        behaviour = Behaviour("decline", behaviour.after_3ds) if behaviour.after_3ds != "succeed" else Behaviour()
-    if behaviour.outcome == "decline":
-        return _decline(ctx, pi, pm, behaviour.decline_code or "generic_decline")
-    return _authorise(ctx, pi, pm)
-
-
-def _require_action(ctx: Ctx, pi: dict[str, Any], return_url: str | None) -> dict[str, Any]:
-    pi["status"] = "requires_action"
-    pi["next_action"] = {
-        "type": "redirect_to_url",
-        "redirect_to_url": {
-            "url": f"{ctx.base_url}/3ds/{pi['id']}?client_secret={pi['client_secret']}",
-            "return_url": return_url,
-        },
-    }
-    pi["_return_url"] = return_url
-    if ctx.browser_origin:
-        pi["_frame_origin"] = ctx.browser_origin  # Stripe.js shows the challenge in a frame of this page
-    _save(ctx, pi)
-    ctx.emit("payment_intent.requires_action", pi)
-    return pi
-
-
-def _new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, captured: bool, failure: tuple[str, str] | None) -> dict[str, Any]:
-    details: dict[str, Any] = {"type": pm["type"]}
-    if pm["type"] == "card":
-        card = pm["card"]
-        details["card"] = {
-            "brand": card["brand"],
-            "checks": card["checks"],
-            "country": card["country"],
-            "exp_month": card["exp_month"],
-            "exp_year": card["exp_year"],
-            "fingerprint": card["fingerprint"],
-            "funding": card["funding"],
-            "last4": card["last4"],
-            "network": card["brand"],
-            "three_d_secure": {"result": "authenticated"} if pi.get("_authenticated") else None,
-        }
-    else:
-        details[pm["type"]] = pm.get(pm["type"]) or {}
-    paid = status == "succeeded"
-    charge = {
-        "id": new_id("ch"),
-        "object": "charge",
-        "amount": pi["amount"],
-        "amount_captured": pi["amount"] if captured and paid else 0,
-        "amount_refunded": 0,
-        "balance_transaction": new_id("txn") if captured and paid else None,
-        "billing_details": pm["billing_details"],
-        "calculated_statement_descriptor": pi.get("statement_descriptor") or "CHECKOUT HARNESS",
-        "captured": captured and paid,
-        "created": ctx.now,
-        "currency": pi["currency"],
-        "customer": pi["customer"],
-        "description": pi["description"],
-        "disputed": False,
-        "failure_code": failure[0] if failure else None,
-        "failure_message": failure[1] if failure else None,
-        "fraud_details": {},
-        "livemode": False,
-        "metadata": pi["metadata"],
-        "outcome": {
-            "network_status": "approved_by_network" if paid else "declined_by_network",
-            "reason": None if paid else (failure[2] if failure and len(failure) > 2 else None),
-            "risk_level": "highest" if failure and failure[0] == "card_declined" and "fraud" in (failure[1] or "") else "normal",
-            "seller_message": "Payment complete." if paid else "The bank did not return any further details with this decline.",
-            "type": "authorized" if paid else "issuer_declined",
-        },
-        "paid": paid,
-        "payment_intent": pi["id"],
-        "payment_method": pm["id"],
-        "payment_method_details": details,
-        "receipt_email": pi.get("receipt_email"),
-        "receipt_url": None,
-        "refunded": False,
-        "review": None,
-        "shipping": pi.get("shipping"),
-        "status": status,
-    }
-    ctx.store.insert(charge, customer=pi["customer"], parent=pi["id"], kind=status)
-    pi["latest_charge"] = charge["id"]
-    return charge
-
-
-def _decline(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], decline_code: str) -> dict[str, Any]:
-    if decline_code == "authentication_required":
-        code, message, param = "authentication_required", "Your card was declined. This transaction requires authentication.", None
-    else:
-        code, message, param = DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"])
-    charge = _new_charge(ctx, pi, pm, "failed", False, (code, message, decline_code))
-    pi["status"] = "requires_payment_method"
-    pi["last_payment_error"] = {
-        "charge": charge["id"],
-        "code": code,
-        "decline_code": decline_code,
-        "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
-        "message": message,
-        "param": param,
-        "payment_method": public(pm),
-        "type": "card_error",
-    }
-    _save(ctx, pi)
-    ctx.emit("charge.failed", charge)
-    ctx.emit("payment_intent.payment_failed", pi)
-    raise card_error(message, code, decline_code, param, public(pi))
-
-
-def _authorise(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, Any]:
-    manual = pi["capture_method"] == "manual"
-    charge = _new_charge(ctx, pi, pm, "succeeded", not manual, None)
-    if manual:
-        from . import authorizations
-
-        pi["status"] = "requires_capture"
-        pi["amount_capturable"] = pi["amount"]
-        authorizations.hold(ctx, pi, charge)  # expires uncaptured after 7 days (by clock)
-    else:
-        pi["status"] = "succeeded"
-        pi["amount_received"] = pi["amount"]
-    _save(ctx, pi)
-    ctx.emit("charge.succeeded", charge)
-    ctx.emit("payment_intent.amount_capturable_updated" if manual else "payment_intent.succeeded", pi)
-    return pi
-
-
-def succeed_async(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], amount: int | None = None) -> dict[str, Any]:
-    """For methods that settle later (konbini, bank transfer, wallets): the money arrived."""
-    pi["next_action"] = None
-    return _authorise(ctx, pi, pm)
+    return methods.confirm(ctx, pi, pm, p)
 
 
 def complete_authentication(ctx: Ctx, pi: dict[str, Any], success: bool) -> dict[str, Any]:
-    """The shopper finished the 3-D Secure challenge: charge, or fail with authentication failure."""
-    if pi["status"] != "requires_action":
-        raise unexpected_state(f"This PaymentIntent is not awaiting authentication (status {pi['status']}).", pi)
-    pm = ctx.get(pi["payment_method"], "payment_method", "PaymentMethod", param="payment_method")
-    if not success:
-        pi["status"] = "requires_payment_method"
-        pi["next_action"] = None
-        pi["last_payment_error"] = {
-            "code": "payment_intent_authentication_failure",
-            "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
-            "message": "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
-            "payment_method": public(pm),
-            "type": "invalid_request_error",
-        }
-        _save(ctx, pi)
-        ctx.emit("payment_intent.payment_failed", pi)
-        return pi
-    pi["_authenticated"] = True
-    try:
-        return confirm(ctx, pi, {"_authenticated": True})
-    except StripeError as err:
-        if err.commit:  # declined after authentication: recorded on the intent
-            return ctx.get(pi["id"], "payment_intent")
-        raise
-
-
-def capture(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-    if pi["status"] != "requires_capture":
-        raise unexpected_state(
-            f"This PaymentIntent could not be captured because it has a status of {pi['status']}. "
-            "Only a PaymentIntent with one of the following statuses may be captured: requires_capture.",
-            pi,
-        )
-    amount = p.get("amount_to_capture", pi["amount_capturable"])
-    if amount > pi["amount_capturable"] or amount < 1:
-        raise invalid_request(
-            f"The amount to capture must be between 1 and the capturable amount ({pi['amount_capturable']}); found {amount}.",
-            param="amount_to_capture",
-            code="amount_too_large",
-        )
-    charge = ctx.get(pi["latest_charge"], "charge")
-    charge["captured"] = True
-    charge["amount_captured"] = amount
-    charge["balance_transaction"] = new_id("txn")
-    ctx.store.update(charge)
-    for key in ("metadata", "description", "statement_descriptor"):
-        if key in p:
-            pi[key] = merge_metadata(pi["metadata"], p[key]) if key == "metadata" else p[key]
-    pi["status"] = "succeeded"
-    pi["amount_received"] = amount
-    pi["amount_capturable"] = 0
-    _save(ctx, pi)
-    ctx.emit("charge.captured", charge)
-    ctx.emit("payment_intent.succeeded", pi)
-    return pi
-
-
-def cancel(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-    if pi["status"] not in CANCELABLE:
-        raise unexpected_state(
-            f"You cannot cancel this PaymentIntent because it has a status of {pi['status']}. Only a PaymentIntent "
-            f"with one of the following statuses may be canceled: {', '.join(CANCELABLE)}.",
-            pi,
-        )
-    if pi["status"] == "requires_capture" and pi.get("latest_charge"):
-        charge = ctx.get(pi["latest_charge"], "charge")
-        charge["amount_refunded"] = charge["amount"]
-        charge["refunded"] = True
-        ctx.store.update(charge)
-        ctx.emit("charge.expired" if p.get("_expired") else "charge.refunded", charge)
-    pi["status"] = "canceled"
-    pi["canceled_at"] = ctx.now
-    pi["cancellation_reason"] = p.get("cancellation_reason") or ("automatic" if p.get("_expired") else None)
-    pi["amount_capturable"] = 0
-    pi["next_action"] = None
-    _save(ctx, pi)
-    ctx.emit("payment_intent.canceled", pi)
-    return pi
+    """The shopper finished the 3-D Secure challenge (a card's: core/methods/card.py)."""
+    return CARD.complete_authentication(ctx, pi, success)

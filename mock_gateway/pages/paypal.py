@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..api.forms import text
-from ..core import wallets
+from ..core.methods import wallets
 from ..core.tokens import same_secret
 from .common import act, back_to_merchant, intent, money, not_found, posted, render
 

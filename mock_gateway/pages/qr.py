@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..api.forms import text
-from ..core import qr_codes
+from ..core.methods import qr as qr_codes
 from ..core.context import Ctx
 from .common import act, back_to_merchant, money, not_found, posted, render
 

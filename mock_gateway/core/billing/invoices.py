@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from .. import clock, payment_intents
+from .. import clock, payment_intents, payment_methods
 from ..context import Ctx, public
 from ..currencies import minimum_amount
 from ..errors import StripeError, card_error, invalid_request
@@ -277,7 +277,6 @@ def _failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> None:
         subscriptions.on_invoice_failed(ctx, inv, sub, exhausted=automatic and retry_at is None, policy=policy)
 
 
-@clock.task(RETRY_TASK)
 def _retry(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     inv = ctx.store.get(ref)
     if inv is None or inv["status"] != "open":
@@ -297,8 +296,6 @@ def pay(ctx: Ctx, inv: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         _mark_paid(ctx, inv)
         return inv
     if p.get("payment_method"):
-        from .. import payment_methods
-
         pm = payment_methods.resolve(ctx, p["payment_method"])
         p = {**p, "payment_method": pm["id"]}
     failure = attempt(ctx, inv, p.get("payment_method"))
@@ -341,3 +338,6 @@ def open_invoices(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
         (sub_id,),
     ).fetchall()
     return [orjson.loads(r[0]) for r in rows]
+
+
+TASKS: dict[str, clock.Handler] = {RETRY_TASK: _retry}

@@ -30,7 +30,6 @@ def unschedule_upcoming(ctx: Ctx, sub: dict[str, Any]) -> None:
     clock.unschedule(ctx, UPCOMING_TASK, sub["id"])
 
 
-@clock.task(UPCOMING_TASK)
 def _upcoming(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     sub = ctx.store.get(ref)
     if sub is None or sub["status"] not in ("active", "trialing", "past_due") or sub["cancel_at_period_end"]:
@@ -97,3 +96,6 @@ def mail_plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None
     if kind == "payment_failed" and obj.get("billing_reason") == "subscription_create":
         return None  # the customer is on the page when the first payment fails
     return kind, to, obj.get("payment_intent"), locale, values
+
+
+TASKS: dict[str, clock.Handler] = {UPCOMING_TASK: _upcoming}

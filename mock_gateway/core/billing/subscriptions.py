@@ -178,7 +178,6 @@ def _end(ctx: Ctx, sub: dict[str, Any], reason: str) -> None:
     ctx.emit("customer.subscription.deleted", sub)
 
 
-@clock.task(RENEW_TASK)
 def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     """The period ended: cancel (at period end), or start the next period and bill it."""
     sub = ctx.store.get(ref)
@@ -208,7 +207,6 @@ def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     _schedule_next(ctx, ctx.get(ref, "subscription") if failure is not None else sub)  # a failure may have moved it
 
 
-@clock.task(EXPIRE_TASK)
 def _expire_incomplete(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     sub = ctx.store.get(ref)
     if sub is None or sub["status"] != "incomplete":
@@ -352,3 +350,6 @@ def cancel(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 
 
 __all__ = ["create", "update", "cancel", "StripeError"]
+
+
+TASKS: dict[str, clock.Handler] = {RENEW_TASK: _renew, EXPIRE_TASK: _expire_incomplete}

@@ -16,10 +16,10 @@ import secrets
 import string
 from typing import Any
 
-from . import methods
-from .context import Ctx
-from .errors import invalid_request
-from .ids import new_id
+from ..context import Ctx
+from ..errors import invalid_request
+from ..ids import new_id
+from . import base
 
 TRANSFER_TYPES = {"jp_bank_transfer": "jpy", "us_bank_transfer": "usd"}
 ACTION = "display_bank_transfer_instructions"
@@ -113,24 +113,24 @@ def _transaction(ctx: Ctx, record: dict[str, Any], currency: str, net: int, kind
 # -- the payment method -----------------------------------------------------------------------
 
 
-class CustomerBalance(methods.MethodType):
+class CustomerBalance(base.MethodType):
     name = "customer_balance"
     needs_customer = True
 
     def confirm(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-        base = "payment_method_options[customer_balance]"
-        opts = methods.options(pi, "customer_balance")
+        prefix = "payment_method_options[customer_balance]"
+        opts = base.options(pi, "customer_balance")
         if opts.get("funding_type") != "bank_transfer":
             raise invalid_request(
-                f"{base}[funding_type] must be bank_transfer to pay from the customer's cash balance.",
-                param=f"{base}[funding_type]",
+                f"{prefix}[funding_type] must be bank_transfer to pay from the customer's cash balance.",
+                param=f"{prefix}[funding_type]",
             )
         transfer = opts.get("bank_transfer") or {}
         transfer_type = transfer.get("type") if isinstance(transfer, dict) else None
         if transfer_type not in TRANSFER_TYPES:
             raise invalid_request(
-                f"{base}[bank_transfer][type] must be one of {', '.join(TRANSFER_TYPES)}; found {transfer_type!r}.",
-                param=f"{base}[bank_transfer][type]",
+                f"{prefix}[bank_transfer][type] must be one of {', '.join(TRANSFER_TYPES)}; found {transfer_type!r}.",
+                param=f"{prefix}[bank_transfer][type]",
             )
         if pi["currency"] != TRANSFER_TYPES[transfer_type]:
             raise invalid_request(
@@ -145,10 +145,10 @@ class CustomerBalance(methods.MethodType):
         if record["available"].get(pi["currency"], 0) > 0:
             if _apply(ctx, record, pi, pm):
                 return pi
-        return methods.require_action(ctx, pi, _instructions(ctx, record, pi))
+        return base.require_action(ctx, pi, _instructions(ctx, record, pi))
 
 
-CUSTOMER_BALANCE = methods.register(CustomerBalance())
+CUSTOMER_BALANCE = CustomerBalance()
 
 
 def _instructions(ctx: Ctx, record: dict[str, Any], pi: dict[str, Any]) -> dict[str, Any]:
@@ -174,11 +174,11 @@ def _apply(ctx: Ctx, record: dict[str, Any], pi: dict[str, Any], pm: dict[str, A
     _transaction(ctx, record, pi["currency"], -applied, "applied_to_payment", {"payment_intent": pi["id"]})
     pi["_amount_remaining"] -= applied
     if pi["_amount_remaining"] == 0:
-        methods.succeed(ctx, pi, pm, {})
+        base.succeed(ctx, pi, pm, {})
         return True
     if pi["status"] == "requires_action":
         pi["next_action"][ACTION]["amount_remaining"] = pi["_amount_remaining"]
-        methods.save_intent(ctx, pi)
+        base.save_intent(ctx, pi)
         ctx.emit("payment_intent.partially_funded", pi)
     return False
 

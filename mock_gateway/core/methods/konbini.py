@@ -20,10 +20,11 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
-from . import clock, methods
-from .context import Ctx
-from .tokens import same_secret
-from .errors import invalid_request
+from .. import clock, intent_states
+from ..context import Ctx
+from ..errors import invalid_request
+from ..tokens import same_secret
+from . import base
 
 CHAINS = ("familymart", "lawson", "ministop", "seicomart")
 TEST_DELAY = 180  # Stripe's "after 3 minutes"
@@ -50,7 +51,7 @@ def test_behaviour(email: str | None) -> str:
     return "succeed_with_delay"
 
 
-class Konbini(methods.MethodType):
+class Konbini(base.MethodType):
     name = "konbini"
     currencies = ("jpy",)
     min_amount = 120
@@ -71,25 +72,25 @@ class Konbini(methods.MethodType):
     def confirm(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         if pi.get("capture_method") == "manual":
             raise invalid_request("konbini does not support capture_method=manual.", param="capture_method")
-        opts = methods.options(pi, "konbini")
-        base = "payment_method_options[konbini]"
+        opts = base.options(pi, "konbini")
+        prefix = "payment_method_options[konbini]"
         now = clock.now_for(ctx, pi.get("customer"))
         if "expires_at" in opts and "expires_after_days" in opts:
-            raise invalid_request("Only one of expires_after_days or expires_at may be set.", param=f"{base}[expires_at]")
+            raise invalid_request("Only one of expires_after_days or expires_at may be set.", param=f"{prefix}[expires_at]")
         behaviour = test_behaviour(pm["billing_details"].get("email"))
         if behaviour == "expire_immediately":
             expiry = now
         elif "expires_at" in opts:
-            expiry = methods.int_option(opts["expires_at"], f"{base}[expires_at]", now + 1, now + 60 * 86400)
+            expiry = base.int_option(opts["expires_at"], f"{prefix}[expires_at]", now + 1, now + 60 * 86400)
         else:
-            days = methods.int_option(opts.get("expires_after_days", str(DEFAULT_DAYS)), f"{base}[expires_after_days]", 1, 60)
+            days = base.int_option(opts.get("expires_after_days", str(DEFAULT_DAYS)), f"{prefix}[expires_after_days]", 1, 60)
             expiry = expires_at(now, days)
         confirmation = opts.get("confirmation_number")
         if confirmation is not None and (not str(confirmation).isdigit() or len(str(confirmation)) not in (10, 11)
                                          or set(str(confirmation)) == {"0"}):
             raise invalid_request(
                 "Invalid confirmation_number: expected 10 or 11 digits, not all zeroes (the customer's phone number works).",
-                param=f"{base}[confirmation_number]",
+                param=f"{prefix}[confirmation_number]",
             )
         confirmation = confirmation or _digits(11)
         token = secrets.token_urlsafe(18)
@@ -112,10 +113,10 @@ class Konbini(methods.MethodType):
             clock.schedule(ctx, "konbini.expire", pi["id"], min(expiry, now + TEST_DELAY), clock_id, {"token": token})
         else:
             clock.unschedule(ctx, "konbini.pay", pi["id"])
-        return methods.require_action(ctx, pi, next_action)
+        return base.require_action(ctx, pi, next_action)
 
 
-KONBINI = methods.register(Konbini())
+KONBINI = Konbini()
 
 
 def _current(ctx: Ctx, pi_id: str, token: str) -> dict[str, Any] | None:
@@ -134,28 +135,27 @@ def pay(ctx: Ctx, pi: dict[str, Any], chain: str = "familymart") -> dict[str, An
     clock.unschedule(ctx, "konbini.expire", pi["id"])
     clock.unschedule(ctx, "konbini.pay", pi["id"])
     details = {"store": {"chain": chain}}
-    return methods.succeed(ctx, pi, pm, details)
+    return base.succeed(ctx, pi, pm, details)
 
 
 def expire(ctx: Ctx, pi: dict[str, Any]) -> dict[str, Any]:
     """Unpaid at expires_at: the attempt fails, then the intent is canceled (automatic)."""
-    from . import payment_intents
-
     clock.unschedule(ctx, "konbini.expire", pi["id"])
     clock.unschedule(ctx, "konbini.pay", pi["id"])
-    methods.fail(ctx, pi, "payment_intent_payment_attempt_expired", "The konbini voucher expired before the customer paid.")
-    return payment_intents.cancel(ctx, pi, {"_expired": True})
+    base.fail(ctx, pi, "payment_intent_payment_attempt_expired", "The konbini voucher expired before the customer paid.")
+    return intent_states.cancel(ctx, pi, {"_expired": True})
 
 
-@clock.task("konbini.pay")
 def _pay_task(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     pi = _current(ctx, ref, data["token"])
     if pi is not None:
         pay(ctx, pi, data.get("chain", "familymart"))
 
 
-@clock.task("konbini.expire")
 def _expire_task(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     pi = _current(ctx, ref, data["token"])
     if pi is not None:
         expire(ctx, pi)
+
+
+TASKS: dict[str, clock.Handler] = {"konbini.pay": _pay_task, "konbini.expire": _expire_task}

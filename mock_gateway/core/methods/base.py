@@ -1,17 +1,19 @@
-"""Payment method types beyond cards register here: how each is created, confirmed and settled.
+"""The method protocol, and the steps every payment method shares (wait for the shopper, succeed, fail).
 
-Each method module (konbini, bank_transfer, wallets, qr_codes) defines a `MethodType` and calls
-`register` at import. They are imported at the bottom of this module, so PAYMENT_METHOD_TYPES,
-which the API specs read when they are imported, names every type. The helpers below are the
-transitions every method that settles later shares (wait for the shopper, succeed, fail, expire).
+A method (card, konbini, bank transfer, wallet, QR code; each a module in this package) is a
+`MethodType`: how a PaymentMethod of its type is created, how an intent paid with it is confirmed,
+and what its charge records. The steps below move the intent through the state machine
+(core/intent_states.py); the list of methods and the dispatch by type are in __init__.py.
 """
 
 from __future__ import annotations
 
 from typing import Any, Callable
 
-from .context import Ctx, public
-from .errors import invalid_request, unexpected_state
+from .. import intent_states
+from ..context import Ctx, public
+from ..errors import invalid_request, unexpected_state
+from . import authorizations, records
 
 
 class MethodType:
@@ -29,12 +31,17 @@ class MethodType:
         return {}
 
     def create(self, ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-        from . import payment_methods
-
-        return payment_methods.save_other(ctx, self.name, {self.name: self.details(ctx, p)}, p)
+        return records.save(ctx, self.name, {self.name: self.details(ctx, p)}, p)
 
     def confirm(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         raise NotImplementedError
+
+    def update(self, pm: dict[str, Any], p: dict[str, Any]) -> None:
+        """Apply an update's type-specific params (`card[exp_month]`) to the PaymentMethod."""
+
+    def charge_details(self, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, Any]:
+        """The charge's payment_method_details[type]: by default the PaymentMethod's own sub-object."""
+        return pm.get(self.name) or {}
 
     def check_intent(self, pi: dict[str, Any], param: str = "currency") -> None:
         """Refuse a currency or amount this method cannot take, naming the offending param."""
@@ -53,62 +60,6 @@ class MethodType:
                 param="amount",
                 code="amount_too_small" if too_small else "amount_too_large",
             )
-
-
-METHODS: dict[str, MethodType] = {}
-
-
-def register(method: MethodType) -> MethodType:
-    METHODS[method.name] = method
-    return method
-
-
-def create_payment_method(ctx: Ctx, pm_type: str, p: dict[str, Any]) -> dict[str, Any]:
-    method = METHODS.get(pm_type)
-    if method is None:
-        raise invalid_request(f"Invalid type: {pm_type!r} is not a supported payment method type here.", param="type")
-    return method.create(ctx, p)
-
-
-def confirm(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-    method = METHODS.get(pm["type"])
-    if method is None:
-        raise invalid_request(f"Payment method type {pm['type']!r} cannot be confirmed here.", param="payment_method")
-    method.check_intent(pi)
-    if method.needs_customer and not pi.get("customer"):
-        raise invalid_request(
-            f"A customer is required to confirm a PaymentIntent with payment method type {pm['type']}: create the "
-            "PaymentIntent with customer=cus_...",
-            param="customer",
-        )
-    return method.confirm(ctx, pi, pm, p)
-
-
-def intent_types(p: dict[str, Any]) -> list[str]:
-    """payment_method_types for a new PaymentIntent: as given (checked against the currency), or
-    with automatic_payment_methods every type that can take this currency."""
-    given = p.get("payment_method_types")
-    if given:
-        for i, name in enumerate(given):
-            method = METHODS.get(name)
-            if method is not None and method.currencies and p["currency"] not in method.currencies:
-                method.check_intent({"currency": p["currency"], "amount": p["amount"]}, param=f"payment_method_types[{i}]")
-        return list(given)
-    automatic = p.get("automatic_payment_methods") or {}
-    if not automatic.get("enabled"):
-        return ["card"]
-    types = ["card"]
-    for name, method in METHODS.items():
-        if method.currencies and p["currency"] not in method.currencies:
-            continue
-        if method.needs_customer and not p.get("customer"):
-            continue
-        if method.redirects and automatic.get("allow_redirects") == "never":
-            continue
-        if p["amount"] < method.min_amount or (method.max_amount is not None and p["amount"] > method.max_amount):
-            continue
-        types.append(name)
-    return types
 
 
 def options(pi: dict[str, Any], name: str) -> dict[str, Any]:
@@ -132,8 +83,7 @@ def int_option(value: Any, param: str, low: int, high: int) -> int:
 # -- transitions shared by methods that settle later --------------------------------------------
 
 
-def save_intent(ctx: Ctx, pi: dict[str, Any]) -> None:
-    ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
+save_intent = intent_states.save
 
 
 # Called when a payment that settles later succeeds or fails (`succeed`, `fail`): the hosted
@@ -150,13 +100,29 @@ def require_action(ctx: Ctx, pi: dict[str, Any], next_action: dict[str, Any]) ->
     return pi
 
 
-def succeed(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], details: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The money arrived: a charge with `details` as its payment_method_details[type]."""
-    from . import payment_intents
+def authorise(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], details: dict[str, Any]) -> dict[str, Any]:
+    """The payment went through: succeeded, or requires_capture (held, see authorizations.py) with
+    capture_method=manual; a charge with `details` as its payment_method_details[type]."""
+    manual = pi["capture_method"] == "manual"
+    charge = intent_states.new_charge(ctx, pi, pm, "succeeded", not manual, None, details)
+    if manual:
+        pi["status"] = "requires_capture"
+        pi["amount_capturable"] = pi["amount"]
+        authorizations.hold(ctx, pi, charge)  # expires uncaptured after 7 days (by clock)
+    else:
+        pi["status"] = "succeeded"
+        pi["amount_received"] = pi["amount"]
+    save_intent(ctx, pi)
+    ctx.emit("charge.succeeded", charge)
+    ctx.emit("payment_intent.amount_capturable_updated" if manual else "payment_intent.succeeded", pi)
+    return pi
 
-    if details is not None:
-        pm = {**pm, pm["type"]: details}
-    pi = payment_intents.succeed_async(ctx, pi, pm)
+
+def succeed(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], details: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The money arrived for a payment that waited (konbini, transfer, wallet, QR code): a charge with
+    `details` (default: the PaymentMethod's own sub-object) as its payment_method_details[type]."""
+    pi["next_action"] = None
+    pi = authorise(ctx, pi, pm, details if details is not None else (pm.get(pm["type"]) or {}))
     for hook in SETTLED_HOOKS:
         hook(ctx, pi)
     return pi
@@ -190,9 +156,3 @@ def awaiting(ctx: Ctx, pi_id: str, action_type: str | tuple[str, ...], param: st
             f"This PaymentIntent is not waiting for {' or '.join(types)} (status {pi['status']}).", pi, param=param
         )
     return pi
-
-
-# The method modules register themselves; imported here so that the registry is complete.
-from . import bank_transfer, konbini, qr_codes, wallets  # noqa: E402,F401
-
-PAYMENT_METHOD_TYPES: tuple[str, ...] = ("card", *METHODS)

@@ -13,12 +13,12 @@ import secrets
 import string
 from typing import Any
 
-from . import methods
-from .context import Ctx
-from .errors import invalid_request
+from ..context import Ctx
+from ..errors import invalid_request
+from . import base, records
 
 
-class PayPal(methods.MethodType):
+class PayPal(base.MethodType):
     name = "paypal"
     redirects = True
 
@@ -27,7 +27,7 @@ class PayPal(methods.MethodType):
 
     def confirm(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         if pm.get("_reusable") and pm.get("customer") and pm["customer"] == pi.get("customer"):
-            return methods.succeed(ctx, pi, pm, _charge_details(pm))
+            return base.succeed(ctx, pi, pm, _charge_details(pm))
         if p.get("off_session"):
             raise invalid_request(
                 "This paypal PaymentMethod has not been approved for future payments by this customer, so it cannot be "
@@ -43,7 +43,7 @@ class PayPal(methods.MethodType):
                 param="return_url",
             )
         pi["_return_url"] = return_url
-        return methods.require_action(ctx, pi, {
+        return base.require_action(ctx, pi, {
             "type": "redirect_to_url",
             "redirect_to_url": {
                 "url": f"{ctx.base_url}/paypal/{pi['id']}?client_secret={pi['client_secret']}",
@@ -52,7 +52,7 @@ class PayPal(methods.MethodType):
         })
 
 
-PAYPAL = methods.register(PayPal())
+PAYPAL = PayPal()
 
 
 def _charge_details(pm: dict[str, Any]) -> dict[str, Any]:
@@ -70,7 +70,7 @@ def _charge_details(pm: dict[str, Any]) -> dict[str, Any]:
 def approve(ctx: Ctx, pi: dict[str, Any], approved: bool) -> dict[str, Any]:
     """The shopper's answer on the approval page (or the test helper)."""
     if not approved:
-        return methods.fail(ctx, pi, "payment_intent_payment_attempt_failed", "The customer canceled the payment on PayPal.")
+        return base.fail(ctx, pi, "payment_intent_payment_attempt_failed", "The customer canceled the payment on PayPal.")
     pm = ctx.get(pi["payment_method"], "payment_method", "PaymentMethod")
     customer = ctx.store.get(pi["customer"]) if pi.get("customer") else None
     pm["paypal"] = {
@@ -79,12 +79,10 @@ def approve(ctx: Ctx, pi: dict[str, Any], approved: bool) -> dict[str, Any]:
         "payer_id": "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(13)),
     }
     if pi.get("setup_future_usage") and customer is not None:
-        from . import payment_methods
-
         pm["_reusable"] = True
         ctx.store.update(pm)
         if pm.get("customer") != customer["id"]:
-            pm = payment_methods.attach(ctx, pm, customer["id"])
+            pm = records.attach(ctx, pm, customer["id"])
     else:
         ctx.store.update(pm)
-    return methods.succeed(ctx, pi, pm, _charge_details(pm))
+    return base.succeed(ctx, pi, pm, _charge_details(pm))

@@ -17,14 +17,15 @@ from typing import Any
 
 import segno
 
-from . import clock, methods
-from .context import Ctx
-from .tokens import same_secret
+from .. import clock
+from ..context import Ctx
+from ..tokens import same_secret
+from . import base
 
 DEFAULT_TTL = 3600
 
 
-class QrMethod(methods.MethodType):
+class QrMethod(base.MethodType):
     redirects = True  # the shopper acts on another device
 
     def __init__(self, name: str, currencies: tuple[str, ...], min_amount: int = 1, max_amount: int | None = None) -> None:
@@ -38,29 +39,29 @@ class QrMethod(methods.MethodType):
         return f"{self.name}_display_qr_code"
 
     def confirm(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
-        opts = methods.options(pi, self.name)
+        opts = base.options(pi, self.name)
         ttl = DEFAULT_TTL
         if "expires_after_seconds" in opts:
-            ttl = methods.int_option(opts["expires_after_seconds"], f"payment_method_options[{self.name}][expires_after_seconds]", 60, 86400)
+            ttl = base.int_option(opts["expires_after_seconds"], f"payment_method_options[{self.name}][expires_after_seconds]", 60, 86400)
         now = clock.now_for(ctx, pi.get("customer"))
         token = secrets.token_urlsafe(18)
         pi["_qr_token"] = token
-        base = f"{ctx.base_url}/qr/{pi['id']}/{token}"
+        page = f"{ctx.base_url}/qr/{pi['id']}/{token}"
         clock.schedule(ctx, "qr_code.expire", pi["id"], now + ttl, clock.clock_id_for(ctx, pi.get("customer")), {"token": token})
-        return methods.require_action(ctx, pi, {
+        return base.require_action(ctx, pi, {
             "type": self.action,
             self.action: {
-                "data": f"{base}/scan",
+                "data": f"{page}/scan",
                 "expires_at": now + ttl,
-                "hosted_instructions_url": base,
-                "image_url_png": f"{base}.png",
-                "image_url_svg": f"{base}.svg",
+                "hosted_instructions_url": page,
+                "image_url_png": f"{page}.png",
+                "image_url_svg": f"{page}.svg",
             },
         })
 
 
 QR_METHODS = {
-    m.name: methods.register(m)
+    m.name: m
     for m in (QrMethod("paypay", ("jpy",), 1, 1_000_000), QrMethod("promptpay", ("thb",), 2000, 15_000_000), QrMethod("paynow", ("sgd",), 100))
 }
 ACTIONS = tuple(m.action for m in QR_METHODS.values())
@@ -85,18 +86,20 @@ def scan(ctx: Ctx, pi: dict[str, Any], approved: bool) -> dict[str, Any]:
     """The shopper approved (or rejected) the payment in the app after scanning."""
     clock.unschedule(ctx, "qr_code.expire", pi["id"])
     if not approved:
-        return methods.fail(ctx, pi, "payment_intent_payment_attempt_failed", "The customer rejected the payment in the app.")
+        return base.fail(ctx, pi, "payment_intent_payment_attempt_failed", "The customer rejected the payment in the app.")
     pm = ctx.get(pi["payment_method"], "payment_method", "PaymentMethod")
-    return methods.succeed(ctx, pi, pm, {})
+    return base.succeed(ctx, pi, pm, {})
 
 
 def expire(ctx: Ctx, pi: dict[str, Any]) -> dict[str, Any]:
     clock.unschedule(ctx, "qr_code.expire", pi["id"])
-    return methods.fail(ctx, pi, "payment_intent_payment_attempt_expired", "The QR code expired before the customer paid.")
+    return base.fail(ctx, pi, "payment_intent_payment_attempt_expired", "The QR code expired before the customer paid.")
 
 
-@clock.task("qr_code.expire")
 def _expire_task(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     pi = current(ctx, ref, data["token"])
     if pi is not None and pi["status"] == "requires_action":
         expire(ctx, pi)
+
+
+TASKS: dict[str, clock.Handler] = {"qr_code.expire": _expire_task}

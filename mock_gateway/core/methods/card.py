@@ -1,0 +1,184 @@
+"""Cards (credit and debit): from test numbers or tokens, declined, authenticated with 3-D Secure,
+charged at once or authorised and captured later (authorizations.py).
+
+confirm -> succeeded (or requires_capture with capture_method=manual); a card whose test number
+asks for 3-D Secure -> requires_action with next_action.redirect_to_url (the gateway's challenge
+page, /3ds/{id}) -> complete_authentication; a declining card -> requires_payment_method with
+last_payment_error and a card_error answer. A saved card whose expiry passed (by a test clock's
+time) is declined as expired_card.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .. import intent_states
+from ..context import Ctx, public
+from ..errors import StripeError, card_error, invalid_request, unexpected_state
+from ..instruments import (
+    DECLINE_MESSAGES,
+    Behaviour,
+    card_from_number,
+    number_for_token,
+)
+from . import base, records
+
+
+def _card_object(ctx: Ctx, number: str, exp_month: int, exp_year: int, cvc: str | None, now: int) -> tuple[dict[str, Any], Behaviour]:
+    t = time.gmtime(now)
+    card = card_from_number(number, exp_month, exp_year, cvc, t.tm_year, t.tm_mon, ctx.store.fingerprint_key)
+    return (
+        {
+            "brand": card.brand,
+            "checks": {"address_line1_check": None, "address_postal_code_check": None, "cvc_check": card.cvc_check},
+            "country": "JP" if card.brand == "jcb" else "US",
+            "display_brand": card.brand,
+            "exp_month": card.exp_month,
+            "exp_year": card.exp_year,
+            "fingerprint": card.fingerprint,
+            "funding": card.funding,
+            "generated_from": None,
+            "last4": card.last4,
+            "networks": {"available": [card.brand], "preferred": None},
+            "three_d_secure_usage": {"supported": True},
+            "wallet": None,
+            "regulated_status": "unregulated",
+        },
+        card.behaviour,
+    )
+
+
+def from_token(ctx: Ctx, token: str) -> dict[str, Any]:
+    """A fresh card PaymentMethod from a `pm_card_*` / `tok_*` test token."""
+    number = number_for_token(token)
+    card, behaviour = _card_object(ctx, number, 12, time.gmtime(ctx.now).tm_year + 3, None, ctx.now)
+    return records.save(ctx, "card", {"card": card}, {}, behaviour)
+
+
+def behaviour_of(pm: dict[str, Any]) -> Behaviour:
+    """What the test card does when charged (succeed, decline with a code, ask for 3-D Secure)."""
+    return Behaviour.decode(pm["_behaviour"]) if "_behaviour" in pm else Behaviour()
+
+
+class Card(base.MethodType):
+    name = "card"
+
+    def create(self, ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
+        """From `card[number]`/`card[exp_*]`/`card[cvc]` or `card[token]=tok_visa`."""
+        card_params = p.get("card")
+        if not card_params:
+            raise invalid_request("Missing required param: card.", param="card", code="parameter_missing")
+        if "token" in card_params:
+            number = number_for_token(card_params["token"])
+            card, behaviour = _card_object(ctx, number, 12, time.gmtime(ctx.now).tm_year + 3, None, ctx.now)
+        else:
+            for key in ("number", "exp_month", "exp_year"):
+                if card_params.get(key) is None:
+                    raise invalid_request(f"Missing required param: card[{key}].", param=f"card[{key}]", code="parameter_missing")
+            card, behaviour = _card_object(
+                ctx, card_params["number"], card_params["exp_month"], card_params["exp_year"], card_params.get("cvc"), ctx.now
+            )
+        return records.save(ctx, "card", {"card": card}, p, behaviour)
+
+    def confirm(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
+        behaviour = behaviour_of(pm)
+        today = time.gmtime(ctx.now)  # a saved card whose expiry passed (by a test clock's time) is declined
+        if (pm["card"]["exp_year"], pm["card"]["exp_month"]) < (today.tm_year, today.tm_mon):
+            return self._decline(ctx, pi, pm, "expired_card")
+        if behaviour.outcome == "three_ds" and not p.get("_authenticated"):
+            if p.get("off_session") or p.get("error_on_requires_action"):
+                return self._decline(ctx, pi, pm, "authentication_required")
+            return self._require_authentication(ctx, pi, p.get("return_url"))
+        if behaviour.outcome == "three_ds":
+            behaviour = Behaviour("decline", behaviour.after_3ds) if behaviour.after_3ds != "succeed" else Behaviour()
+        if behaviour.outcome == "decline":
+            return self._decline(ctx, pi, pm, behaviour.decline_code or "generic_decline")
+        return base.authorise(ctx, pi, pm, self.charge_details(pi, pm))
+
+    def update(self, pm: dict[str, Any], p: dict[str, Any]) -> None:
+        for key in ("exp_month", "exp_year"):
+            if key in (p.get("card") or {}):
+                pm["card"][key] = p["card"][key]
+
+    def charge_details(self, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, Any]:
+        card = pm["card"]
+        return {
+            "brand": card["brand"],
+            "checks": card["checks"],
+            "country": card["country"],
+            "exp_month": card["exp_month"],
+            "exp_year": card["exp_year"],
+            "fingerprint": card["fingerprint"],
+            "funding": card["funding"],
+            "last4": card["last4"],
+            "network": card["brand"],
+            "three_d_secure": {"result": "authenticated"} if pi.get("_authenticated") else None,
+        }
+
+    def _require_authentication(self, ctx: Ctx, pi: dict[str, Any], return_url: str | None) -> dict[str, Any]:
+        """3-D Secure: the shopper is sent to the gateway's challenge page."""
+        pi["_return_url"] = return_url
+        if ctx.browser_origin:
+            pi["_frame_origin"] = ctx.browser_origin  # Stripe.js shows the challenge in a frame of this page
+        return base.require_action(ctx, pi, {
+            "type": "redirect_to_url",
+            "redirect_to_url": {
+                "url": f"{ctx.base_url}/3ds/{pi['id']}?client_secret={pi['client_secret']}",
+                "return_url": return_url,
+            },
+        })
+
+    def _decline(self, ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], decline_code: str) -> dict[str, Any]:
+        if decline_code == "authentication_required":
+            code, message, param = "authentication_required", "Your card was declined. This transaction requires authentication.", None
+        else:
+            code, message, param = DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"])
+        charge = intent_states.new_charge(ctx, pi, pm, "failed", False, (code, message, decline_code), self.charge_details(pi, pm))
+        pi["status"] = "requires_payment_method"
+        pi["last_payment_error"] = {
+            "charge": charge["id"],
+            "code": code,
+            "decline_code": decline_code,
+            "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
+            "message": message,
+            "param": param,
+            "payment_method": public(pm),
+            "type": "card_error",
+        }
+        intent_states.save(ctx, pi)
+        ctx.emit("charge.failed", charge)
+        ctx.emit("payment_intent.payment_failed", pi)
+        raise card_error(message, code, decline_code, param, public(pi))
+
+    def complete_authentication(self, ctx: Ctx, pi: dict[str, Any], success: bool) -> dict[str, Any]:
+        """The shopper finished the 3-D Secure challenge: charge, or fail with authentication failure."""
+        pm = ctx.get(pi["payment_method"], "payment_method", "PaymentMethod", param="payment_method") \
+            if pi["status"] == "requires_action" else None
+        if pm is None or pm["type"] != self.name:  # only a card waits for 3-D Secure
+            raise unexpected_state(f"This PaymentIntent is not awaiting authentication (status {pi['status']}).", pi)
+        if not success:
+            pi["status"] = "requires_payment_method"
+            pi["next_action"] = None
+            pi["last_payment_error"] = {
+                "code": "payment_intent_authentication_failure",
+                "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
+                "message": "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
+                "payment_method": public(pm),
+                "type": "invalid_request_error",
+            }
+            intent_states.save(ctx, pi)
+            ctx.emit("payment_intent.payment_failed", pi)
+            return pi
+        pi["_authenticated"] = True
+        pi["last_payment_error"] = None
+        pi["next_action"] = None
+        try:
+            return self.confirm(ctx, pi, pm, {"_authenticated": True})
+        except StripeError as err:
+            if err.commit:  # declined after authentication: recorded on the intent
+                return ctx.get(pi["id"], "payment_intent")
+            raise
+
+
+CARD = Card()

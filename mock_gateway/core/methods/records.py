@@ -1,0 +1,60 @@
+"""PaymentMethod objects as stored, whatever their type: billing details, saving, attaching.
+
+Below every method module (a wallet approved for later use attaches itself) and below the
+dispatch in core/payment_methods.py, which re-exports these under their public names.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..context import Ctx
+from ..errors import invalid_request
+from ..ids import new_id
+from ..instruments import Behaviour
+
+
+def billing_details(value: dict[str, Any] | None) -> dict[str, Any]:
+    value = value or {}
+    address = value.get("address") or {}
+    return {
+        "address": {k: address.get(k) for k in ("city", "country", "line1", "line2", "postal_code", "state")},
+        "email": value.get("email"),
+        "name": value.get("name"),
+        "phone": value.get("phone"),
+        "tax_id": None,
+    }
+
+
+def save(ctx: Ctx, pm_type: str, details: dict[str, Any], p: dict[str, Any], behaviour: Behaviour | None = None) -> dict[str, Any]:
+    """A new PaymentMethod of `pm_type` with its own sub-object(s) `details` (`{"card": {...}}`);
+    `behaviour` is what a test instrument does when charged (cards only)."""
+    pm = {
+        "id": new_id("pm"),
+        "object": "payment_method",
+        "allow_redisplay": p.get("allow_redisplay", "unspecified"),
+        "billing_details": billing_details(p.get("billing_details")),
+        "created": ctx.now,
+        "customer": None,
+        "livemode": False,
+        "metadata": p.get("metadata") or {},
+        "type": pm_type,
+        **details,
+    }
+    if behaviour is not None:
+        pm["_behaviour"] = behaviour.encode()
+    ctx.store.insert(pm, kind=pm_type)
+    return pm
+
+
+def attach(ctx: Ctx, pm: dict[str, Any], customer_id: str) -> dict[str, Any]:
+    ctx.get(customer_id, "customer", "customer", param="customer")
+    if pm.get("customer") and pm["customer"] != customer_id:
+        raise invalid_request(
+            f"The payment method you provided has already been attached to a customer ({pm['customer']}).",
+            param="customer",
+        )
+    pm["customer"] = customer_id
+    ctx.store.update(pm, customer=customer_id)
+    ctx.emit("payment_method.attached", pm)
+    return pm
