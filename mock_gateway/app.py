@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
 from . import background, ledger_export, outbox_status, pages, three_d_secure
@@ -17,7 +17,7 @@ from .api import (billing, billing_helpers, cash_balance, charges, checkout_sess
                   payment_methods, test_helpers, webhook_endpoints)
 from . import checkout, stripe_js
 from .cors import ApiCors
-from .api.fast_path import ApiFastPath
+from .api.router import api_mount, unrecognized
 from .pages.headers import PageHeaders
 from .api.gateway import Gateway
 from .api.registry import Route
@@ -41,25 +41,14 @@ ROUTES: list[Route] = [
 ]
 
 
-def _endpoint(route: Route) -> Callable[[Request], Any]:
-    async def endpoint(request: Request) -> Response:
-        return await request.app.state.gateway.handle(request, route)
-
-    endpoint.__name__ = route.handler.__name__
-    return endpoint
-
-
 async def _not_found(request: Request, exc: Exception) -> Response:
-    status = getattr(exc, "status_code", 404)
-    message = f"Unrecognized request URL ({request.method}: {request.url.path})."
-    if status == 405:
-        message = f"Unrecognized request URL ({request.method}: {request.url.path}): this path does not accept {request.method}."
-    return JSONResponse({"error": {"type": "invalid_request_error", "message": message}}, status_code=404)
+    """Pages and admin URLs Starlette's router does not know: Stripe's envelope, as under /v1 (api/router.py)."""
+    return unrecognized(request.method, request.url.path, other_method=getattr(exc, "status_code", 404) == 405)
 
 
 def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     install_log_redaction()  # no card number in any log line of this process, whoever logs it
-    routes = [StarletteRoute(r.path, _endpoint(r), methods=[r.method]) for r in ROUTES]
+    routes: list[Any] = [api_mount(ROUTES)]  # everything under /v1: one Mount with its own table (api/router.py)
     routes.append(StarletteRoute("/3ds/{id}", three_d_secure.challenge, methods=["GET", "POST"]))
     routes += pages.ROUTES  # konbini voucher, PayPal approval, QR code, bank transfer pages
     routes += checkout.routes()  # the hosted checkout page: /c/pay/{id}, its static files, autofill
@@ -74,7 +63,6 @@ def create_app(store: Store, *, gateway: Gateway | None = None) -> Starlette:
     app.state.gateway = gateway or Gateway(store)
     admin.install(app)  # /_harness/faults, configured from server.py's environment
     app.add_middleware(PageHeaders)  # CSP, nosniff, no-store on pages and admin answers (the API goes round it)
-    app.add_middleware(ApiFastPath, routes=ROUTES)  # /v1/ by table lookup, before Starlette's router
     app.add_middleware(ApiCors)  # browsers on a merchant's origin call /v1/ with a publishable key (Stripe.js)
     return app
 

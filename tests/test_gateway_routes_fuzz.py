@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
 
+from mock_gateway.api.router import ApiRouter
 from mock_gateway.app import create_app
 from mock_gateway.store.db import Store
 from test_gateway_fuzz import ERROR_TYPES, KNOWN_NAMES, PARAM_CODES, _encode, path_values, unicode_text
@@ -42,6 +43,8 @@ def _route_cases() -> list[tuple[str, str]]:
         if isinstance(route, Route):
             for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
                 cases.add((method, route.path))
+        elif isinstance(route, Mount) and isinstance(route.app, ApiRouter):  # the API: its own table
+            cases.update((api_route.method, api_route.path) for api_route in route.app.routes)
         elif isinstance(route, Mount):
             cases.add(("GET", route.path + "/{path}"))
         else:

@@ -238,10 +238,8 @@ class Gateway:
 
         Requests that arrive together (in the same turn of the event loop) share one transaction:
         BEGIN IMMEDIATE, each request in turn, one COMMIT for all; none is answered before the
-        COMMIT. Each request sees the writes of those before it, as if run alone in turn. If one
-        of them fails part-way (an error that is not a recorded decline), the transaction is rolled
-        back and the group runs again with each request in a SAVEPOINT of its own, so that a failure
-        undoes only its own writes. One commit writes the pages that several requests touched once
+        COMMIT. Each request sees the writes of those before it, as if run alone in turn, and one
+        that fails undoes only its own writes (Store.batch). One commit writes the pages that several requests touched once
         (a request's COMMIT was a third of its time) and takes the writer lock once per group.
         """
         loop = asyncio.get_running_loop()
@@ -265,18 +263,7 @@ class Gateway:
             self._scheduled = False
         group = [(job, future) for job, future in group if not future.done()]  # cancelled: never run, never told
         try:
-            outcomes = self._run_group(group, savepoints=False)
-        except _OneFailed:
-            # Some request failed part-way: the whole transaction was rolled back. Run the group again,
-            # each request in a savepoint (which costs ~10% when nothing fails, so only then).
-            for job, _ in group:
-                job.reset()
-            try:
-                outcomes = self._run_group(group, savepoints=True)
-            except Exception as err:
-                outcomes = [(False, err)] * len(group)
-        except _Alone as alone:  # the only request failed: rolled back, and its error is the answer
-            outcomes = alone.outcomes
+            outcomes = self._run_group([job for job, _ in group])
         except Exception as err:  # BEGIN or COMMIT failed: nothing of the group was stored
             outcomes = [(False, err)] * len(group)
         for (_, future), (ok, value) in zip(group, outcomes):
@@ -287,26 +274,33 @@ class Gateway:
             else:
                 future.set_exception(value)
 
-    def _run_group(self, group: list[tuple["Job", "asyncio.Future[Any]"]], savepoints: bool) -> list[tuple[bool, Any]]:
-        outcomes: list[tuple[bool, Any]] = []
-        # a request alone in its transaction may commit as it goes (a clock advance: Store.commit_so_far)
-        with self.store.transaction(stepwise=len(group) == 1 and not savepoints):
-            for job, _ in group:
-                if not savepoints:
-                    try:
-                        outcomes.append((True, job.write()))
-                    except Exception as err:
-                        if len(group) > 1:
-                            raise _OneFailed() from err  # rolls the transaction back
-                        outcomes.append((False, err))
-                        raise _Alone(outcomes) from err  # rolls back; a group of one needs no second run
-                    continue
+    def _run_group(self, jobs: "list[Job | _Work]") -> list[tuple[bool, Any]]:
+        """One transaction for the group; each request as if alone (Store.batch: a request that fails undoes
+        only its own writes). A request alone may commit as it goes (a clock advance: Store.commit_so_far),
+        and if it fails the transaction is rolled back: its error is the answer."""
+        store = self.store
+        if len(jobs) == 1:
+            try:
+                with store.transaction(stepwise=True):
+                    return [(True, jobs[0].write())]
+            except Exception as err:
+                return [(False, err)]
+
+        def run() -> list[tuple[bool, Any]]:
+            outcomes: list[tuple[bool, Any]] = []
+            for job in jobs:
                 try:
-                    with self.store.savepoint():
+                    with store.piece("request"):
                         outcomes.append((True, job.write()))
                 except Exception as err:
                     outcomes.append((False, err))
-        return outcomes
+            return outcomes
+
+        def reset() -> None:
+            for job in jobs:
+                job.reset()
+
+        return store.batch(run, before_rerun=reset)
 
 
 class _Work:
@@ -319,17 +313,6 @@ class _Work:
 
     def reset(self) -> None:
         pass
-
-
-class _OneFailed(Exception):
-    """A request of a group failed without a savepoint: roll back, run the group again with savepoints."""
-
-
-class _Alone(Exception):
-    """The one request of a group failed: the transaction is rolled back and `outcomes` holds its error."""
-
-    def __init__(self, outcomes: list[tuple[bool, Any]]) -> None:
-        self.outcomes = outcomes
 
 
 class Job:

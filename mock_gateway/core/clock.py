@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping
 
 import orjson
 
-from ..store.db import Redo, Store
+from ..store.db import Store
 from . import tables
 from .context import Ctx, public
 from .errors import StripeError, invalid_request
@@ -287,20 +287,15 @@ def advance_step(ctx: Ctx, state: Advance, enough: Callable[[], bool] | None = N
                 return True
             batch.horizon = rows[-1][4]
             frozen_before = clk["frozen_time"]
-            # The batch runs under one savepoint, its tasks without their own; if one fails after writing,
-            # the batch is rolled back and run again with a savepoint per task (which undoes only that one).
-            conn.execute("SAVEPOINT clock_batch")
-            store.optimistic = True
-            try:
-                ran = _run_batch(ctx, clk, rows, batch, enough)
-            except Redo:
-                store.optimistic = False
-                store.rollback_to("clock_batch")
+
+            def run(rows: list[tuple[Any, ...]] = rows) -> int:
+                return _run_batch(ctx, clk, rows, batch, enough)
+
+            def rewind(frozen_before: int = frozen_before) -> None:
                 clk["frozen_time"] = frozen_before
-                ran = _run_batch(ctx, clk, rows, batch, enough)
-            finally:
-                store.optimistic = False
-            conn.execute("RELEASE clock_batch")
+
+            # Its tasks without a savepoint each; if one fails after writing, the batch runs again with one each.
+            ran = store.batch(run, before_rerun=rewind)
             state.ran += ran
             if enough is not None:
                 if enough():

@@ -7,7 +7,7 @@ what it leaves out is filled in here, so a new page cannot ship without them:
 - X-Content-Type-Options: nosniff, Referrer-Policy: same-origin (page URLs carry client secrets
   and tokens: another site never sees them in a Referer);
 - Cache-Control: no-store on every page (card forms, payment states), not on static files.
-The API (/v1/) never reaches this middleware: it is answered before (api/fast_path.py).
+The API (/v1/) goes through untouched: its answers are JSON for programs (api/router.py).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class PageHeaders:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"].startswith("/v1/"):
             await self.app(scope, receive, send)
             return
         wanted = _ALWAYS if scope["path"].startswith(STATIC_PREFIX) else _ALWAYS + (_NO_STORE,)

@@ -20,9 +20,11 @@ import sqlite3
 import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator
+from typing import Any, Callable, ContextManager, Iterator, TypeVar
 
 import orjson
+
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS objects (
@@ -241,6 +243,63 @@ class Store:
     def keep(self, name: str, point: int | None) -> None:
         if point is None:
             self.conn.execute(f"RELEASE {name}")
+
+    def batch(self, block: Callable[[], T], *, before_rerun: Callable[[], None] | None = None) -> T:
+        """Run `block`, a batch of pieces that each must fail alone (the requests of a group commit, the tasks of
+        a clock advance): first without a savepoint per piece (a savepoint costs a copy of every page first
+        changed under it), each piece only counting what it writes (`piece`, `undo_point`). A piece that fails
+        after writing raises Redo: what the block wrote is rolled back and it runs once more (after
+        `before_rerun`) with a real savepoint per piece, so that a failure undoes only its own piece.
+
+        Outside a transaction the block gets one of its own (a group commit: ROLLBACK undoes it, the rerun is
+        a second transaction); inside one (a step of a clock advance), SAVEPOINT batch."""
+        if not self._depth:
+            try:
+                with self.transaction(), self._optimism(True):
+                    return block()
+            except Redo:
+                pass
+            if before_rerun is not None:
+                before_rerun()
+            with self.transaction(), self._optimism(False):
+                return block()
+        self.conn.execute("SAVEPOINT batch")
+        try:
+            try:
+                with self._optimism(True):
+                    result = block()
+            except Redo:
+                self.rollback_to("batch")
+                if before_rerun is not None:
+                    before_rerun()
+                with self._optimism(False):
+                    result = block()
+        except BaseException:
+            self.rollback_to("batch")
+            self.conn.execute("RELEASE batch")
+            raise
+        self.conn.execute("RELEASE batch")
+        return result
+
+    @contextmanager
+    def _optimism(self, optimistic: bool) -> Iterator[None]:
+        was, self.optimistic = self.optimistic, optimistic
+        try:
+            yield
+        finally:
+            self.optimistic = was
+
+    @contextmanager
+    def piece(self, name: str = "piece") -> Iterator[None]:
+        """One piece of a `batch`: what it wrote is undone if it raises (an Exception, re-raised), by its own
+        savepoint or, in the batch's first run, by Redo when it wrote anything."""
+        point = self.undo_point(name)
+        try:
+            yield
+        except Exception:
+            self.undo(name, point)
+            raise
+        self.keep(name, point)
 
     @contextmanager
     def savepoint(self) -> Iterator[None]:
