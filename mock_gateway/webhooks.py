@@ -32,6 +32,7 @@ from .core.context import Ctx, public
 from .core.errors import invalid_request
 from .core.ids import new_id
 from .core.metadata import merge_metadata
+from .api import versions
 from .store.db import Store
 
 log = logging.getLogger("mock_gateway.webhooks")
@@ -155,7 +156,8 @@ def create_endpoint(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     endpoint = {
         "id": new_id("we"),
         "object": "webhook_endpoint",
-        "api_version": p.get("api_version"),
+        # the version its events are shaped at; None: the account's default at the time of each delivery
+        "api_version": versions.check(p["api_version"], "api_version") if p.get("api_version") else None,
         "application": None,
         "created": ctx.now,
         "description": p.get("description"),
@@ -242,6 +244,7 @@ class Delivery:
     endpoint: dict[str, Any]
     event: dict[str, Any]
     attempt: int  # 1 for the first attempt
+    payload: bytes = b""  # the body sent: the event shaped at the endpoint's api_version (made in claim)
 
 
 def claim(store: Store, now: float, limit: int, lease: float) -> list[Delivery]:
@@ -266,7 +269,7 @@ def claim(store: Store, now: float, limit: int, lease: float) -> list[Delivery]:
                 store.conn.execute("UPDATE webhook_deliveries SET state = 'canceled' WHERE id = ?", (delivery_id,))
                 continue
             store.conn.execute("UPDATE webhook_deliveries SET lease_until = ? WHERE id = ?", (now + lease, delivery_id))
-            claimed.append(Delivery(delivery_id, endpoint, event, attempts + 1))
+            claimed.append(Delivery(delivery_id, endpoint, event, attempts + 1, payload_of(event, endpoint, store)))
     return claimed
 
 
@@ -308,8 +311,15 @@ def record(store: Store, outcomes: list[Outcome], schedule: tuple[float, ...]) -
     return states
 
 
-def payload_of(event: dict[str, Any]) -> bytes:
-    return orjson.dumps(public(event))
+def payload_of(event: dict[str, Any], endpoint: dict[str, Any] | None = None, store: Store | None = None) -> bytes:
+    """The event as `endpoint` receives it: shaped at the endpoint's api_version (else the account default)."""
+    version = (endpoint or {}).get("api_version") or versions.account_default()
+    body = public(event)
+    if version != versions.LATEST and store is not None:
+        body = versions.shape_event(dict(body), version, store)
+    elif version == versions.LATEST:
+        body = {**body, "api_version": versions.LATEST}
+    return orjson.dumps(body)
 
 
 def new_pool(config: WebhookConfig) -> urllib3.PoolManager:
@@ -323,7 +333,7 @@ def send(pool: urllib3.PoolManager, delivery: Delivery) -> tuple[float, float, i
 
     Blocking urllib3 in a small thread pool, not an asyncio client: it costs about a sixth of the
     CPU per POST of httpx's async pool, and the gateway's cores are the ones serving payments."""
-    payload = payload_of(delivery.event)
+    payload = delivery.payload or payload_of(delivery.event, delivery.endpoint)
     started = time.time()
     headers = {
         "Content-Type": "application/json; charset=utf-8",

@@ -188,10 +188,10 @@ def reconciliation(store: Store, clock_id: str | None = None) -> dict[str, Any]:
     where, args, _ = _scope(store, clock_id)
     charged: dict[str, tuple[int, int]] = {}
     for inv_id, n, amount in store.conn.execute(
-        "SELECT json_extract(pi.data, '$.invoice'), COUNT(*), SUM(json_extract(ch.data, '$.amount_captured')) "
+        "SELECT json_extract(pi.data, '$._invoice'), COUNT(*), SUM(json_extract(ch.data, '$.amount_captured')) "
         "FROM objects ch JOIN objects pi ON pi.id = ch.parent "
         "WHERE ch.type = 'charge' AND ch.kind = 'succeeded' AND pi.type = 'payment_intent' "
-        "AND json_extract(pi.data, '$.invoice') IS NOT NULL GROUP BY 1"
+        "AND json_extract(pi.data, '$._invoice') IS NOT NULL GROUP BY 1"
     ):
         charged[inv_id] = (n, amount or 0)
     problems: list[dict[str, Any]] = []
