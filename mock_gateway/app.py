@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route as StarletteRoute
 
 from . import background, ledger_export, outbox_status, pages, three_d_secure
+from .api import search  # noqa: F401  (register routes: before /v1/<resource>/{id}, which "search" would match)
 from .api import charges, customers, events, payment_intents, payment_methods  # noqa: F401  (register routes)
 from .api import admin
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
