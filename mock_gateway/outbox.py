@@ -14,8 +14,9 @@ INTEGER, next_attempt_at REAL, lease_until REAL.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence, TypeVar
+from typing import Any, TypeVar
 
 from .core import tables
 from .store.db import Store

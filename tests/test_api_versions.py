@@ -4,7 +4,8 @@ payloads included (mock_gateway/api/versions.py), with the changes Stripe's chan
 from __future__ import annotations
 
 import warnings
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -125,7 +126,7 @@ def test_expanded_objects_and_lists_are_shaped_too(api: Api) -> None:
 
 
 def test_events_are_shaped_at_the_version_asked_for(api: Api) -> None:
-    clk, sub = _subscribed(api)
+    clk, _sub = _subscribed(api)
     api.ok("POST", f"/v1/test_helpers/test_clocks/{clk['id']}/advance", {"frozen_time": FEB1 + 60})
     events = api.ok("GET", "/v1/events", {"type": "customer.subscription.updated"}, versions.LATEST)["data"]
     renewal = next(e for e in events if "items" in (e["data"].get("previous_attributes") or {}))
@@ -161,7 +162,7 @@ def test_each_endpoint_receives_events_at_its_api_version(api: Api, store: Store
     payloads: dict[str, list[dict[str, Any]]] = {}
     for delivery in webhooks.claim(store, 10**10, 10_000, 30):
         payloads.setdefault(delivery.endpoint["id"], []).append(orjson.loads(delivery.payload))
-    subs = {endpoint: [e for e in events if e["type"] == "customer.subscription.created"][0]
+    subs = {endpoint: next(e for e in events if e["type"] == "customer.subscription.created")
             for endpoint, events in payloads.items()}
     assert subs[old["id"]]["api_version"] == PRE_BASIL and "current_period_end" in subs[old["id"]]["data"]["object"]
     assert subs[new["id"]]["api_version"] == versions.LATEST and "current_period_end" not in subs[new["id"]]["data"]["object"]

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -93,9 +94,8 @@ def check(resource: Searchable, query: Query) -> None:
             if not isinstance(clause.value, str) or len(clause.value) < MIN_SUBSTRING:
                 raise _bad(f"A substring match (~) needs a quoted value of at least {MIN_SUBSTRING} characters; "
                            f"found {clause.text()}.")
-        if numeric and not isinstance(clause.value, int):
-            if not (isinstance(clause.value, str) and clause.value.lstrip("-").isdigit()):
-                raise _bad(f"{name} takes a whole number, as in {name}>1000; found {clause.text()}.")
+        if numeric and not isinstance(clause.value, int) and not clause.value.lstrip("-").isdigit():
+            raise _bad(f"{name} takes a whole number, as in {name}>1000; found {clause.text()}.")
         if not numeric and isinstance(clause.value, int) and name not in ("disputed", "refunded"):
             raise _bad(f"{clause.field} takes a quoted value, as in {clause.field}:\"{clause.value}\"; found {clause.text()}.")
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..core.errors import invalid_request
 from ..store.db import Store
@@ -47,7 +48,7 @@ class Source:
     """Where transforms read what the newest shape no longer shows (private fields): the objects being
     answered, as stored, first (no query for them), then the store."""
 
-    __slots__ = ("store", "known")
+    __slots__ = ("known", "store")
 
     def __init__(self, store: Store, known: dict[str, dict[str, Any]] | None = None) -> None:
         self.store, self.known = store, known or {}
