@@ -4,9 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench browser clean
+.PHONY: setup demo test bench browser node-sdk clean
 
-setup: $(STAMP) browser
+setup: $(STAMP) browser node-sdk
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "checkout-harness needs Python >= 3.11")'
@@ -17,6 +17,11 @@ $(STAMP): pyproject.toml
 
 browser:
 	@bash scripts/ensure-browser.sh
+
+# The official Node SDK for tests/test_conformance_node_sdk.py (skipped, saying why, without npm).
+node-sdk:
+	@if command -v npm >/dev/null 2>&1; then npm install --prefix tests/node --no-audit --no-fund --silent; \
+	else echo "npm not found: the Node SDK conformance test will be skipped"; fi
 
 demo: setup
 	$(VENV)/bin/checkout-harness run

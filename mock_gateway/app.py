@@ -13,8 +13,8 @@ from starlette.routing import Route as StarletteRoute
 
 from . import background, ledger_export, outbox_status, pages, three_d_secure
 from .api import admin
-from .api import (billing, billing_helpers, cash_balance, charges, checkout_sessions, customers, events, payment_intents,
-                  payment_methods, test_helpers, webhook_endpoints)
+from .api import (billing, billing_helpers, cash_balance, charges, checkout_sessions, customers, events, invoice_payments,
+                  payment_intents, payment_methods, search, test_helpers, webhook_endpoints)
 from . import checkout, stripe_js
 from .cors import ApiCors
 from .api.router import api_mount, unrecognized
@@ -27,6 +27,7 @@ from .store.db import Store
 
 # Every /v1/ endpoint: the API modules' tables, joined here (in this order, first match wins).
 ROUTES: list[Route] = [
+    *search.ROUTES,  # before /v1/<resource>/{id}, which "search" would match
     *charges.ROUTES,
     *customers.ROUTES,
     *events.ROUTES,
@@ -35,6 +36,7 @@ ROUTES: list[Route] = [
     *cash_balance.ROUTES,
     *test_helpers.ROUTES,
     *webhook_endpoints.ROUTES,
+    *invoice_payments.ROUTES,
     *checkout_sessions.ROUTES,
     *billing.ROUTES,  # subscriptions, invoices, dunning
     *billing_helpers.ROUTES,

@@ -37,7 +37,7 @@ from typing import Any
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .core import tables
+from .outbox import Outbox
 from .core.currencies import format_amount
 from .store.db import Store
 
@@ -202,27 +202,21 @@ def build(event: dict[str, Any], kind: str, to: str, payment_intent: str | None,
 # -- the outbox ---------------------------------------------------------------------------------
 
 
+OUTBOX = Outbox(table="mail_outbox", cursor=CURSOR, ddl=_DDL, done="sent")
+
+
 def start_cursor(store: Store) -> None:
     """Mail starts with the events emitted after it is first turned on (no backlog of old mail)."""
-    tables.ensure(store, _DDL)
-    with store.transaction():
-        if store.setting(CURSOR) is None:
-            row = store.conn.execute("SELECT MAX(seq) FROM objects WHERE type = 'event'").fetchone()
-            store.set_setting(CURSOR, str(row[0] or 0))
+    OUTBOX.start_at_latest(store)
 
 
 def dispatch(store: Store, now: float, batch: int = 500) -> int:
-    tables.ensure(store, _DDL)
-    cursor = int(store.setting(CURSOR) or 0)
-    latest = store.conn.execute("SELECT MAX(seq) FROM objects WHERE type = 'event'").fetchone()[0] or 0
-    if latest <= cursor:
+    OUTBOX.ensure(store)
+    if OUTBOX.latest_event(store) <= OUTBOX.position(store):
         return 0
     queued = 0
     with store.transaction():
-        cursor = int(store.setting(CURSOR) or 0)
-        rows = store.conn.execute(
-            "SELECT seq, data FROM objects WHERE type = 'event' AND seq > ? ORDER BY seq LIMIT ?", (cursor, batch)
-        ).fetchall()
+        rows = OUTBOX.events_after(store, OUTBOX.position(store), batch, "seq, data")
         for seq, data in rows:
             event = orjson.loads(data)
             try:
@@ -240,26 +234,13 @@ def dispatch(store: Store, now: float, batch: int = 500) -> int:
                 (event["id"], kind, pi, to, message, now, now),
             )
             queued += cur.rowcount
-        if rows:
-            store.set_setting(CURSOR, str(rows[-1][0]))
+        OUTBOX.advance(store, rows)
     return queued
 
 
 def claim(store: Store, now: float, limit: int, lease: float) -> list[tuple[int, str, bytes, int]]:
-    probe = store.conn.execute(
-        "SELECT 1 FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ? LIMIT 1", (now, now)
-    ).fetchone()
-    if probe is None:
-        return []
-    with store.transaction():
-        rows = store.conn.execute(
-            "SELECT id, recipient, message, attempts FROM mail_outbox WHERE state = 'pending' AND next_attempt_at <= ? "
-            "AND lease_until <= ? ORDER BY next_attempt_at, id LIMIT ?",
-            (now, now, limit),
-        ).fetchall()
-        for row in rows:
-            store.conn.execute("UPDATE mail_outbox SET lease_until = ? WHERE id = ?", (now + lease, row[0]))
-    return [(r[0], r[1], bytes(r[2]), r[3]) for r in rows]
+    return OUTBOX.claim(store, now, limit, lease, "id, recipient, message, attempts",
+                        lambda r: (r[0], r[1], bytes(r[2]), r[3]))
 
 
 class SmtpSender:
@@ -296,18 +277,8 @@ class SmtpSender:
 def record(store: Store, batch: list[tuple[int, str, bytes, int]], errors: list[str | None], now: float) -> None:
     with store.transaction():
         for (mail_id, _to, _msg, attempts), error in zip(batch, errors):
-            n = attempts + 1
-            if error is None:
-                state, next_at = "sent", now
-            elif n <= len(RETRY_SCHEDULE):
-                state, next_at = "pending", now + RETRY_SCHEDULE[n - 1]
-            else:
-                state, next_at = "failed", now
-            store.conn.execute(
-                "UPDATE mail_outbox SET state = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, sent_at = ?, error = ? "
-                "WHERE id = ?",
-                (state, n, next_at, now if error is None else None, error, mail_id),
-            )
+            OUTBOX.settle(store, mail_id, attempts + 1, error is None, RETRY_SCHEDULE, now,
+                          sent_at=now if error is None else None, error=error)
 
 
 async def run(store: Store, config: MailConfig, stop: asyncio.Event, clock: Any = time.time) -> None:
@@ -340,5 +311,4 @@ async def run(store: Store, config: MailConfig, stop: asyncio.Event, clock: Any 
 
 
 def outbox_counts(store: Store) -> dict[str, int]:
-    tables.ensure(store, _DDL)
-    return dict(store.conn.execute("SELECT state, COUNT(*) FROM mail_outbox GROUP BY state").fetchall())
+    return OUTBOX.counts(store)

@@ -40,6 +40,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="close a connection whose request body takes longer than this after its headers (default 30)")
     parser.add_argument("--max-connections", type=int, default=None, metavar="N",
                         help="open connections per server process; one more sheds the one idle longest (default 512)")
+    parser.add_argument("--api-version", metavar="VERSION", default=None,
+                        help="the account's default API version, for requests without Stripe-Version and webhook "
+                             "endpoints without api_version (default 2024-06-20; see docs/stripe-compatibility.md)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--faults", metavar="PROFILE", default=None,
                         help="inject faults from the start: a profile name in scenarios/faults/ or a .toml path")
@@ -156,6 +159,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             os.environ[env] = str(value)
     os.environ["CHECKOUT_GATEWAY_DB"] = db
+    from .api import versions
+
+    if args.api_version is None:
+        os.environ.pop(versions.ENV_DEFAULT, None)
+    elif args.api_version not in versions.VERSIONS:
+        parser.error(f"--api-version {args.api_version!r} is not a version this gateway serves; expected one of "
+                     f"{versions.OLDEST} ... {versions.LATEST} (docs/stripe-compatibility.md)")
+    else:
+        os.environ[versions.ENV_DEFAULT] = args.api_version
     if args.cache_mb is not None:
         os.environ["CHECKOUT_GATEWAY_CACHE_MB"] = str(args.cache_mb)
     else:

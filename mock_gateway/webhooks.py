@@ -27,11 +27,12 @@ from urllib.parse import urlsplit
 import orjson
 import urllib3
 
-from .core import tables
 from .core.context import Ctx, public
 from .core.errors import invalid_request
 from .core.ids import new_id
 from .core.metadata import merge_metadata
+from .api import versions
+from .outbox import Outbox
 from .store.db import Store
 
 log = logging.getLogger("mock_gateway.webhooks")
@@ -146,16 +147,12 @@ def _check_events(events: list[str]) -> list[str]:
     return list(dict.fromkeys(events))
 
 
-def _latest_event_seq(store: Store) -> int:
-    row = store.conn.execute("SELECT MAX(seq) FROM objects WHERE type = 'event'").fetchone()
-    return row[0] or 0
-
-
 def create_endpoint(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     endpoint = {
         "id": new_id("we"),
         "object": "webhook_endpoint",
-        "api_version": p.get("api_version"),
+        # the version its events are shaped at; None: the account's default at the time of each delivery
+        "api_version": versions.check(p["api_version"], "api_version") if p.get("api_version") else None,
         "application": None,
         "created": ctx.now,
         "description": p.get("description"),
@@ -165,7 +162,7 @@ def create_endpoint(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "status": "enabled",
         "url": _check_url(p["url"]),
         "_secret": "whsec_" + secrets.token_hex(24),
-        "_since_seq": _latest_event_seq(ctx.store),
+        "_since_seq": Outbox.latest_event(ctx.store),
     }
     ctx.store.insert(endpoint)
     return {**endpoint, "secret": endpoint["_secret"]}  # the secret is shown once, at creation
@@ -201,27 +198,27 @@ def _matches(endpoint: dict[str, Any], event_type: str) -> bool:
     return "*" in enabled or event_type in enabled
 
 
-# -- the outbox ---------------------------------------------------------------------------------
+# -- the outbox (mock_gateway/outbox.py: cursor over events, claim under a lease, retries) -----------
+
+OUTBOX = Outbox(table="webhook_deliveries", cursor=CURSOR, ddl=_DDL, done="delivered")
 
 
 def dispatch(store: Store, now: float, batch: int = 1000) -> int:
     """Queue one delivery per (new event, matching endpoint); returns how many were queued."""
-    tables.ensure(store, _DDL)
+    OUTBOX.ensure(store)
     endpoints = _endpoints(store)
     if not endpoints:
         return 0
-    low = max(int(store.setting(CURSOR) or 0), min(e["_since_seq"] for e in endpoints))
-    if _latest_event_seq(store) <= low:
+    low = max(OUTBOX.position(store), min(e["_since_seq"] for e in endpoints))
+    if OUTBOX.latest_event(store) <= low:
         return 0
     queued = 0
     with store.transaction():
         endpoints = _endpoints(store)  # as of this transaction
         if not endpoints:
             return 0
-        low = max(int(store.setting(CURSOR) or 0), min(e["_since_seq"] for e in endpoints))
-        rows = store.conn.execute(
-            "SELECT seq, id, kind FROM objects WHERE type = 'event' AND seq > ? ORDER BY seq LIMIT ?", (low, batch)
-        ).fetchall()
+        low = max(OUTBOX.position(store), min(e["_since_seq"] for e in endpoints))
+        rows = OUTBOX.events_after(store, low, batch)
         for seq, event_id, event_type in rows:
             for endpoint in endpoints:
                 if seq > endpoint["_since_seq"] and _matches(endpoint, event_type):
@@ -231,8 +228,7 @@ def dispatch(store: Store, now: float, batch: int = 1000) -> int:
                         (endpoint["id"], event_id, event_type, now, now),
                     )
                     queued += cur.rowcount
-        if rows:
-            store.set_setting(CURSOR, str(rows[-1][0]))
+        OUTBOX.advance(store, rows)
     return queued
 
 
@@ -242,32 +238,20 @@ class Delivery:
     endpoint: dict[str, Any]
     event: dict[str, Any]
     attempt: int  # 1 for the first attempt
+    payload: bytes = b""  # the body sent: the event shaped at the endpoint's api_version (made in claim)
 
 
 def claim(store: Store, now: float, limit: int, lease: float) -> list[Delivery]:
     """Take up to `limit` due deliveries under a lease, in one transaction."""
-    tables.ensure(store, _DDL)
-    probe = store.conn.execute(
-        "SELECT 1 FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? AND lease_until <= ? LIMIT 1",
-        (now, now),
-    ).fetchone()
-    if probe is None or limit <= 0:
-        return []
-    claimed: list[Delivery] = []
-    with store.transaction():
-        rows = store.conn.execute(
-            "SELECT id, endpoint, event, attempts FROM webhook_deliveries WHERE state = 'pending' AND next_attempt_at <= ? "
-            "AND lease_until <= ? ORDER BY next_attempt_at, id LIMIT ?",
-            (now, now, limit),
-        ).fetchall()
-        for delivery_id, endpoint_id, event_id, attempts in rows:
-            endpoint, event = store.get(endpoint_id), store.get(event_id)
-            if endpoint is None or event is None or endpoint["status"] != "enabled":
-                store.conn.execute("UPDATE webhook_deliveries SET state = 'canceled' WHERE id = ?", (delivery_id,))
-                continue
-            store.conn.execute("UPDATE webhook_deliveries SET lease_until = ? WHERE id = ?", (now + lease, delivery_id))
-            claimed.append(Delivery(delivery_id, endpoint, event, attempts + 1))
-    return claimed
+
+    def take(row: Any) -> Delivery | None:
+        delivery_id, endpoint_id, event_id, attempts = row
+        endpoint, event = store.get(endpoint_id), store.get(event_id)
+        if endpoint is None or event is None or endpoint["status"] != "enabled":
+            return None  # canceled
+        return Delivery(delivery_id, endpoint, event, attempts + 1, payload_of(event, endpoint, store))
+
+    return OUTBOX.claim(store, now, limit, lease, "id, endpoint, event, attempts", take)
 
 
 @dataclass
@@ -289,27 +273,27 @@ def record(store: Store, outcomes: list[Outcome], schedule: tuple[float, ...]) -
     states = []
     with store.transaction():
         for o in outcomes:
-            retries_left = o.delivery.attempt <= len(schedule)
-            state = "delivered" if o.ok else ("pending" if retries_left else "failed")
             end = o.started + o.duration_ms / 1000
-            next_at = end + schedule[o.delivery.attempt - 1] if not o.ok and retries_left else end
             store.conn.execute(
                 "INSERT INTO webhook_attempts (delivery, endpoint, event, attempt, started, duration_ms, status, error) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (o.delivery.id, o.delivery.endpoint["id"], o.delivery.event["id"], o.delivery.attempt, o.started,
                  o.duration_ms, o.status, o.error),
             )
-            store.conn.execute(
-                "UPDATE webhook_deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_until = 0, delivered_at = ? "
-                "WHERE id = ?",
-                (state, o.delivery.attempt, next_at, end if o.ok else None, o.delivery.id),
-            )
-            states.append(state)
+            states.append(OUTBOX.settle(store, o.delivery.id, o.delivery.attempt, o.ok, schedule, end,
+                                        delivered_at=end if o.ok else None))
     return states
 
 
-def payload_of(event: dict[str, Any]) -> bytes:
-    return orjson.dumps(public(event))
+def payload_of(event: dict[str, Any], endpoint: dict[str, Any] | None = None, store: Store | None = None) -> bytes:
+    """The event as `endpoint` receives it: shaped at the endpoint's api_version (else the account default)."""
+    version = (endpoint or {}).get("api_version") or versions.account_default()
+    body = public(event)
+    if version != versions.LATEST and store is not None:
+        body = versions.shape_event(dict(body), version, store)
+    elif version == versions.LATEST:
+        body = {**body, "api_version": versions.LATEST}
+    return orjson.dumps(body)
 
 
 def new_pool(config: WebhookConfig) -> urllib3.PoolManager:
@@ -323,7 +307,7 @@ def send(pool: urllib3.PoolManager, delivery: Delivery) -> tuple[float, float, i
 
     Blocking urllib3 in a small thread pool, not an asyncio client: it costs about a sixth of the
     CPU per POST of httpx's async pool, and the gateway's cores are the ones serving payments."""
-    payload = payload_of(delivery.event)
+    payload = delivery.payload or payload_of(delivery.event, delivery.endpoint)
     started = time.time()
     headers = {
         "Content-Type": "application/json; charset=utf-8",
@@ -407,7 +391,7 @@ async def run(store: Store, config: WebhookConfig, stop: asyncio.Event, clock: A
 
 def attempts(store: Store, endpoint: str | None = None, event: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
     """Recorded attempts, newest first (for /_harness/webhook_attempts and tests)."""
-    tables.ensure(store, _DDL)
+    OUTBOX.ensure(store)
     where, args = [], []
     if endpoint:
         where.append("endpoint = ?")
@@ -424,5 +408,4 @@ def attempts(store: Store, endpoint: str | None = None, event: str | None = None
 
 
 def delivery_counts(store: Store) -> dict[str, int]:
-    tables.ensure(store, _DDL)
-    return dict(store.conn.execute("SELECT state, COUNT(*) FROM webhook_deliveries GROUP BY state").fetchall())
+    return OUTBOX.counts(store)

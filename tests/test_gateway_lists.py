@@ -14,8 +14,9 @@ from mock_gateway.app import ROUTES
 
 AUTH = {"Authorization": "Bearer sk_test_lists"}
 LIST_PATHS = sorted(r.path for r in ROUTES if r.method == "GET" and "limit" in r.spec)
-# Lists this test can fill in: no placeholder but {customer} (a customer it creates)
-FILLABLE = [p for p in LIST_PATHS if set(re.findall(r"\{(\w+)\}", p)) <= {"customer"}]
+# Lists this test can fill in: no placeholder but {customer} (a customer it creates); searches answer
+# search_result pages with next_page instead of cursors (tests/test_search.py)
+FILLABLE = [p for p in LIST_PATHS if set(re.findall(r"\{(\w+)\}", p)) <= {"customer"} and not p.endswith("/search")]
 PAGE_OF = 7
 
 

@@ -62,7 +62,7 @@ _CREATE = {
     "shipping_address_collection": Obj(allowed_countries=ListOf(String(2), max=250).req()),
     "billing_address_collection": Enum("auto", "required"),
     "submit_type": Enum("auto", "book", "donate", "pay"),
-    "ui_mode": Enum("hosted"),
+    "ui_mode": Enum("hosted", "hosted_page"),
     "variant": String(100),
 }
 

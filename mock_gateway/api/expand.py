@@ -2,23 +2,44 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable
 
 from ..core.context import public
 from ..core.errors import invalid_request
 from ..store.db import Store
+from . import versions
 
 MAX_DEPTH = 4
 
 
-def render(store: Store, obj: dict[str, Any], expand: list[str]) -> dict[str, Any]:
+def _invoice_payments(store: Store, inv: dict[str, Any]) -> dict[str, Any]:
+    items, has_more = store.list("invoice_payment", filters={"parent": inv["id"]}, limit=100)
+    return {"object": "list", "data": items, "has_more": has_more, "url": f"/v1/invoice_payments?invoice={inv['id']}"}
+
+
+# Properties Stripe includes only when expanded (`expand[]=payments`): (object type, property) -> how to get it.
+INCLUDABLE: dict[tuple[Any, str], Callable[[Store, dict[str, Any]], Any]] = {("invoice", "payments"): _invoice_payments}
+
+
+def render(store: Store, obj: dict[str, Any], expand: list[str], version: str = versions.LATEST) -> dict[str, Any]:
+    """The object as answered: public fields, expansions, in the shape of `version`."""
+    internal = obj
     obj = _public_deep(obj)
     for path in expand:
         parts = path.split(".")
         if len(parts) > MAX_DEPTH:
             raise invalid_request(f"You cannot expand more than {MAX_DEPTH} levels of a property ({path}).", param="expand")
         _expand(store, obj, parts, path)
-    return obj
+    if version is versions.LATEST or version == versions.LATEST:
+        return obj
+    return versions.shape(obj, version, versions.Source(store, _known(internal)))
+
+
+def _known(internal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The answered objects as stored (with their private fields), by id: transforms read them without a query."""
+    if internal.get("object") == "list":
+        return {o["id"]: o for o in internal["data"] if isinstance(o, dict) and "id" in o}
+    return {internal["id"]: internal} if isinstance(internal.get("id"), str) else {}
 
 
 def _public_deep(obj: dict[str, Any]) -> dict[str, Any]:
@@ -37,6 +58,8 @@ def _expand(store: Store, node: Any, parts: list[str], path: str) -> None:
     if not isinstance(node, dict):
         raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
     key, rest = parts[0], parts[1:]
+    if key not in node and (node.get("object"), key) in INCLUDABLE:  # returned only when asked for
+        node[key] = INCLUDABLE[(node.get("object"), key)](store, node)
     if key not in node:
         raise invalid_request(f"This property cannot be expanded ({path}).", param="expand")
     value = node[key]

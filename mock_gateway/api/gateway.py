@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..core import payment_intents
-from ..core.context import API_VERSION, Ctx
+from ..core.context import Ctx
 from ..core.clock import StepBudget, install as install_tasks
 from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
@@ -31,7 +31,7 @@ from ..store.db import Store
 from .expand import render
 from .forms import parse_form, read_body
 from .params import validate
-from . import publishable
+from . import publishable, versions
 from .registry import Route
 
 log = logging.getLogger("mock_gateway")
@@ -118,8 +118,10 @@ class Gateway:
     async def respond(self, request: Request, route: Route) -> Response:
         """The pipeline proper: authenticate, parse, validate, execute, answer."""
         request_id = new_id("req", 14)
-        headers = {"Request-Id": request_id, "Stripe-Version": request.headers.get("stripe-version", API_VERSION)}
+        headers = {"Request-Id": request_id, "Stripe-Version": versions.account_default()}
         try:
+            version = versions.requested(request.headers.get("stripe-version"))
+            headers["Stripe-Version"] = version  # the version echoed is the version served
             header = request.headers.get("authorization")
             api_key = authenticate(header) if header else None
             if request.method == "POST":
@@ -141,6 +143,7 @@ class Gateway:
             if key is not None:
                 headers["Idempotency-Key"] = key
             job = self.prepare(route, api_key, raw, request.path_params, key, request_id, _base_url(request))
+            job.version = version
             if publishable.is_publishable(api_key):
                 job.ctx.browser_origin = publishable.web_origin(request.headers.get("origin"))
             if route.method == "GET":
@@ -318,12 +321,14 @@ class _Work:
 class Job:
     """One validated request, ready to read or to write inside an open transaction."""
 
-    __slots__ = ("store", "route", "api_key", "raw", "params", "expand", "path_params", "key", "fingerprint", "ctx")
+    __slots__ = ("store", "route", "api_key", "raw", "params", "expand", "path_params", "key", "fingerprint", "ctx",
+                 "version")
 
     def __init__(self, store: Store, route: Route, api_key: str, raw: dict[str, Any], path_params: dict[str, str],
                  key: str | None, fingerprint: str, ctx: Ctx) -> None:
         self.store, self.route, self.api_key, self.raw = store, route, api_key, raw
         self.path_params, self.key, self.fingerprint, self.ctx = path_params, key, fingerprint, ctx
+        self.version = versions.account_default()  # the API version answered (the request's Stripe-Version)
         self.reset()
 
     def reset(self) -> None:
@@ -333,7 +338,7 @@ class Job:
 
     def read(self) -> tuple[int, bytes, bool]:
         obj = self.route.handler(self.ctx, self.params, **self.path_params)
-        return 200, orjson.dumps(render(self.store, obj, self.expand)), False
+        return 200, orjson.dumps(render(self.store, obj, self.expand, self.version)), False
 
     def _replay(self) -> tuple[int, bytes, bool] | None:
         """The answer recorded under this request's Idempotency-Key, if any (an idempotency_error if it was
@@ -364,7 +369,7 @@ class Job:
     def finish(self, state: Any) -> tuple[int, bytes, bool]:
         """Long work's last step: the object answered, recorded under the key."""
         obj = self.route.steps.finish(self.ctx, state)
-        status, body = 200, orjson.dumps(render(self.store, obj, self.expand))
+        status, body = 200, orjson.dumps(render(self.store, obj, self.expand, self.version))
         if self.key is not None:
             self.store.save_idempotent_result(self.api_key, self.key, self.route.method, _path(self.route, self.path_params),
                                               self.fingerprint, status, body, self.ctx.now)
@@ -378,7 +383,7 @@ class Job:
             return replay
         try:
             obj = route.handler(self.ctx, self.params, **self.path_params)
-            status, body = 200, orjson.dumps(render(self.store, obj, self.expand))
+            status, body = 200, orjson.dumps(render(self.store, obj, self.expand, self.version))
         except StripeError as err:
             if not err.commit:
                 raise

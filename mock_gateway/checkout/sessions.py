@@ -224,14 +224,13 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "setup_intent": None,
         "shipping_address_collection": {"allowed_countries": countries},
         "shipping_cost": None,
-        "shipping_details": None,
         "shipping_options": [],
         "status": "open",
         "submit_type": p.get("submit_type"),
         "subscription": None,
         "success_url": _url(p["success_url"], "success_url"),
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
-        "ui_mode": "hosted",
+        "ui_mode": "hosted_page",  # 'hosted' before 2026-03-25.dahlia (api/versions.py)
         "url": f"{ctx.base_url}/c/pay/{session_id}",
         "variant": _variant(p.get("variant")),
         "_line_items": line_items,
@@ -335,7 +334,6 @@ def complete(ctx: Ctx, session: dict[str, Any], pi: dict[str, Any]) -> dict[str,
         "tax_ids": [],
     }
     shipping = {"address": address, "name": receipt.get("name")}
-    session["shipping_details"] = shipping
     session["collected_information"] = {"business_name": receipt.get("company"), "individual_name": None,
                                         "shipping_details": shipping}
     session["custom_fields"] = [

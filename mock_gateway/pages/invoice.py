@@ -31,7 +31,7 @@ def _update_and_pay(ctx: Ctx, inv: dict[str, Any], card: dict[str, Any]) -> None
     pm = payment_methods.create(ctx, {"type": "card", "card": card})
     payment_methods.attach(ctx, pm, inv["customer"])
     customers.update(ctx, ctx.get(inv["customer"], "customer"), {"invoice_settings": {"default_payment_method": pm["id"]}})
-    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    sub = ctx.store.get(inv["_subscription"]) if inv.get("_subscription") else None
     if sub is not None and sub.get("default_payment_method") and sub["status"] not in subscriptions.ENDED:
         subscriptions.update(ctx, sub, {"default_payment_method": pm["id"]})
     invoices.pay(ctx, ctx.get(inv["id"], "invoice"), {"payment_method": pm["id"]})

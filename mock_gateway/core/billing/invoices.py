@@ -29,6 +29,17 @@ def _save(ctx: Ctx, inv: dict[str, Any]) -> None:
     ctx.store.update(inv, kind=inv["status"])
 
 
+def _pricing(price: Any) -> dict[str, Any] | None:
+    """A line's `pricing` (2025-03-31.basil): the price by id, and its product."""
+    if not price:
+        return None
+    price_id = price["id"] if isinstance(price, dict) else price
+    product = price.get("product") if isinstance(price, dict) else None
+    unit = price.get("unit_amount") if isinstance(price, dict) else None
+    return {"type": "price_details", "price_details": {"price": price_id, "product": product},
+            "unit_amount_decimal": None if unit is None else str(unit)}
+
+
 def line_for_item(item: dict[str, Any], period: dict[str, int], sub_id: str) -> dict[str, Any]:
     price = item["price"]
     return {
@@ -40,13 +51,13 @@ def line_for_item(item: dict[str, Any], period: dict[str, int], sub_id: str) -> 
         "discountable": True,
         "livemode": False,
         "metadata": {},
+        "parent": {"type": "subscription_item_details", "invoice_item_details": None,
+                   "subscription_item_details": {"invoice_item": None, "proration": False,
+                                                 "proration_details": {"credited_items": None},
+                                                 "subscription": sub_id, "subscription_item": item["id"]}},
         "period": period,
-        "price": price,
-        "proration": False,
+        "pricing": _pricing(price),
         "quantity": item["quantity"],
-        "subscription": sub_id,
-        "subscription_item": item["id"],
-        "type": "subscription",
     }
 
 
@@ -58,16 +69,15 @@ def line_for_invoiceitem(ii: dict[str, Any]) -> dict[str, Any]:
         "currency": ii["currency"],
         "description": ii["description"],
         "discountable": False,
-        "invoice_item": ii["id"],
         "livemode": False,
         "metadata": {},
+        "parent": {"type": "invoice_item_details", "subscription_item_details": None,
+                   "invoice_item_details": {"invoice_item": ii["id"], "proration": ii["proration"],
+                                            "proration_details": {"credited_items": None},
+                                            "subscription": ii.get("subscription")}},
         "period": ii["period"],
-        "price": ii.get("price"),
-        "proration": ii["proration"],
+        "pricing": _pricing(ii.get("price")),
         "quantity": ii.get("quantity", 1),
-        "subscription": ii.get("subscription"),
-        "subscription_item": ii.get("subscription_item"),
-        "type": "invoiceitem",
     }
 
 
@@ -116,19 +126,19 @@ def create(ctx: Ctx, sub: dict[str, Any], billing_reason: str, period: dict[str,
         "metadata": {},
         "next_payment_attempt": None,
         "number": None,
-        "paid": False,
-        "paid_out_of_band": False,
-        "payment_intent": None,
+        "parent": {"type": "subscription_details", "quote_details": None,
+                   "subscription_details": {"metadata": sub.get("metadata") or {}, "subscription": sub["id"]}},
         "period_end": period["end"],
         "period_start": period["start"],
         "starting_balance": customer.get("balance", 0),
         "status": "draft",
         "status_transitions": {"finalized_at": None, "marked_uncollectible_at": None, "paid_at": None, "voided_at": None},
-        "subscription": sub["id"],
         "subtotal": total,
         "test_clock": customer.get("test_clock"),  # the customer's clock (clock_of, without reading it again)
         "total": total,
         "webhooks_delivered_at": ctx.now,
+        "_payment_intent": None,  # the newest shape shows it as an invoice payment (`payments`)
+        "_subscription": sub["id"],  # the newest shape shows it under `parent`
         "_token": secrets.token_urlsafe(12),  # the hosted invoice page's link (mailed when a payment fails)
     }
     ctx.store.insert(inv, customer=sub["customer"], parent=sub["id"], kind="draft")
@@ -181,8 +191,8 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     if inv["status"] not in OPEN:
         raise invalid_request(f"Invoice {inv['id']} is {inv['status']}; only an open or uncollectible invoice can be paid.",
                               param="invoice")
-    if sub is None and inv.get("subscription"):
-        sub = ctx.store.get(inv["subscription"])
+    if sub is None and inv.get("_subscription"):
+        sub = ctx.store.get(inv["_subscription"])
     pm_id = payment_method or payment_method_for(ctx, inv, sub)
     inv["attempt_count"] += 1
     inv["attempted"] = True
@@ -197,7 +207,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
             raise invalid_request("The customer has no default payment method to pay this invoice with.",
                                   param="payment_method", code="invoice_no_payment_method_types")
         pm = ctx.get(pm_id, "payment_method", "PaymentMethod", param="payment_method")
-        pi = store.get(inv["payment_intent"]) if inv.get("payment_intent") else None
+        pi = store.get(inv["_payment_intent"]) if inv.get("_payment_intent") else None
         if pi is not None and pi["status"] == "succeeded":  # paid already: never twice
             store.keep("invoice_attempt", point)
             _mark_paid(ctx, inv, pi, sub)
@@ -237,22 +247,61 @@ def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
         "payment_method_types": ["card"],
         "metadata": {},
     })
-    pi["invoice"] = inv["id"]  # stored by the confirm that follows
-    inv["payment_intent"] = pi["id"]  # and the invoice by `attempt`, whatever the confirm's outcome
+    pi["_invoice"] = inv["id"]  # stored by the confirm that follows (shown as `invoice` before 2025-03-31.basil)
+    inv["_payment_intent"] = pi["id"]  # and the invoice by `attempt`, whatever the confirm's outcome
+    _new_payment(ctx, inv, pi)
     return pi
+
+
+def _new_payment(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
+    """The invoice payment (2025-03-31.basil) that ties the invoice to its PaymentIntent."""
+    payment = {
+        "id": new_id("inpay"),
+        "object": "invoice_payment",
+        "amount_paid": None,
+        "amount_requested": pi["amount"],
+        "created": ctx.now,
+        "currency": pi["currency"],
+        "invoice": inv["id"],
+        "is_default": not inv.get("_invoice_payment"),
+        "livemode": False,
+        "payment": {"type": "payment_intent", "payment_intent": pi["id"]},
+        "status": "open",
+        "status_transitions": {"canceled_at": None, "paid_at": None},
+    }
+    if inv.get("_invoice_payment"):  # an earlier attempt's intent was replaced: its payment is canceled
+        earlier = ctx.store.get(inv["_invoice_payment"])
+        if earlier is not None and earlier["status"] == "open":
+            earlier["status"] = "canceled"
+            earlier["status_transitions"]["canceled_at"] = ctx.now
+            ctx.store.update(earlier, kind="canceled")
+    ctx.store.insert(payment, customer=inv["customer"], parent=inv["id"], kind="open")
+    inv["_invoice_payment"] = payment["id"]
+
+
+def _payment_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
+    payment = ctx.store.get(inv["_invoice_payment"]) if inv.get("_invoice_payment") else None
+    if payment is None or payment["status"] == "paid":
+        return
+    payment.update(status="paid", amount_paid=pi["amount_received"])
+    payment["status_transitions"]["paid_at"] = ctx.now
+    ctx.store.update(payment, kind="paid")
+    ctx.emit("invoice_payment.paid", payment)
 
 
 def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None) -> None:
     paid = pi["amount_received"] if pi else 0
     retry_pending = inv["next_payment_attempt"] is not None
-    inv.update(status="paid", paid=True, amount_paid=paid, amount_remaining=0, next_payment_attempt=None)
+    inv.update(status="paid", amount_paid=paid, amount_remaining=0, next_payment_attempt=None)
+    if pi is not None:
+        _payment_paid(ctx, inv, pi)
     inv["status_transitions"]["paid_at"] = ctx.now
     _save(ctx, inv)
     if retry_pending:  # a retry is scheduled only with next_payment_attempt set (`_failed`)
         clock.unschedule(ctx, RETRY_TASK, inv["id"])
     ctx.emit("invoice.paid", inv)
     ctx.emit("invoice.payment_succeeded", inv)
-    if inv.get("subscription"):
+    if inv.get("_subscription"):
         from . import subscriptions
 
         subscriptions.on_invoice_paid(ctx, inv, sub)
@@ -281,7 +330,7 @@ def _retry(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     inv = ctx.store.get(ref)
     if inv is None or inv["status"] != "open":
         return
-    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    sub = ctx.store.get(inv["_subscription"]) if inv.get("_subscription") else None
     if sub is not None and sub["status"] in ("canceled", "incomplete_expired"):
         return
     attempt(ctx, inv, sub=sub, automatic=True)
@@ -292,7 +341,7 @@ def pay(ctx: Ctx, inv: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     if inv["status"] == "paid":
         raise invalid_request("Invoice is already paid.", param="invoice")
     if p.get("paid_out_of_band"):
-        inv["paid_out_of_band"] = True
+        inv["_paid_out_of_band"] = True
         _mark_paid(ctx, inv)
         return inv
     if p.get("payment_method"):
@@ -309,8 +358,8 @@ def pay(ctx: Ctx, inv: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 def void(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
     if inv["status"] not in OPEN:
         raise invalid_request(f"You can only void an open or uncollectible invoice; this one is {inv['status']}.", param="invoice")
-    if inv.get("payment_intent"):
-        pi = ctx.store.get(inv["payment_intent"])
+    if inv.get("_payment_intent"):
+        pi = ctx.store.get(inv["_payment_intent"])
         if pi and pi["status"] in payment_intents.CANCELABLE:
             payment_intents.cancel(ctx, pi, {"cancellation_reason": "void_invoice"})
     inv.update(status="void", amount_remaining=0, next_payment_attempt=None)

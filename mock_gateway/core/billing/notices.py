@@ -21,7 +21,7 @@ UPCOMING_TASK = "billing.upcoming"
 
 def schedule_upcoming(ctx: Ctx, sub: dict[str, Any]) -> None:
     days = settings.get(ctx.store, sub["test_clock"])["upcoming_renewal_days"]
-    at = sub["current_period_end"] - days * 86400
+    at = sub["_current_period_end"] - days * 86400
     if at > ctx.now and not sub["cancel_at_period_end"]:
         clock.schedule(ctx, UPCOMING_TASK, sub["id"], at=at, clock=sub["test_clock"])
 
@@ -42,10 +42,11 @@ def _upcoming(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
         "billing_reason": "upcoming",
         "currency": sub["currency"],
         "customer": sub["customer"],
-        "next_payment_attempt": sub["current_period_end"],
-        "period_start": sub["current_period_end"],
+        "next_payment_attempt": sub["_current_period_end"],
+        "period_start": sub["_current_period_end"],
         "status": "draft",
-        "subscription": sub["id"],
+        "parent": {"type": "subscription_details", "quote_details": None,
+                   "subscription_details": {"metadata": sub.get("metadata") or {}, "subscription": sub["id"]}},
         "test_clock": sub["test_clock"],
         "total": total,
     }
@@ -54,7 +55,7 @@ def _upcoming(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     pm_id = sub.get("default_payment_method") or (customer.get("invoice_settings") or {}).get("default_payment_method")
     pm = ctx.store.get(pm_id) if pm_id else None
     if pm and pm.get("card") and not pm.get("_expiring_notified"):
-        if month_end(pm["card"]["exp_year"], pm["card"]["exp_month"]) < sub["current_period_end"]:
+        if month_end(pm["card"]["exp_year"], pm["card"]["exp_month"]) < sub["_current_period_end"]:
             pm["_expiring_notified"] = True
             ctx.store.update(pm)
             ctx.emit("customer.source.expiring", pm)
@@ -95,7 +96,8 @@ def mail_plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None
               "next_attempt": _date(obj["next_payment_attempt"], locale) if obj.get("next_payment_attempt") else None}
     if kind == "payment_failed" and obj.get("billing_reason") == "subscription_create":
         return None  # the customer is on the page when the first payment fails
-    return kind, to, obj.get("payment_intent"), locale, values
+    stored = store.get(obj["id"]) if obj.get("id") else None  # the invoice's intent is not in its public shape
+    return kind, to, (stored or {}).get("_payment_intent"), locale, values
 
 
 TASKS: dict[str, clock.Handler] = {UPCOMING_TASK: _upcoming}

@@ -30,7 +30,15 @@ PRORATIONS = ("create_prorations", "none", "always_invoice")
 
 
 def _save(ctx: Ctx, sub: dict[str, Any]) -> None:
+    _sync_periods(sub)
     ctx.store.update(sub, kind=sub["status"])
+
+
+def _sync_periods(sub: dict[str, Any]) -> None:
+    """Every item shows the subscription's period (items share one interval here)."""
+    for item in sub["items"]["data"]:
+        item["current_period_start"] = sub["_current_period_start"]
+        item["current_period_end"] = sub["_current_period_end"]
 
 
 def _item(ctx: Ctx, spec: dict[str, Any], sub_id: str, i: int, currency: str | None, interval: tuple | None) -> dict[str, Any]:
@@ -84,8 +92,6 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "collection_method": "charge_automatically",
         "created": start,
         "currency": items[0]["price"]["currency"],
-        "current_period_end": trial_end or period_end(anchor, recurring["interval"], recurring["interval_count"], 0),
-        "current_period_start": start,
         "customer": customer["id"],
         "days_until_due": None,
         "default_payment_method": p.get("default_payment_method"),
@@ -104,10 +110,14 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "trial_end": trial_end,
         "trial_start": start if trial_end else None,
         "_cycle": 0,  # periods since the anchor: the next period ends at period_end(anchor, ..., _cycle)
+        # the period, shown on each item since 2025-03-31.basil (on the subscription before: api/versions.py)
+        "_current_period_end": trial_end or period_end(anchor, recurring["interval"], recurring["interval_count"], 0),
+        "_current_period_start": start,
     }
+    _sync_periods(sub)
     ctx.store.insert(sub, customer=customer["id"], kind=sub["status"])
     ctx.emit("customer.subscription.created", sub)
-    inv = invoices.create(ctx, sub, "subscription_create", {"start": start, "end": sub["current_period_end"]},
+    inv = invoices.create(ctx, sub, "subscription_create", {"start": start, "end": sub["_current_period_end"]},
                           with_items=not trial_end)
     sub["latest_invoice"] = inv["id"]
     _save(ctx, sub)
@@ -127,13 +137,13 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 def _schedule_next(ctx: Ctx, sub: dict[str, Any]) -> None:
     if sub["status"] in ENDED:
         return
-    clock.schedule(ctx, RENEW_TASK, sub["id"], at=sub["current_period_end"], clock=sub["test_clock"])
+    clock.schedule(ctx, RENEW_TASK, sub["id"], at=sub["_current_period_end"], clock=sub["test_clock"])
     notices.schedule_upcoming(ctx, sub)
 
 
 def on_invoice_paid(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None = None) -> None:
     if sub is None or sub["status"] not in ("active", "trialing"):  # a known active one needs no re-read
-        sub = ctx.store.get(inv["subscription"])
+        sub = ctx.store.get(inv["_subscription"])
     if sub is None or sub["status"] in ENDED or sub["status"] in ("active", "trialing"):
         return
     if invoices.open_invoices(ctx, sub["id"]):
@@ -187,15 +197,14 @@ def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
         _end(ctx, sub, sub["cancellation_details"]["reason"] or "cancellation_requested")
         return
     recurring = sub["items"]["data"][0]["price"]["recurring"]
-    previous = {"current_period_start": sub["current_period_start"], "current_period_end": sub["current_period_end"],
-                "status": sub["status"]}
-    sub["current_period_start"] = sub["current_period_end"]
-    sub["current_period_end"] = period_end(sub["billing_cycle_anchor"], recurring["interval"], recurring["interval_count"],
+    previous = {"items": {**sub["items"], "data": [dict(i) for i in sub["items"]["data"]]}, "status": sub["status"]}
+    sub["_current_period_start"] = sub["_current_period_end"]
+    sub["_current_period_end"] = period_end(sub["billing_cycle_anchor"], recurring["interval"], recurring["interval_count"],
                                            sub["_cycle"] + 1 if sub["trial_end"] is None else sub["_cycle"])
     sub["_cycle"] += 1
     if sub["status"] == "trialing":
         sub["status"] = "active"
-    inv = invoices.create(ctx, sub, "subscription_cycle", {"start": sub["current_period_start"], "end": sub["current_period_end"]})
+    inv = invoices.create(ctx, sub, "subscription_cycle", {"start": sub["_current_period_start"], "end": sub["_current_period_end"]})
     sub["latest_invoice"] = inv["id"]
     _save(ctx, sub)
     ctx.emit("customer.subscription.updated", sub, previous)
@@ -231,7 +240,7 @@ def update(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     if "cancel_at_period_end" in p:
         previous["cancel_at_period_end"] = sub["cancel_at_period_end"]
         sub["cancel_at_period_end"] = p["cancel_at_period_end"]
-        sub["cancel_at"] = sub["current_period_end"] if p["cancel_at_period_end"] else None
+        sub["cancel_at"] = sub["_current_period_end"] if p["cancel_at_period_end"] else None
         sub["canceled_at"] = ctx.now if p["cancel_at_period_end"] else None
         sub["cancellation_details"]["reason"] = "cancellation_requested" if p["cancel_at_period_end"] else None
     if "default_payment_method" in p:
@@ -255,7 +264,7 @@ def update(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     _save(ctx, sub)
     ctx.emit("customer.subscription.updated", sub, previous)
     if p.get("proration_behavior") == "always_invoice" and proration_items:
-        inv = invoices.create(ctx, sub, "subscription_update", {"start": ctx.now, "end": sub["current_period_end"]},
+        inv = invoices.create(ctx, sub, "subscription_update", {"start": ctx.now, "end": sub["_current_period_end"]},
                               with_items=False)
         sub["latest_invoice"] = inv["id"]
         _save(ctx, sub)
@@ -270,8 +279,8 @@ def _change_items(ctx: Ctx, sub: dict[str, Any], specs: list[dict[str, Any]], pr
     by_id = {item["id"]: item for item in sub["items"]["data"]}
     first = sub["items"]["data"][0]["price"]
     interval = (first["recurring"]["interval"], first["recurring"]["interval_count"])
-    span = max(1, sub["current_period_end"] - sub["current_period_start"])
-    fraction = max(0.0, min(1.0, (sub["current_period_end"] - ctx.now) / span))
+    span = max(1, sub["_current_period_end"] - sub["_current_period_start"])
+    fraction = max(0.0, min(1.0, (sub["_current_period_end"] - ctx.now) / span))
     created: list[dict[str, Any]] = []
     for i, spec in enumerate(specs):
         if spec.get("id"):
@@ -322,7 +331,7 @@ def _proration_item(ctx: Ctx, sub: dict[str, Any], item: dict[str, Any], amount:
         "invoice": None,
         "livemode": False,
         "metadata": {},
-        "period": {"start": ctx.now, "end": sub["current_period_end"]},
+        "period": {"start": ctx.now, "end": sub["_current_period_end"]},
         "price": price,
         "proration": True,
         "quantity": quantity,
