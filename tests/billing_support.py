@@ -9,11 +9,14 @@ import time
 
 from hypothesis import strategies as st
 
-from mock_gateway.core import customers, payment_methods
+from mock_gateway.core import clock, customers, payment_methods
 from mock_gateway.core.billing import invoices, subscriptions
 from mock_gateway.core.billing.clocked import clocked
 from mock_gateway.core.context import Ctx
 from mock_gateway.core.errors import StripeError
+from mock_gateway.core.tasks import TASKS
+
+clock.install(TASKS)  # what a Gateway installs: these tests drive the domain without one
 
 CUSTOMER_ACTIONS = ("decline", "recover", "new_card", "pay")
 

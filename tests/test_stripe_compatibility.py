@@ -8,8 +8,7 @@ import warnings
 from pathlib import Path
 
 from mock_gateway.api import versions
-from mock_gateway.api.registry import ROUTES
-from mock_gateway.app import create_app
+from mock_gateway.app import ROUTES, create_app
 from mock_gateway.store.db import Store
 
 with warnings.catch_warnings():
