@@ -72,7 +72,8 @@ _PHONE_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cos
 @functools.lru_cache(maxsize=512)
 def phone_rule(country: str) -> tuple[str, str, dict[str, str]] | None:
     """(pattern, problem code, message params) for phone numbers of `country`: in the national
-    format (with or without the trunk prefix, 0 in most countries) or with +country code."""
+    format (with or without the trunk prefix, 0 in most countries) or with +country code. Numbers
+    of another country sharing the code (+1 for Canada on a US address) are refused."""
     import phonenumbers
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region(country)
@@ -82,7 +83,9 @@ def phone_rule(country: str) -> tuple[str, str, dict[str, str]] | None:
              if d is not None and d.national_number_pattern]
     if not types:
         return None
-    head = f"\\+{meta.country_code}" + (f"|{re.escape(meta.national_prefix)}" if meta.national_prefix else "")
+    trunk = re.escape(meta.national_prefix) if meta.national_prefix else ""
+    # +81 90..., 090..., 90...; and +81 090... (the trunk prefix kept after the country code)
+    head = f"\\+{meta.country_code}" + (f"(?:{trunk})?|{trunk}" if trunk else "")
     pattern = f"^(?:{head})?(?:{'|'.join(ascii_digits(t) for t in types)})$"
     if f"phone.{country}" in MESSAGES["en"]:
         return pattern, f"phone.{country}", {}
