@@ -6,12 +6,12 @@ in test-artifacts/screenshots/ for people to look at."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-
 from checkout_helpers import create_session, retrieve
+
 from harness.browser import context_options
 from harness.shopper.person import sample_person
 from scenarios.personas import load_persona

@@ -14,7 +14,14 @@ from hypothesis import strategies as st
 from harness.shopper.shopper_data import make_shopper_data
 from mock_gateway.checkout import fields as F
 from mock_gateway.checkout.regions import COUNTRIES, address_format, regions
-from mock_gateway.checkout.validation import Context, check, message, normalise, phone_rule, postal_rule
+from mock_gateway.checkout.validation import (
+    Context,
+    check,
+    message,
+    normalise,
+    phone_rule,
+    postal_rule,
+)
 from scenarios.personas import SHOPPER_COUNTRIES
 
 WITH_POSTAL = tuple(c for c in COUNTRIES if address_format(c).postal_pattern)

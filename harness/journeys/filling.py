@@ -4,6 +4,7 @@ there, typing on the keyboard the field brings up, and leaving it (where the pag
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import re
@@ -116,13 +117,13 @@ async def fill(ctx: JourneyContext, view: PageView, step: str) -> PageView:
 async def settled(ctx: JourneyContext) -> None:
     """Wait while the page says a part of it is updating (aria-busy), as a person waits for a form
     that is changing under their eyes; at most 10 s (then they go on with what they see)."""
-    try:
+    from playwright.async_api import TimeoutError as PlaywrightTimeout
+
+    with contextlib.suppress(PlaywrightTimeout):  # a page that stays busy is read as it is
         await ctx.page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')", timeout=10_000)
-    except Exception:  # noqa: BLE001 - a page that stays busy is read as it is
-        pass
 
 
-_AGREE = re.compile(r"agree|accept|terms|conditions|同意|規約", re.I)
+_AGREE = re.compile(r"agree|accept|terms|conditions|同意|規約", re.IGNORECASE)
 
 
 async def agree(ctx: JourneyContext, view: PageView, step: str) -> PageView:

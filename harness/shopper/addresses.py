@@ -118,6 +118,8 @@ def mobile_number(country: str, rng: random.Random) -> str:
     import phonenumbers
 
     example = phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+    if example is None:
+        raise ValueError(f"libphonenumber has no example mobile number for {country}")
     national = str(example.national_number)
     keep = max(3, len(national) - 6)
     for _ in range(1000):

@@ -171,8 +171,8 @@ def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, 
             card_name=f"{given_latin} {family_latin}".upper(), backup_card_number=backup_card_number,
         )
 
-    card = dict(card_number=card_number, card_exp_month=exp_month, card_exp_year=exp_year, card_cvc=cvc,
-                backup_card_number=backup_card_number)
+    card = {"card_number": card_number, "card_exp_month": exp_month, "card_exp_year": exp_year, "card_cvc": cvc,
+            "backup_card_number": backup_card_number}
     if country != "US":
         return _world_shopper(country, locale, stream, card)
 
