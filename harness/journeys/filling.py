@@ -4,7 +4,6 @@ there, typing on the keyboard the field brings up, and leaving it (where the pag
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import os
 import re
@@ -14,7 +13,7 @@ from harness.shopper.keyboards import keyboard_for
 from harness.shopper.shopper_data import US_STATE_NAMES
 
 from .hands import locate, point_at, select_option, selector_of, type_keys
-from .loading import look
+from .loading import look, settle
 from .page_reading import Control, PageView
 from .perception import texts_for
 from .recovery import check_field, find, while_typing
@@ -114,15 +113,6 @@ async def fill(ctx: JourneyContext, view: PageView, step: str) -> PageView:
     return await agree(ctx, latest, step)
 
 
-async def settled(ctx: JourneyContext) -> None:
-    """Wait while the page says a part of it is updating (aria-busy), as a person waits for a form
-    that is changing under their eyes; at most 10 s (then they go on with what they see)."""
-    from playwright.async_api import TimeoutError as PlaywrightTimeout
-
-    with contextlib.suppress(PlaywrightTimeout):  # a page that stays busy is read as it is
-        await ctx.page.wait_for_function("() => !document.querySelector('[aria-busy=\"true\"]')", timeout=10_000)
-
-
 _AGREE = re.compile(r"agree|accept|terms|conditions|同意|規約", re.IGNORECASE)
 
 
@@ -164,8 +154,8 @@ async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int
         if not await select_option(ctx, locator, c, _options_for(intent) + known, f):
             return view  # the person's option is not offered: they leave it as it is
         await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
-        if key == "country":
-            await settled(ctx)
+        if key == "country":  # the page may bring that country's address fields: wait while it says it is busy
+            await settle(ctx)
     else:
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         if intent.is_format_error:
