@@ -129,3 +129,7 @@ def test_phone_messages_give_the_countrys_example():
     assert problem is not None and phone_rule("DE")[1] == "phone.format"
     assert message(problem, "en", "phone") == "Enter a valid phone number, like 01512 3456789"
     assert check("phone", "+1 604 555 0123", ctx=Context(country="US")) is not None  # Canadian, not a US number
+    # a territory without a numbering plan still gets a rule: any number with + and a country code
+    assert phone_rule("AQ")[1] == "phone.international"
+    assert check("phone", "+672 12 3456", ctx=Context(country="AQ")) is None
+    assert check("phone", "12 3456", ctx=Context(country="AQ")) is not None

@@ -77,12 +77,10 @@ def phone_rule(country: str) -> tuple[str, str, dict[str, str]] | None:
     import phonenumbers
 
     meta = phonenumbers.PhoneMetadata.metadata_for_region(country)
-    if meta is None:
-        return None
     types = [d.national_number_pattern for d in (getattr(meta, t) for t in _PHONE_TYPES)
-             if d is not None and d.national_number_pattern]
-    if not types:
-        return None
+             if d is not None and d.national_number_pattern] if meta is not None else []
+    if not types:  # no numbering plan (Antarctica, Bouvet Island, ...): any number in E.164
+        return "^\\+[1-9][0-9]{5,14}$", "phone.international", {}
     trunk = re.escape(meta.national_prefix) if meta.national_prefix else ""
     # +81 90..., 090..., 90...; and +81 090... (the trunk prefix kept after the country code)
     head = f"\\+{meta.country_code}" + (f"(?:{trunk})?|{trunk}" if trunk else "")
@@ -159,6 +157,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "postal_code.pin": "Enter a valid PIN code, like {example}",
         "postal_code.eircode": "Enter a valid Eircode, like {example}",
         "phone.format": "Enter a valid phone number, like {example}",
+        "phone.international": "Enter the phone number with + and its country code, like +44 20 7946 0018",
         "kana.format": "Enter the reading in katakana or hiragana",
         "choice.invalid": "Choose one of the options in the list",
         "or": " or ",
@@ -210,6 +209,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "postal_code.pin": "PINコードを正しく入力してください（例: {example}）",
         "postal_code.eircode": "Eircodeを正しく入力してください（例: {example}）",
         "phone.format": "電話番号を正しく入力してください（例: {example}）",
+        "phone.international": "電話番号は+と国番号から入力してください（例: +44 20 7946 0018）",
         "kana.format": "フリガナはカタカナまたはひらがなで入力してください",
         "choice.invalid": "一覧から選択してください",
         "or": "または",
