@@ -34,7 +34,7 @@ def _form_problems(country: str, values: dict[str, str]) -> dict[str, str]:
         ctx = Context(country=country, choices=F.choices(f, country, COUNTRIES))
         problem = check(f.kind, values.get(f.name, ""), f.required, ctx)
         if problem is not None:
-            out[f.name] = message(problem, "en", f.name)
+            out[f.name] = message(problem, "en", f.name, country)
     return out
 
 
@@ -122,6 +122,14 @@ def test_an_accepted_phone_number_is_one_libphonenumber_calls_valid(country, dig
     typed = f"+{phonenumbers.country_code_for_region(country)}{digits}" if plus else digits
     if check("phone", typed, ctx=Context(country=country)) is None:
         assert phonenumbers.is_valid_number_for_region(phonenumbers.parse(typed, country), country), typed
+
+
+def test_an_empty_field_is_asked_for_by_the_countrys_own_name():
+    india = _form_problems("IN", {})
+    assert india["postal_code"] == "Enter your PIN code" and india["state"] == "Choose your state"
+    assert _form_problems("KR", {})["state"] == "Choose your province or metropolitan city"
+    assert _form_problems("GB", {})["city"] == "Enter your town or city"
+    assert _form_problems("US", {})["state"] == "Choose your state or prefecture"  # the shipped words stay
 
 
 def test_phone_messages_give_the_countrys_example():

@@ -304,7 +304,7 @@ def test_the_page_script_applies_the_same_rules_as_the_server(rules_page, values
     )
     for (kind, value), (js_normal, js_message) in zip(cases, js):
         problem = validation.check(kind, value, True, ctx)
-        py_message = validation.message(problem, "ja", kind) if problem else None
+        py_message = validation.message(problem, "ja", kind, country) if problem else None
         assert (js_normal, js_message) == (validation.normalise(kind, value), py_message), (kind, value)
 
 

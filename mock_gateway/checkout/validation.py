@@ -158,6 +158,25 @@ MESSAGES: dict[str, dict[str, str]] = {
         "postal_code.eircode": "Enter a valid Eircode, like {example}",
         "phone.format": "Enter a valid phone number, like {example}",
         "phone.international": "Enter the phone number with + and its country code, like +44 20 7946 0018",
+        # the country's own name for a field, where it is not the shipped one (fields.py)
+        "required.postal_code.zip": "Enter your ZIP code",
+        "required.postal_code.pin": "Enter your PIN code",
+        "required.postal_code.eircode": "Enter your Eircode",
+        "required.state.state": "Choose your state",
+        "required.state.province": "Choose your province",
+        "required.state.prefecture": "Choose your prefecture",
+        "required.state.do_si": "Choose your province or metropolitan city",
+        "required.state.county": "Choose your county",
+        "required.state.area": "Choose your area",
+        "required.state.island": "Choose your island",
+        "required.state.parish": "Choose your parish",
+        "required.state.emirate": "Choose your emirate",
+        "required.state.department": "Choose your department",
+        "required.state.district": "Choose your district",
+        "required.state.oblast": "Choose your region",
+        "required.city.post_town": "Enter your town or city",
+        "required.city.suburb": "Enter your suburb or town",
+        "required.city.district": "Enter your city or district",
         "kana.format": "Enter the reading in katakana or hiragana",
         "choice.invalid": "Choose one of the options in the list",
         "or": " or ",
@@ -210,6 +229,24 @@ MESSAGES: dict[str, dict[str, str]] = {
         "postal_code.eircode": "Eircodeを正しく入力してください（例: {example}）",
         "phone.format": "電話番号を正しく入力してください（例: {example}）",
         "phone.international": "電話番号は+と国番号から入力してください（例: +44 20 7946 0018）",
+        "required.postal_code.zip": "ZIPコードを入力してください",
+        "required.postal_code.pin": "PINコードを入力してください",
+        "required.postal_code.eircode": "Eircodeを入力してください",
+        "required.state.state": "州を選択してください",
+        "required.state.province": "省・州を選択してください",
+        "required.state.prefecture": "都道府県を選択してください",
+        "required.state.do_si": "道・市を選択してください",
+        "required.state.county": "郡・県を選択してください",
+        "required.state.area": "地域を選択してください",
+        "required.state.island": "島を選択してください",
+        "required.state.parish": "教区を選択してください",
+        "required.state.emirate": "首長国を選択してください",
+        "required.state.department": "県を選択してください",
+        "required.state.district": "地区を選択してください",
+        "required.state.oblast": "州を選択してください",
+        "required.city.post_town": "市区町村を入力してください",
+        "required.city.suburb": "市区町村を入力してください",
+        "required.city.district": "市区町村を入力してください",
         "kana.format": "フリガナはカタカナまたはひらがなで入力してください",
         "choice.invalid": "一覧から選択してください",
         "or": "または",
@@ -360,9 +397,25 @@ def _check_expiry(v: str, ctx: Context) -> Problem | None:
     return None
 
 
-def message(problem: Problem, locale: str, field_name: str) -> str:
-    """The text a shopper reads for `problem` on field `field_name`, in `locale` (en or ja)."""
+def required_keys(country: str | None) -> dict[str, str]:
+    """{field name: message key} for the address fields a country names its own way (India's
+    "PIN code": "Enter your PIN code"); the shipped countries (JP, US) keep the shipped words."""
+    if country is None or country in ("JP", "US") or country not in COUNTRIES:
+        return {}
+    fmt = address_format(country)
+    keys = {"postal_code": f"required.postal_code.{fmt.postal_type}", "state": f"required.state.{fmt.area_type}",
+            "city": f"required.city.{fmt.city_type}"}
+    return {name: key for name, key in keys.items() if key in MESSAGES["en"]}
+
+
+def message(problem: Problem, locale: str, field_name: str, country: str | None = None) -> str:
+    """The text a shopper reads for `problem` on field `field_name` of an address in `country`,
+    in `locale` (en or ja)."""
     texts = MESSAGES[locale if locale in MESSAGES else "en"]
+    if problem.code in ("required", "choice.invalid"):
+        own = required_keys(country).get(field_name)
+        if own and own in texts:
+            return texts[own]
     if problem.code == "required":
         return texts.get(f"required.{field_name}", texts["required"])
     if problem.code == "choice.invalid" and f"required.{field_name}" in texts:
@@ -396,6 +449,7 @@ def page_rules(locale: str, country: str = "JP") -> dict[str, Any]:
     return {
         "patterns": patterns,
         "postal": {country: {"code": postal[1], "params": postal[2]}} if postal else {},
+        "required_keys": required_keys(country),
         "phone": {country: {"code": phone[1], "params": phone[2]}} if phone else {},
         "brands": [
             {"brand": brand, "ranges": prefix_ranges(prefixes), "lengths": list(lengths), "cvc": cvc}
@@ -415,5 +469,5 @@ def first_problems(checks: Iterable[tuple[str, str, str, bool, Context]], locale
     for name, kind, value, required, ctx in checks:
         problem = check(kind, value, required, ctx)
         if problem is not None:
-            out[name] = message(problem, locale, name)
+            out[name] = message(problem, locale, name, ctx.country)
     return out

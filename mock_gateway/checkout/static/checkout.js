@@ -139,6 +139,8 @@
 
   function message(p, fieldName) {
     var texts = R.messages;
+    var own = (p.code === "required" || p.code === "choice.invalid") && R.required_keys[fieldName];
+    if (own && texts[own]) return texts[own];
     if (p.code === "required") return texts["required." + fieldName] || texts.required;
     if (p.code === "choice.invalid" && texts["required." + fieldName]) return texts["required." + fieldName];
     return texts[p.code].replace(/\{(\w+)\}/g, function (_, key) {
