@@ -141,3 +141,24 @@ def test_phone_messages_give_the_countrys_example():
     assert phone_rule("AQ")[1] == "phone.international"
     assert check("phone", "+672 12 3456", ctx=Context(country="AQ")) is None
     assert check("phone", "12 3456", ctx=Context(country="AQ")) is not None
+
+
+@pytest.mark.parametrize(("label", "key"), [
+    ("PIN code", "postal_code"), ("ZIP code", "postal_code"), ("Eircode", "postal_code"), ("Postleitzahl", "postal_code"),
+    ("Code postal", "postal_code"), ("CEP", "postal_code"), ("우편번호", "postal_code"), ("邮政编码", "postal_code"),
+    ("State", "region"), ("Province", "region"), ("Province or metropolitan city", "region"), ("County", "region"),
+    ("State/Province", "region"), ("Bundesland", "region"), ("州", "region"), ("省・州", "region"), ("道・市", "region"),
+    ("Town or city", "city"), ("Suburb or town", "city"), ("City or district", "city"), ("Ort", "city"), ("Ville", "city"),
+])
+def test_the_shopper_understands_other_countries_address_labels(label, key):
+    from harness.journeys.understanding import data_key
+
+    assert data_key(label) == key
+
+
+def test_a_shopper_looks_for_their_country_by_the_names_they_know():
+    from harness.journeys.understanding import country_names
+
+    assert country_names("DE", "en_US")[:3] == ("Germany", "Deutschland", "ドイツ")
+    assert country_names("KR", "ja_JP")[:3] == ("韓国", "대한민국", "South Korea")
+    assert "India" in country_names("IN", "en_US") and "インド" in country_names("IN", "en_US")
