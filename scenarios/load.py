@@ -51,6 +51,8 @@ SHAPE_PARAMS: dict[str, tuple[tuple[str, str, bool, float | None], ...]] = {
 # Payment-method mix keys: what the shopper pays with. card_* are Stripe test cards; the others
 # are Stripe payment-method types (scenarios/methods.py).
 METHOD_KEYS = LOAD_KEYS
+# Where an order comes from, as the gateway records it in metadata[channel] (mock_gateway/core/channels.py).
+CHANNELS = ("web", "mobile_web", "app", "pos")
 DEFAULT_METHODS = (("card_success", 0.85), ("card_decline", 0.1), ("card_3ds", 0.05))
 
 
@@ -129,6 +131,9 @@ class Mix:
     partial_refund: float = 0.5  # of those, the share refunded in part
     retrieve_share: float = 0.1  # share of orders whose PaymentIntent is retrieved again
     list_share: float = 0.05  # share of orders followed by a list call (a merchant dashboard)
+    # the channel each order is sent from (metadata[channel]), weighted; assumption: a merchant's
+    # web checkout unless the scenario says otherwise
+    channels: tuple[tuple[str, float], ...] = (("web", 1.0),)
 
 
 @dataclass(frozen=True)
@@ -404,9 +409,21 @@ def _mix(sub: Table | None, file: str) -> Mix:
         partial_refund=_share(sub, "partial_refund", d.partial_refund),
         retrieve_share=_share(sub, "retrieve_share", d.retrieve_share),
         list_share=_share(sub, "list_share", d.list_share),
+        channels=_channels(sub.table("channels")) or d.channels,
     )
     sub.done()
     return mix
+
+
+def _channels(t: Table | None) -> tuple[tuple[str, float], ...] | None:
+    """[load.mix.channels]: weights over web, mobile_web, app, pos, not all zero."""
+    if t is None:
+        return None
+    t.known(CHANNELS)
+    weights = tuple((k, t.float(k, min=0.0) or 0.0) for k in CHANNELS if t.has(k))
+    if sum(w for _, w in weights) <= 0:
+        raise ScenarioError(t.file, t.path, "weights over " + ", ".join(CHANNELS) + " that are not all zero", dict(t.data))
+    return tuple((k, w) for k, w in weights if w > 0)
 
 
 def _share(sub: Table, name: str, default: float) -> float:

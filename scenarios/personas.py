@@ -34,6 +34,10 @@ PERSONA_DIR = Path(__file__).resolve().parent / "personas"
 DEVICE_KINDS = ("desktop", "phone")
 INPUTS = {"desktop": ("keyboard+mouse",), "phone": ("thumbs", "one-finger")}
 LOCALES = ("en_US", "ja_JP")
+# Countries a shopper can live in: the harness generates addresses that agree (postal code, region,
+# city) for these (harness/shopper/shopper_data.py). A persona's `countries` weights draw from them.
+SHOPPER_COUNTRIES = ("JP", "US", "GB", "DE", "FR", "IN", "BR", "KR", "CN", "AU")
+HOME_COUNTRY = {"en_US": "US", "ja_JP": "JP"}  # where people live when a persona names no countries
 # Stripe's payment-method type names, which the mock gateway follows (scenarios/methods.py).
 PAYMENT_METHODS = methods.NAMES
 # Paid after the checkout ends (a konbini slip, a bank transfer, a QR code scanned elsewhere): the
@@ -329,6 +333,7 @@ class Persona:
     description: str
     locale: str
     returning_share: float
+    countries: tuple[tuple[str, float], ...]  # where the shoppers live, weighted (ISO 3166-1 codes)
     devices: tuple[DeviceProfile, ...]
     klm: Klm
     reading_wpm: Dist
@@ -458,7 +463,7 @@ def _device(devices: Table, kind: str) -> DeviceProfile:
     )
 
 
-TOP_KEYS = ("name", "description", "locale", "returning_share", "device", "klm", "reading", "patience",
+TOP_KEYS = ("name", "description", "locale", "countries", "returning_share", "device", "klm", "reading", "patience",
             "noticing", "payment", "card", "abandonment", "intent", "keyboards")
 
 
@@ -534,6 +539,7 @@ def parse_persona(data: Mapping[str, Any], file: str, default_name: str) -> Pers
         if w > 0 and m not in accepts:
             raise ScenarioError(file, f"payment.preferred.{m}", "a method that is also in payment.accepts", m)
 
+    locale = top.choice("locale", LOCALES)
     name = top.str("name", default_name)
     if not name:
         raise ScenarioError(file, "name", "a non-empty string", name)
@@ -542,7 +548,8 @@ def parse_persona(data: Mapping[str, Any], file: str, default_name: str) -> Pers
         name=name,
         file=file,
         description=top.str("description", "") or "",
-        locale=top.choice("locale", LOCALES),
+        locale=locale,
+        countries=_weights(top, "countries", SHOPPER_COUNTRIES) if top.has("countries") else ((HOME_COUNTRY[locale], 1.0),),
         returning_share=top.prob("returning_share"),
         devices=devices,
         klm=Klm(

@@ -285,9 +285,14 @@ def rules_page(browser, gateway):
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(values=st.lists(st.text(_ALPHABET, max_size=22), min_size=1, max_size=6),
-       country=st.sampled_from(["JP", "US"]), brand=st.sampled_from([None, "visa", "amex"]))
+       country=st.sampled_from(["JP", "US", "DE", "IN", "GB", "BR"]), brand=st.sampled_from([None, "visa", "amex"]))
 def test_the_page_script_applies_the_same_rules_as_the_server(rules_page, values, country, brand):
-    values = values + [GOOD_CARD, "3782 822463 10005", EXPIRY, "150-0001", "ヤマダ"]
+    # The page carries the rules of the chosen country: choosing another brings that country's.
+    if rules_page.locator("#address-fields").get_attribute("data-country") != country:
+        rules_page.select_option("#country", country)
+        expect(rules_page.locator(f'#address-fields[data-country="{country}"]:not([aria-busy])')).to_have_count(1)
+    values = values + [GOOD_CARD, "3782 822463 10005", EXPIRY, "150-0001", "ヤマダ", "SW1A 1AA", "01310-100",
+                       "030 1234567", "98765 43210"]
     ctx = validation.Context(country=country, brand=brand, year=2030, month=6, min_length=8)
     cases = [(kind, value) for kind in _KINDS for value in values]
     js = rules_page.evaluate(
@@ -299,7 +304,7 @@ def test_the_page_script_applies_the_same_rules_as_the_server(rules_page, values
     )
     for (kind, value), (js_normal, js_message) in zip(cases, js):
         problem = validation.check(kind, value, True, ctx)
-        py_message = validation.message(problem, "ja", kind) if problem else None
+        py_message = validation.message(problem, "ja", kind, country) if problem else None
         assert (js_normal, js_message) == (validation.normalise(kind, value), py_message), (kind, value)
 
 

@@ -13,7 +13,7 @@ from harness.shopper.keyboards import keyboard_for
 from harness.shopper.shopper_data import US_STATE_NAMES
 
 from .hands import locate, point_at, select_option, selector_of, type_keys
-from .loading import look
+from .loading import look, settle
 from .page_reading import Control, PageView
 from .perception import texts_for
 from .recovery import check_field, find, while_typing
@@ -35,7 +35,7 @@ def intent_for(ctx: JourneyContext, key: str, c: Control) -> Intent | None:
     if key in ("password", "password_confirm"):
         intent = Intent(PASSWORD, PASSWORD, None, key)
     elif key == "country":
-        names = country_names(person.locale)
+        names = country_names(person.country, person.locale)
         if not names:
             return None
         intent = Intent(names[0], names[0], None, key, names[1:])
@@ -98,14 +98,22 @@ async def fill(ctx: JourneyContext, view: PageView, step: str) -> PageView:
             continue
         if c.tag == "select" and not c.value and key in ctx.typed:
             continue
+        fields_before = [f.label for f in latest.fields()] if key == "country" else []
         latest = await enter(ctx, latest, c, occurrence, key, intent, previous_field, step)
         ctx.typed.add(key)
         previous_field = c
+        if key == "country":
+            now = await look(ctx)
+            if [f.label for f in now.fields()] != fields_before:
+                # The page changed its address fields for the chosen country: read it again and
+                # go on from there (what was typed stays typed).
+                return await fill(ctx, now, step)
+            latest = now
     latest = latest or await look(ctx)
     return await agree(ctx, latest, step)
 
 
-_AGREE = re.compile(r"agree|accept|terms|conditions|同意|規約", re.I)
+_AGREE = re.compile(r"agree|accept|terms|conditions|同意|規約", re.IGNORECASE)
 
 
 async def agree(ctx: JourneyContext, view: PageView, step: str) -> PageView:
@@ -142,9 +150,12 @@ async def enter(ctx: JourneyContext, view: PageView, c: Control, occurrence: int
     before = texts_for(view, c.label)
     seen_typing: set[str] = set()
     if c.tag == "select":
-        if not await select_option(ctx, locator, c, _options_for(intent), f):
+        known = ctx.shopper.person.data.region_names if key == "region" else ()
+        if not await select_option(ctx, locator, c, _options_for(intent) + known, f):
             return view  # the person's option is not offered: they leave it as it is
         await ctx.page.keyboard.press("Tab")  # leaving the field: the page may validate it now
+        if key == "country":  # the page may bring that country's address fields: wait while it says it is busy
+            await settle(ctx)
     else:
         await ctx.clock.aspend(shopper.hands_to_keyboard_ms(), "homing")
         if intent.is_format_error:

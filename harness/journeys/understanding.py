@@ -29,10 +29,10 @@ _PATTERNS: list[tuple[str, str]] = [
     ("given_name", r"first name|given name|^名(?!義)"),
     ("full_name", r"name|氏名|お名前|名前"),
     ("company", r"company|organi[sz]ation|会社|法人"),
-    ("postal_code", r"postal|post code|postcode|zip|郵便番号"),
+    ("postal_code", r"postal|post code|postcode|zip|pin ?code|eircode|postleitzahl|^plz|code postal|^cep|郵便番号|우편번호|邮政编码|邮编"),
     ("country", r"^country(?! code)|^国$|^国・地域|^国/地域"),
-    ("region", r"prefecture|state|province|region|都道府県"),
-    ("city", r"city|town|市区町村"),
+    ("region", r"prefecture|state|province|region|county|emirate|department|parish|bundesland|estado|都道府県|州|省|道・|시/도"),
+    ("city", r"city|town|suburb|locality|^ort$|ville|cidade|市区町村|市|도시|城市"),
     ("address_line2", r"line ?2|apartment|suite|unit|building|建物|部屋|住所2|住所 2"),
     ("address_line1", r"address|street|line ?1|番地|住所"),
     ("phone", r"phone|tel|電話"),
@@ -48,15 +48,28 @@ def data_key(label: str) -> str | None:
     return None
 
 
-# The names a person knows their own country by, in the order they look for them in a list.
-COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
-    "en_US": ("United States", "United States of America", "USA", "US", "アメリカ合衆国", "米国"),
-    "ja_JP": ("Japan", "日本", "JP", "JPN"),
+# Names people use for their country besides the standard ones (CLDR's, below).
+OTHER_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "US": ("United States of America", "USA", "米国"),
+    "GB": ("UK", "Great Britain"),
+    "KR": ("Korea", "Republic of Korea"),
+    "JP": ("JPN",),
 }
 
 
-def country_names(locale: str) -> tuple[str, ...]:
-    return COUNTRY_NAMES.get(locale, ())
+def country_names(country: str, locale: str) -> tuple[str, ...]:
+    """The names a person living in `country` knows it by, in the order they look for them in a
+    list: in the language they read (their persona's locale), in their country's own language,
+    in English and Japanese (the reference checkout's languages), other usual names, the code."""
+    from babel import Locale
+
+    languages = [locale.split("_")[0], _LANGUAGE.get(country, "en"), "en", "ja"]
+    names = [Locale(lang).territories.get(country) for lang in dict.fromkeys(languages)]
+    return tuple(dict.fromkeys(n for n in (*names, *OTHER_COUNTRY_NAMES.get(country, ()), country) if n))
+
+
+_LANGUAGE = {"JP": "ja", "US": "en", "GB": "en", "DE": "de", "FR": "fr", "IN": "en", "BR": "pt", "KR": "ko",
+             "CN": "zh", "AU": "en"}
 
 
 def normalise(value: str | None) -> str:

@@ -43,6 +43,16 @@ class Order:
 
     # -- the order ------------------------------------------------------------------------------
 
+    @property
+    def metadata(self) -> dict[str, str]:
+        """What the order's PaymentIntent or Checkout Session carries: the run, the order, and the
+        channel it comes from (drawn from the mix by the order's own stream, so that adding it
+        changed no other draw), which the payments report splits by."""
+        channels = self.mix.channels
+        channel = channels[0][0] if len(channels) == 1 else random.Random(f"{self.order_id}|channel").choices(
+            [c for c, _ in channels], [w for _, w in channels])[0]
+        return {"harness_order": self.order_id, "harness_run": self.run_id, "channel": channel}
+
     def run(self) -> str:
         """Play the order; its outcome (succeeded, declined, pending, error, unknown, ...) is counted."""
         if self.mix.checkout_session and self.rng.random() < self.mix.checkout_session:
@@ -67,7 +77,7 @@ class Order:
         amount = self._amount()
         pm_type = "card" if method.startswith("card") else method
         params: dict[str, Any] = {"amount": amount, "currency": self.config.currency, "payment_method_types": [pm_type],
-                                  "metadata": {"harness_order": self.order_id, "harness_run": self.run_id}}
+                                  "metadata": self.metadata}
         if pm_type == "card" and self.mix.manual_capture and self.rng.random() < self.mix.manual_capture:
             params["capture_method"] = "manual"
         if pm_type == "customer_balance":
@@ -176,7 +186,7 @@ class Order:
             "success_url": RETURN_URL + "?session_id={CHECKOUT_SESSION_ID}",
             "cancel_url": RETURN_URL + "?canceled=1",
             "client_reference_id": self.order_id,
-            "metadata": {"harness_order": self.order_id, "harness_run": self.run_id},
+            "metadata": self.metadata,
         }
         created = self.write("checkout_session", "/v1/checkout/sessions", "/v1/checkout/sessions", params, amount=amount)
         if not created.ok:

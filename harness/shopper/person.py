@@ -88,13 +88,14 @@ class Person:
     follow_example: float = 0.85  # chance to copy the format of an example the page shows
     fix_specific: float = 0.9  # chance to fix the format right after a message that names it
     fix_vague: float = 0.4  # ... after a message that only says "invalid"
+    country: str = "US"  # where the person lives: their address, phone and the country they choose
 
     @functools.cached_property
     def data(self) -> ShopperData:
         """What the person types (name, address, card...). Generated on first use: statistics over
         many people often need only the traits, and Faker is the slow part of a person."""
         return make_shopper_data(self.locale, self.data_seed, self.card_outcome,
-                                 self.backup_card_outcome)
+                                 self.backup_card_outcome, country=self.country)
 
     @property
     def ms_per_keystroke(self) -> float:
@@ -202,6 +203,8 @@ def sample_person(persona: Persona, seed: int | str) -> Person:
     fix_specific = it.fix_specific.sample(rng2)
     fix_vague = it.fix_vague.sample(rng2)
     kana_pad = rng2.random() < kb.kana_pad_share
+    # where they live: a stream of its own, so the persona's country mix changes nothing else
+    country = _weighted(random.Random(f"{persona.name}|{seed}|country"), persona.countries)
 
     return Person(
         persona=persona.name, seed=str(seed), locale=persona.locale,
@@ -224,4 +227,5 @@ def sample_person(persona: Persona, seed: int | str) -> Person:
         keypad_factor=keypad_factor, ime_convert_ms=ime_convert, ime_select_ms=ime_select,
         ime_not_first=kb.ime_not_first, ime_wrong_candidate=kb.ime_wrong_candidate, kana_pad=kana_pad,
         intent_rates=it.rates, follow_example=follow_example, fix_specific=fix_specific, fix_vague=fix_vague,
+        country=country,
     )

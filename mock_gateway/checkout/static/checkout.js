@@ -10,14 +10,18 @@
   "use strict";
   var configEl = document.getElementById("checkout-config");
   if (!configEl) return;
-  var C = JSON.parse(configEl.textContent);
-  var R = C.rules;
-  var RX = {};
-  var G = {};
-  Object.keys(R.patterns).forEach(function (k) {
-    RX[k] = new RegExp(R.patterns[k], "u");
-    G[k] = new RegExp(R.patterns[k], "gu");
-  });
+  var C, R, RX, G;
+  function adopt(config) {  // the page's configuration; again when the country's address form comes
+    C = config;
+    R = C.rules;
+    RX = {};
+    G = {};
+    Object.keys(R.patterns).forEach(function (k) {
+      RX[k] = new RegExp(R.patterns[k], "u");
+      G[k] = new RegExp(R.patterns[k], "gu");
+    });
+  }
+  adopt(JSON.parse(configEl.textContent));
 
   // -- rules (mirror of validation.py) ------------------------------------------------------
 
@@ -26,7 +30,7 @@
     var v = value.normalize("NFKC").trim();
     if (kind === "card_number" || kind === "card_cvc") return v.replace(G.hyphens, "").replace(G.spaces, "");
     if (kind === "card_expiry") return v.replace(G.spaces, "");
-    if (kind === "postal_code") return v.replace(G.hyphens, "-").replace(G.spaces, "");
+    if (kind === "postal_code") return v.replace(G.hyphens, "-").replace(G.spaces, " ").toUpperCase();
     if (kind === "phone") return v.replace(G.hyphens, "").replace(G.phone_separators, "");
     if (kind === "text" || kind === "kana") return v.replace(G.spaces, " ");
     return v;
@@ -113,10 +117,17 @@
         }
         return null;
       }
-      case "postal_code":
-        return RX["postal_code." + ctx.country].test(v) ? null : problem("postal_code." + ctx.country);
-      case "phone":
-        return RX["phone." + ctx.country].test(v) ? null : problem("phone." + ctx.country);
+      case "postal_code": {
+        var postal = R.postal[ctx.country];
+        if (!postal) return null;
+        var rx = RX["postal_code." + ctx.country];
+        return rx.test(v) || rx.test(v.replace(/ /g, "")) ? null : problem(postal.code, postal.params);
+      }
+      case "phone": {
+        var phone = R.phone[ctx.country];
+        if (!phone) return null;
+        return RX["phone." + ctx.country].test(v) ? null : problem(phone.code, phone.params);
+      }
       case "kana":
         if (v.length > R.text_max_length) return problem("text.too_long", { max: R.text_max_length });
         return RX.kana.test(v) ? null : problem("kana.format");
@@ -128,6 +139,8 @@
 
   function message(p, fieldName) {
     var texts = R.messages;
+    var own = (p.code === "required" || p.code === "choice.invalid") && R.required_keys[fieldName];
+    if (own && texts[own]) return texts[own];
     if (p.code === "required") return texts["required." + fieldName] || texts.required;
     if (p.code === "choice.invalid" && texts["required." + fieldName]) return texts["required." + fieldName];
     return texts[p.code].replace(/\{(\w+)\}/g, function (_, key) {
@@ -162,12 +175,12 @@
     var el = form.elements.namedItem(name);
     return el && "value" in el ? el.value : "";
   }
-  function regionsOf(c) {
-    return Array.prototype.map.call(document.querySelectorAll('#state optgroup[data-country="' + c + '"] option'),
-      function (o) { return o.value; });
+  function regionsOf() {  // the state select lists the chosen country's regions only
+    return Array.prototype.map.call(document.querySelectorAll("select#state option"), function (o) { return o.value; })
+      .filter(Boolean);
   }
-  function regionName(c, value) {
-    var o = document.querySelector('#state optgroup[data-country="' + c + '"] option[value="' + CSS.escape(value) + '"]');
+  function regionName(value) {
+    var o = document.querySelector('select#state option[value="' + CSS.escape(value) + '"]');
     return o ? o.textContent : value;
   }
   function country() {
@@ -179,7 +192,7 @@
     var choices = [];
     if (f.name === "payment_method") choices = C.methods;
     else if (f.name === "country") choices = C.countries;
-    else if (f.name === "state") choices = regionsOf(country());
+    else if (f.name === "state") choices = regionsOf();
     return {
       country: country(),
       brand: f.name === "card_cvc" ? cardBrand(valueOf("card_number")) : null,
@@ -314,7 +327,7 @@
 
   form.addEventListener("change", function (ev) {
     var name = fieldName(ev.target);
-    if (name === "country") filterRegions();
+    if (name === "country") changeCountry();
     if (!name || C.timing === "submit") return;
     if (ev.target.tagName === "SELECT" || ev.target.type === "radio") {
       dirty[name] = touched[name] = true;
@@ -394,20 +407,45 @@
     }
   }
 
-  // -- address: regions of the chosen country, autofill from the postal code -------------------
+  // -- address: the chosen country's form, autofill from the postal code -----------------------
 
-  function filterRegions() {
-    var select = document.getElementById("state");
-    if (!select) return;
-    var c = country();
-    Array.prototype.forEach.call(select.querySelectorAll("optgroup"), function (g) {
-      var other = g.getAttribute("data-country") !== c;
-      g.hidden = other;
-      g.disabled = other;
-    });
-    if (select.value && regionsOf(c).indexOf(select.value) < 0) select.value = "";
+  // A new country brings its own address fields (order, labels, regions, rules): the server renders
+  // the page for it (as it does without this script, from the form's "update" button) and the
+  // address block and the rules are taken from that page. Focus stays on the country select; the
+  // block is aria-busy meanwhile and a status line says what changed.
+  var countryRequest = 0;
+  function changeCountry() {
+    var box = document.getElementById("address-fields");
+    if (!box || box.getAttribute("data-country") === valueOf("country")) return;
+    var body = new URLSearchParams(new FormData(form));
+    body.set("action", "country");
+    var mine = ++countryRequest;
+    box.setAttribute("aria-busy", "true");
+    fetch(form.getAttribute("action"), { method: "POST", body: body, headers: { Accept: "text/html" } })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        if (mine !== countryRequest) return;
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        var fresh = doc.getElementById("address-fields");
+        var config = doc.getElementById("checkout-config");
+        if (!fresh || !config) { box.removeAttribute("aria-busy"); return; }
+        adopt(JSON.parse(config.textContent));
+        fields = C.fields;
+        byName = {};
+        fields.forEach(function (f) { byName[f.name] = f; });
+        ["postal_code", "state", "city", "line1", "line2"].forEach(function (n) { delete shown[n]; delete touched[n]; });
+        box.innerHTML = fresh.innerHTML;
+        box.setAttribute("data-country", fresh.getAttribute("data-country"));
+        drawSummary();
+        lastLookup = null;
+        var status = document.getElementById("country-status");
+        var select = document.getElementById("country");
+        var name = select && select.selectedIndex >= 0 ? select.options[select.selectedIndex].textContent : "";
+        if (status) status.textContent = C.texts.address_form_changed.replace("{country}", name);
+        box.removeAttribute("aria-busy");
+      })
+      .catch(function () { box.removeAttribute("aria-busy"); });
   }
-  filterRegions();
 
   var lastLookup = null;
   function lookup(explicit) {
@@ -419,7 +457,7 @@
       if (explicit) { show("postal_code", problemOf(byName.postal_code)); input.focus(); }
       return;
     }
-    var code = normalise("postal_code", input.value).replace("-", "");
+    var code = normalise("postal_code", input.value).replace("-", "").replace(/ /g, "");
     if (!explicit && code === lastLookup) return;
     lastLookup = code;
     fetch(C.address_url + "/" + c + "/" + encodeURIComponent(code), { headers: { Accept: "application/json" } })
@@ -429,7 +467,7 @@
         fill("state", found.state);
         fill("city", found.city);
         if (found.line1) fill("line1", found.line1);
-        var region = regionName(c, found.state);
+        var region = regionName(found.state);
         if (status) status.textContent = C.texts.address_found.replace("{address}", (region + " " + found.city + " " + found.line1).trim());
       })
       .catch(function () { if (status) status.textContent = C.texts.address_not_found; });
