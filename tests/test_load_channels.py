@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from harness.load.api import Api
-from harness.load.journey import Journey
+from harness.load.order import Order
 from harness.load.recorder import Recorder
 from scenarios.errors import ScenarioError
 from scenarios.load import parse_load
@@ -37,7 +37,7 @@ def _first_write(mix: dict, order_id: str = "o1") -> dict[str, str]:
     config = parse_load({"shape": "soak", "duration": 1, "soak": {"rate": 1}, "mix": {**QUIET, **mix}}, "t.toml")
     session = Answering()
     api = Api(session, config.client, random.Random(0), lambda s: None)
-    Journey(api, Recorder("w0", time.time()), config, random.Random(0), "run1", order_id).run()
+    Order(api, Recorder("w0", time.time()), config, random.Random(0), "run1", order_id).run()
     return session.sent[0]
 
 
