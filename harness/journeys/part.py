@@ -64,7 +64,7 @@ class JourneyRun:
             codes = [p.poll() for p in self.procs]
             if all(c is not None for c in codes):
                 self._merge()
-                return max((abs(c) for c in codes), default=0)
+                return max((abs(c) for c in codes if c is not None), default=0)
             if deadline is not None and time.monotonic() >= deadline:
                 return None
             time.sleep(0.1)
