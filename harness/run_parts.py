@@ -7,8 +7,9 @@ run.py) knows parts only through this shape. Each starter reads what it needs fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from scenarios.scenario import Scenario
@@ -77,7 +78,8 @@ def start_churn(run: PartHost) -> Part | None:
     plan = getattr(scenario, "churn", None)
     if plan is None:
         return None
-    from .churn import start_churn as start  # its own gateways (one per policy) unless the scenario names a target
+    # its own gateways (one per policy) unless the scenario names a target
+    from .churn import start_churn as start
 
     return start(plan, run.run_dir / "churn", seed=run.seed, target=scenario.target,
                  api_key=scenario.api_key if scenario.target else None)
