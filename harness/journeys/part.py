@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..processes import ChildProcess, stop_together
-from ..runfiles import write_jsonl
+from ..runfiles import write_json, write_jsonl
 from .plan import Assignment, assign, share
 
 
@@ -40,7 +40,7 @@ class JourneyRun:
                 "site": site,  # scenarios.sites.SitePlan.as_dict(): a user's own checkout; None: the reference one
             }
             spec_path = self.parts_dir / f"worker-{k}.spec.json"
-            spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            write_json(spec_path, spec)
             with open(run_dir / "logs" / f"journeys-{k}.log", "a", encoding="utf-8") as log:
                 # die_with_parent: e.g. a Locust worker killed with its share of journeys under way
                 self.procs.append(ChildProcess([sys.executable, "-m", "harness.journeys.browser_worker", str(spec_path)],
