@@ -12,13 +12,9 @@ import sys
 
 from . import __version__, exit_codes
 from .cli_command import Command
-from .exit_codes import BAD_INPUT as EXIT_BAD_INPUT
-from .exit_codes import GATE_FAILED as EXIT_GATE_FAILED
 from .exit_codes import HELP as EXIT_CODES_HELP
-from .exit_codes import LAB_FAILED as EXIT_LAB_FAILED
-from .exit_codes import PASSED as EXIT_OK
 
-__all__ = ["EXIT_BAD_INPUT", "EXIT_GATE_FAILED", "EXIT_LAB_FAILED", "EXIT_OK", "build_parser", "commands", "main"]
+__all__ = ["build_parser", "commands", "main"]
 
 def commands() -> list[Command]:
     """Every subcommand after `gateway` and `demo`, in the order `--help` lists them. The modules are
@@ -33,7 +29,7 @@ def commands() -> list[Command]:
 def _gateway(argv: list[str]) -> int:
     """The gateway is its own program: hand over to `python -m mock_gateway` with the same flags."""
     os.execv(sys.executable, [sys.executable, "-m", "mock_gateway", *argv])
-    return EXIT_OK  # not reached
+    return exit_codes.PASSED  # not reached
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -44,7 +40,7 @@ def _demo(args: argparse.Namespace) -> int:
         return run_demo()
     except ServerError as err:
         print(f"error: the lab failed: {' '.join(str(err).split())[:300]}", file=sys.stderr)
-        return EXIT_LAB_FAILED
+        return exit_codes.LAB_FAILED
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "run", None):
         parser.print_help()
-        return EXIT_BAD_INPUT
+        return exit_codes.BAD_INPUT
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -13,7 +13,8 @@ import signal
 import subprocess
 import sys
 import time
-from typing import IO, Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import IO, Any
 
 PR_SET_PDEATHSIG = 1
 STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
@@ -72,7 +73,8 @@ class ChildProcess:
             self.popen: subprocess.Popen[Any] = subprocess.Popen(
                 argv, stdout=stdout, stderr=stderr, text=text, start_new_session=own_group,
                 env={**os.environ, **env} if env else None,
-                preexec_fn=_die_with_parent_hook() if die_with_parent else None)
+                # one prctl call between fork and exec, looked up before: no lock a thread could hold
+                preexec_fn=_die_with_parent_hook() if die_with_parent else None)  # noqa: PLW1509  # noqa: PLW1509 (one prctl call, no locks)
         finally:
             if held is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)  # the child keeps the blocked mask across exec

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from rich.console import Console
 from rich.markup import escape
 
+from scenarios.faults import FaultProfile
 from scenarios.scenario import Scenario
 
 from . import __version__, exit_codes
@@ -228,7 +229,7 @@ class Run:
         if scenario.target is None:
             self._start_gateway()
         elif scenario.faults is not None and scenario.faults.start is not None:
-            _apply_start_faults(scenario, self.target, self.admin_token, run_dir)
+            _apply_start_faults(scenario.faults.start, self.target, self.admin_token, run_dir)
         self.run_json["target_url"] = self.target
         write_json(run_dir / "run.json", self.run_json)
         for name, start in STARTERS:
@@ -352,17 +353,17 @@ def _check_browser() -> None:
         raise LabFailure(BROWSER_NOT_FOUND, str(err)) from None
 
 
-def _apply_start_faults(scenario: Scenario, target: str, admin_token: str, run_dir: Path) -> None:
+def _apply_start_faults(profile: FaultProfile, target: str, admin_token: str, run_dir: Path) -> None:
     """Against a target (a checkout-harness gateway run separately): the start profile over its admin endpoint."""
     from .faults_client import FaultsClient, FaultsError
 
     try:
-        state = FaultsClient(target, admin_token).apply(scenario.faults.start)
+        state = FaultsClient(target, admin_token).apply(profile)
     except FaultsError as err:
         raise LabFailure(FAULT_NOT_APPLIED, f"[faults] profile could not be applied at the start: {err}") from None
     (run_dir / "load").mkdir(exist_ok=True)
     with open(run_dir / "load" / "faults.jsonl", "a", encoding="utf-8") as log:
-        log.write(json.dumps({"t": 0.0, "at_s": 0.0, "profile": scenario.faults.start.name, "applied": True,
+        log.write(json.dumps({"t": 0.0, "at_s": 0.0, "profile": profile.name, "applied": True,
                               "version": state.get("version"), "applied_at": state.get("applied_at")}) + "\n")
 
 

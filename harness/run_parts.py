@@ -7,8 +7,9 @@ run.py) knows parts only through this shape. Each starter reads what it needs fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from scenarios.scenario import Scenario
@@ -19,7 +20,7 @@ class Part(Protocol):
 
     def poll(self) -> dict[str, Any]: ...
     def wait(self, timeout: float | None = None) -> int | None: ...
-    def stop(self) -> None: ...
+    def stop(self) -> object: ...  # what it returns (an exit code, None) is not used
 
 
 class PartHost(Protocol):
@@ -74,11 +75,13 @@ def start_journeys(run: PartHost) -> Part | None:
 
 def start_churn(run: PartHost) -> Part | None:
     scenario = run.scenario
-    if getattr(scenario, "churn", None) is None:
+    plan = getattr(scenario, "churn", None)
+    if plan is None:
         return None
-    from .churn import start_churn as start  # its own gateways (one per policy) unless the scenario names a target
+    # its own gateways (one per policy) unless the scenario names a target
+    from .churn import start_churn as start
 
-    return start(scenario.churn, run.run_dir / "churn", seed=run.seed, target=scenario.target,
+    return start(plan, run.run_dir / "churn", seed=run.seed, target=scenario.target,
                  api_key=scenario.api_key if scenario.target else None)
 
 

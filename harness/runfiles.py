@@ -7,8 +7,9 @@ instead, and read with that tolerance.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from reports.rundir import open_atomically, read_jsonl, replace_atomically
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..processes import ChildProcess, stop_together
-from ..runfiles import write_jsonl
+from ..runfiles import write_json, write_jsonl
 from .plan import Assignment, assign, share
 
 
@@ -40,7 +40,7 @@ class JourneyRun:
                 "site": site,  # scenarios.sites.SitePlan.as_dict(): a user's own checkout; None: the reference one
             }
             spec_path = self.parts_dir / f"worker-{k}.spec.json"
-            spec_path.write_text(json.dumps(spec), encoding="utf-8")
+            write_json(spec_path, spec)
             with open(run_dir / "logs" / f"journeys-{k}.log", "a", encoding="utf-8") as log:
                 # die_with_parent: e.g. a Locust worker killed with its share of journeys under way
                 self.procs.append(ChildProcess([sys.executable, "-m", "harness.journeys.browser_worker", str(spec_path)],
@@ -64,7 +64,7 @@ class JourneyRun:
             codes = [p.poll() for p in self.procs]
             if all(c is not None for c in codes):
                 self._merge()
-                return max((abs(c) for c in codes), default=0)
+                return max((abs(c) for c in codes if c is not None), default=0)
             if deadline is not None and time.monotonic() >= deadline:
                 return None
             time.sleep(0.1)
