@@ -32,7 +32,7 @@ def test_a_shopper_recognises_each_page_label_as_its_method(name: str) -> None:
 
 def test_the_lists_elsewhere_are_the_vocabulary() -> None:
     from harness.journeys.paying import METHOD_WORDS
-    from harness.load.journey import REDIRECT_ACTIONS
+    from harness.load.order import REDIRECT_ACTIONS
     from scenarios.load import METHOD_KEYS
     from scenarios.personas import PAID_LATER, PAYMENT_METHODS
 
