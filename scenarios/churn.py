@@ -71,8 +71,8 @@ def _range(t: Table, name: str, default: tuple[int, int], low: int, high: int) -
     if value is None:
         return default
     sub = Table(value, t.file, t.key(name))
-    lo = sub.int("min", default[0], min=low, max=high)
-    hi = sub.int("max", default[1], min=low, max=high)
+    lo = sub.integer("min", default[0], min=low, max=high)
+    hi = sub.integer("max", default[1], min=low, max=high)
     sub.done()
     assert lo is not None and hi is not None
     if lo > hi:
@@ -118,15 +118,15 @@ def _recovery(t: Table) -> tuple[tuple[int | None, float], ...]:
 
 def _policy(raw: Any, file: str, key: str) -> Policy:
     t = Table(raw, file, key)
-    name = t.str("name")
+    name = t.text("name")
     if not name or not name.replace("-", "").replace("+", "").replace("_", "").isalnum():
         raise ScenarioError(file, t.key("name"), "a name of letters, digits, -, + or _", name)
     retries = t.get("retry_days", [])
     if not isinstance(retries, list) or len(retries) > 10 or any(
             isinstance(d, bool) or not isinstance(d, (int, float)) or not 0 < d <= 60 for d in retries):
         raise ScenarioError(file, t.key("retry_days"), "a list of up to 10 delays in days (each above 0, at most 60)", retries)
-    policy = Policy(name, tuple(float(d) for d in retries), t.str("after_retries", "cancel", choices=AFTER_RETRIES) or "cancel",
-                    bool(t.bool("notices", False)))
+    policy = Policy(name, tuple(float(d) for d in retries), t.text("after_retries", "cancel", choices=AFTER_RETRIES) or "cancel",
+                    bool(t.flag("notices", False)))
     t.done()
     return policy
 
@@ -135,21 +135,21 @@ def parse_churn(raw: Any, file: str) -> ChurnPlan:
     """The [churn] table, or a ScenarioError naming the key."""
     t = Table(raw, file, "churn")
     plan = ChurnPlan(
-        subscribers=t.int("subscribers", 10_000, min=1, max=1_000_000) or 10_000,
-        months=t.int("months", 12, min=1, max=60) or 12,
+        subscribers=t.integer("subscribers", 10_000, min=1, max=1_000_000) or 10_000,
+        months=t.integer("months", 12, min=1, max=60) or 12,
         start=_start(t),
-        amount=t.int("amount", 1980, min=1, max=99_999_999) or 1980,
-        currency=(t.str("currency", "jpy") or "jpy").lower(),
+        amount=t.integer("amount", 1980, min=1, max=99_999_999) or 1980,
+        currency=(t.text("currency", "jpy") or "jpy").lower(),
         card_validity_months=_range(t, "card_validity_months", (1, 48), 1, 240),
-        decline_rate=t.float("decline_rate", 0.04, min=0.0, max=1.0) or 0.0,
+        decline_rate=t.decimal("decline_rate", 0.04, min=0.0, max=1.0) or 0.0,
         decline_recovery=_recovery(t),
-        update_after_failed_mail=t.float("update_after_failed_mail", 0.35, min=0.0, max=1.0) or 0.0,
-        update_after_expiry_mail=t.float("update_after_expiry_mail", 0.5, min=0.0, max=1.0) or 0.0,
+        update_after_failed_mail=t.decimal("update_after_failed_mail", 0.35, min=0.0, max=1.0) or 0.0,
+        update_after_expiry_mail=t.decimal("update_after_expiry_mail", 0.5, min=0.0, max=1.0) or 0.0,
         update_delay_days=_range(t, "update_delay_days", (0, 5), 0, 60),
-        voluntary_churn=t.float("voluntary_churn", 0.015, min=0.0, max=1.0) or 0.0,
-        processes=t.int("processes", 3, min=1, max=16) or 3,
-        shards=t.int("shards", 3, min=1, max=16) or 3,
-        batch=t.int("batch", 1000, min=1, max=1000) or 1000,
+        voluntary_churn=t.decimal("voluntary_churn", 0.015, min=0.0, max=1.0) or 0.0,
+        processes=t.integer("processes", 3, min=1, max=16) or 3,
+        shards=t.integer("shards", 3, min=1, max=16) or 3,
+        batch=t.integer("batch", 1000, min=1, max=1000) or 1000,
         policies=tuple(_policy(p, file, f"churn.policies[{i}]") for i, p in enumerate(_list(t, "policies"))) or DEFAULT_POLICIES,
     )
     if len(plan.currency) != 3 or not plan.currency.isalpha():

@@ -137,8 +137,8 @@ class FaultPlan:
 def parse_profile(table: Any, file: str, name: str = "", path: str = "") -> FaultProfile:
     """A profile from its table (a TOML file's top level, an inline timeline entry, or JSON)."""
     t = Table(table, file, path)
-    description = t.str("description", "") or ""
-    seed = t.int("seed", 0, min=0, max=MAX_SEED) or 0
+    description = t.text("description", "") or ""
+    seed = t.integer("seed", 0, min=0, max=MAX_SEED) or 0
     raw_rules = t.get("rules", [])
     if not isinstance(raw_rules, list):
         raise ScenarioError(file, t.key("rules"), "a list of rule tables ([[rules]])", raw_rules)
@@ -149,21 +149,21 @@ def parse_profile(table: Any, file: str, name: str = "", path: str = "") -> Faul
 
 def _rule(raw: Any, file: str, path: str) -> FaultRule:
     t = Table(raw, file, path)
-    endpoints = tuple(t.str_list("endpoints", ["*"]) or ["*"])
+    endpoints = tuple(t.text_list("endpoints", ["*"]) or ["*"])
     for i, pattern in enumerate(endpoints):
         method = pattern.split(" ", 1)[0]
         if pattern != "*" and (" " not in pattern or not (method.isupper() or method == "*")):
             raise ScenarioError(file, t.key(f"endpoints[{i}]"), 'an endpoint pattern such as "POST /v1/payment_intents/{id}/confirm", '
                                 '"* /v1/refunds*" or "*"', pattern)
-    share = t.float("share", 1.0, min=0.0, max=1.0)
+    share = t.decimal("share", 1.0, min=0.0, max=1.0)
     start = t.duration("start")
     end = t.duration("end")
     if start is not None and end is not None and end <= start:
         raise ScenarioError(file, t.key("end"), f"a time after start ({start:g} s)", t.get("end"))
     latency = _latency(t.get("latency"), file, t.key("latency"), allow_tail=True) if t.has("latency") else None
     error = None
-    kind = t.str("error", None, choices=ERROR_KINDS)
-    when = t.str("when", "before", choices=("before", "after")) or "before"
+    kind = t.text("error", None, choices=ERROR_KINDS)
+    when = t.text("when", "before", choices=("before", "after")) or "before"
     retry_after = t.duration("retry_after")
     hang = t.duration("hang", 30.0)
     body_time = t.duration("body_time", 5.0)
@@ -188,7 +188,7 @@ def _latency(raw: Any, file: str, path: str, allow_tail: bool) -> Latency:
     if isinstance(raw, (str, int, float)) and not isinstance(raw, bool):
         return Latency("fixed", value=parse_duration(raw, file, path))
     t = Table(raw, file, path)
-    dist = t.str("dist", None, choices=LATENCY_DISTS)
+    dist = t.text("dist", None, choices=LATENCY_DISTS)
     if dist is None:
         raise ScenarioError(file, t.key("dist"), "one of " + ", ".join(LATENCY_DISTS), None)
 
@@ -211,7 +211,7 @@ def _latency(raw: Any, file: str, path: str, allow_tail: bool) -> Latency:
         if kw["max"] < kw["min"]:
             raise ScenarioError(file, t.key("max"), f"a duration of at least min ({kw['min']:g} s)", t.get("max"))
     if allow_tail and t.has("tail"):
-        kw["tail_share"] = t.float("tail_share", None, min=0.0, max=1.0)
+        kw["tail_share"] = t.decimal("tail_share", None, min=0.0, max=1.0)
         if kw["tail_share"] is None:
             raise ScenarioError(file, t.key("tail_share"), "the share of requests that get the tail, 0..1", None)
         kw["tail"] = _latency(t.get("tail"), file, t.key("tail"), allow_tail=False)
@@ -281,13 +281,13 @@ def parse_faults(table: Any, file: str) -> FaultPlan:
     """
     t = Table(table, file, "faults")
     base_dir = Path(file).resolve().parent if file and not file.startswith("(") else None
-    start_name = t.str("profile")
+    start_name = t.text("profile")
     start = None
     if start_name:
         start = load_profile(start_name, base_dir, file=file, key="faults.profile", confine=True)
-        path = profile_path(start_name, base_dir)
-        if path.parent != FAULTS_DIR:
-            start_name = str(path.resolve())  # a path the gateway can open whatever its working directory
+        profile_file = profile_path(start_name, base_dir)
+        if profile_file.parent != FAULTS_DIR:
+            start_name = str(profile_file.resolve())  # a path the gateway can open whatever its working directory
     raw_timeline = t.get("timeline", [])
     if not isinstance(raw_timeline, list):
         raise ScenarioError(file, "faults.timeline", "a list of tables ([[faults.timeline]])", raw_timeline)
@@ -306,11 +306,11 @@ def parse_faults(table: Any, file: str) -> FaultPlan:
         if len(given) != 1:
             raise ScenarioError(file, path, "exactly one of profile, rules or clear = true", ", ".join(given) or None)
         if entry.has("clear"):
-            if entry.bool("clear") is not True:
+            if entry.flag("clear") is not True:
                 raise ScenarioError(file, f"{path}.clear", "true", entry.get("clear"))
             profile = None
         elif entry.has("profile"):
-            profile = load_profile(entry.str("profile") or "", base_dir, file=file, key=f"{path}.profile", confine=True)
+            profile = load_profile(entry.text("profile") or "", base_dir, file=file, key=f"{path}.profile", confine=True)
         else:
             inline = {"rules": entry.get("rules"), "description": entry.get("description", ""), "seed": entry.get("seed", 0)}
             profile = parse_profile(inline, file, name=f"timeline[{i}]", path=path)

@@ -200,19 +200,19 @@ class LoadConfig:
 
 def parse_load(table: Any, file: str) -> LoadConfig:
     t = Table(table, file, "load")
-    model = t.str("model", "open", choices=MODELS) or "open"
-    kind = t.str("shape", None, choices=SHAPES)
+    model = t.text("model", "open", choices=MODELS) or "open"
+    kind = t.text("shape", None, choices=SHAPES)
     if kind is None:
         raise ScenarioError(file, "load.shape", "one of " + ", ".join(SHAPES), None)
     duration = t.duration("duration")
     if duration is None or duration <= 0:
         raise ScenarioError(file, "load.duration", "a duration above zero, such as \"60s\"", t.get("duration"))
     shape = _shape(t, kind, model, duration)
-    arrivals = t.str("arrivals", "uniform", choices=ARRIVALS) or "uniform"
-    max_in_flight = t.int("max_in_flight", 500, min=1, max=100_000) or 500
+    arrivals = t.text("arrivals", "uniform", choices=ARRIVALS) or "uniform"
+    max_in_flight = t.integer("max_in_flight", 500, min=1, max=100_000) or 500
     think = _think(t)
     drain = t.duration("drain", 10.0)
-    currency = t.str("currency", "jpy") or "jpy"
+    currency = t.text("currency", "jpy") or "jpy"
     if len(currency) != 3 or not currency.isalpha() or not currency.islower():
         raise ScenarioError(file, "load.currency", "a three-letter lower-case currency code such as \"jpy\"", currency)
     amount_min, amount_max = _amount(t)
@@ -240,7 +240,7 @@ def parse_load(table: Any, file: str) -> LoadConfig:
 
 def _user_classes(t: Table) -> UserClasses | None:
     """`locustfile` + `user_classes` (+ `host`), checked without importing the file (no Locust here)."""
-    locustfile, names, host = t.get("locustfile"), t.get("user_classes"), t.str("host")
+    locustfile, names, host = t.get("locustfile"), t.get("user_classes"), t.text("host")
     if host is not None and not host.startswith(("http://", "https://")):
         raise ScenarioError(t.file, "load.host", "an http:// or https:// URL where your user classes send requests", host)
     if locustfile is None:
@@ -300,7 +300,7 @@ def _locust(sub: Table | None, file: str) -> LocustOutputs:
         web_ui = raw
     elif raw is not False:
         raise ScenarioError(file, "load.locust.web_ui", "true (127.0.0.1:8089) or \"HOST:PORT\" for Locust's web UI", raw)
-    outputs = LocustOutputs(web_ui, bool(sub.bool("csv", False)), bool(sub.bool("html", False)))
+    outputs = LocustOutputs(web_ui, bool(sub.flag("csv", False)), bool(sub.flag("html", False)))
     sub.done()
     return outputs
 
@@ -339,12 +339,9 @@ def _shape(t: Table, kind: str, model: str, duration: float) -> Shape:
                 raise ScenarioError(t.file, sub.key(key), "a duration above zero", value)
             params.append((stored, seconds))
         elif what == _COUNT:
-            params.append((stored, float(sub.int(key, min=0) or 0)))
+            params.append((stored, float(sub.integer(key, min=0) or 0)))
         else:
-            if model == "closed":
-                number = sub.int(key, min=0, max=1_000_000)
-            else:
-                number = sub.float(key, min=0.0, max=1_000_000.0)
+            number = sub.integer(key, min=0, max=1_000_000) if model == "closed" else sub.decimal(key, min=0.0, max=1_000_000.0)
             params.append((stored, float(number or 0)))
     sub.done()
     shape = Shape(kind, unit, tuple(params), {"kind": kind, **dict(sub.data)})
@@ -390,7 +387,7 @@ def _amount(t: Table) -> tuple[int, int]:
 def _mix(sub: Table | None, file: str) -> Mix:
     if sub is None:
         return Mix()
-    given = [(k, sub.float(k, min=0.0, max=1.0) or 0.0) for k in METHOD_KEYS if sub.has(k)]
+    given = [(k, sub.decimal(k, min=0.0, max=1.0) or 0.0) for k in METHOD_KEYS if sub.has(k)]
     if given:
         total = sum(v for _, v in given)
         if abs(total - 1.0) > 1e-6:
@@ -402,7 +399,7 @@ def _mix(sub: Table | None, file: str) -> Mix:
     d = Mix()
     mix = Mix(
         methods=methods,
-        checkout_session=sub.float("checkout_session", d.checkout_session, min=0.0, max=1.0) or 0.0,
+        checkout_session=sub.decimal("checkout_session", d.checkout_session, min=0.0, max=1.0) or 0.0,
         retry_declined=_share(sub, "retry_declined", d.retry_declined),
         manual_capture=_share(sub, "manual_capture", d.manual_capture),
         refund_share=_share(sub, "refund_share", d.refund_share),
@@ -420,14 +417,14 @@ def _channels(t: Table | None) -> tuple[tuple[str, float], ...] | None:
     if t is None:
         return None
     t.known(CHANNELS)
-    weights = tuple((k, t.float(k, min=0.0) or 0.0) for k in CHANNELS if t.has(k))
+    weights = tuple((k, t.decimal(k, min=0.0) or 0.0) for k in CHANNELS if t.has(k))
     if sum(w for _, w in weights) <= 0:
         raise ScenarioError(t.file, t.path, "weights over " + ", ".join(CHANNELS) + " that are not all zero", dict(t.data))
     return tuple((k, w) for k, w in weights if w > 0)
 
 
 def _share(sub: Table, name: str, default: float) -> float:
-    value = sub.float(name, default, min=0.0, max=1.0)
+    value = sub.decimal(name, default, min=0.0, max=1.0)
     return default if value is None else value
 
 
@@ -440,7 +437,7 @@ def _client(sub: Table | None, file: str) -> ClientConfig:
         raise ScenarioError(file, "load.client.timeout", "a duration above zero", sub.get("timeout"))
     config = ClientConfig(
         timeout_s=timeout,
-        max_retries=sub.int("max_retries", d.max_retries, min=0, max=10) or 0,
+        max_retries=sub.integer("max_retries", d.max_retries, min=0, max=10) or 0,
         backoff_s=sub.duration("backoff", d.backoff_s) or 0.0,
         max_backoff_s=sub.duration("max_backoff", d.max_backoff_s) or 0.0,
     )
@@ -451,14 +448,14 @@ def _client(sub: Table | None, file: str) -> ClientConfig:
 def _distributed(sub: Table | None, file: str) -> Distributed:
     if sub is None:
         return Distributed()
-    bind = sub.str("bind", "127.0.0.1:0") or "127.0.0.1:0"
+    bind = sub.text("bind", "127.0.0.1:0") or "127.0.0.1:0"
     host, sep, port = bind.rpartition(":")
     if not sep or not host or not port.isdigit() or not 0 <= int(port) <= 65535:
         raise ScenarioError(file, "load.distributed.bind", "HOST:PORT where the master listens for workers, e.g. \"0.0.0.0:5557\"", bind)
-    remote = sub.int("remote_workers", 0, min=0, max=1000) or 0
+    remote = sub.integer("remote_workers", 0, min=0, max=1000) or 0
     if remote and int(port) == 0:
         raise ScenarioError(file, "load.distributed.bind", "a fixed port (remote workers must know where to connect)", bind)
-    target = sub.str("target")
+    target = sub.text("target")
     if target is not None and not target.startswith(("http://", "https://")):
         raise ScenarioError(file, "load.distributed.target", "an http:// or https:// URL", target)
     config = Distributed(host, int(port), remote, sub.duration("wait_workers", 60.0) or 60.0, target)

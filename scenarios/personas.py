@@ -179,8 +179,9 @@ def _underlying_normal(d: Dist) -> tuple[float, float]:
     Newton's method on (location, log scale) with a numerical Jacobian and step halving; pure
     Python so that a journeys process needs no scipy to read a persona."""
     assert d.mean is not None and d.sd is not None
+    mean, sd = d.mean, d.sd
     if d.min is None and d.max is None:
-        return d.mean, d.sd
+        return mean, sd
     lo = -math.inf if d.min is None else d.min
     hi = math.inf if d.max is None else d.max
 
@@ -189,7 +190,7 @@ def _underlying_normal(d: Dist) -> tuple[float, float]:
             m, s = _truncated_normal_moments(loc, math.exp(log_scale), lo, hi)
         except (OverflowError, ZeroDivisionError):
             return math.nan, math.nan
-        return (m - d.mean) / d.sd, (s - d.sd) / d.sd
+        return (m - mean) / sd, (s - sd) / sd
 
     def size(r: tuple[float, float]) -> float:
         return math.inf if math.isnan(r[0]) or math.isnan(r[1]) else math.hypot(*r)
@@ -379,7 +380,7 @@ def _dist(t: Table, name: str, lo: float, hi: float) -> Dist:
     need = {"fixed": ("value",), "uniform": ("min", "max")}.get(kind, ("mean", "sd"))
     keys = need + (("min", "max") if kind in ("normal", "lognormal", "gamma") else ())
     d.known(keys)
-    nums = {k: d.float(k) for k in keys}
+    nums = {k: d.decimal(k) for k in keys}
     for k in need:
         if nums[k] is None:
             raise ScenarioError(d.file, d.key(k), f"a number (required for dist={kind})", None)
@@ -540,14 +541,14 @@ def parse_persona(data: Mapping[str, Any], file: str, default_name: str) -> Pers
             raise ScenarioError(file, f"payment.preferred.{m}", "a method that is also in payment.accepts", m)
 
     locale = top.choice("locale", LOCALES)
-    name = top.str("name", default_name)
+    name = top.text("name", default_name)
     if not name:
         raise ScenarioError(file, "name", "a non-empty string", name)
 
     return Persona(
         name=name,
         file=file,
-        description=top.str("description", "") or "",
+        description=top.text("description", "") or "",
         locale=locale,
         countries=_weights(top, "countries", SHOPPER_COUNTRIES) if top.has("countries") else ((HOME_COUNTRY[locale], 1.0),),
         returning_share=top.prob("returning_share"),

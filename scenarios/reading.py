@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping
+from typing import Any, Mapping, overload
 
 from .errors import ScenarioError
 
@@ -71,7 +71,12 @@ class Table:
         self._seen.add(name)
         return self.data.get(name, default)
 
-    def str(self, name: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
+    @overload
+    def text(self, name: str, default: str, choices: tuple[str, ...] | None = None) -> str: ...
+    @overload
+    def text(self, name: str, default: None = None, choices: tuple[str, ...] | None = None) -> str | None: ...
+
+    def text(self, name: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> str | None:
         value = self.get(name, default)
         if value is None:
             return None
@@ -80,7 +85,12 @@ class Table:
             raise ScenarioError(self.file, self.key(name), expected, value)
         return value
 
-    def int(self, name: str, default: int | None = None, min: int | None = None, max: int | None = None) -> int | None:
+    @overload
+    def integer(self, name: str, default: int, min: int | None = None, max: int | None = None) -> int: ...
+    @overload
+    def integer(self, name: str, default: None = None, min: int | None = None, max: int | None = None) -> int | None: ...
+
+    def integer(self, name: str, default: int | None = None, min: int | None = None, max: int | None = None) -> int | None:
         value = self.get(name, default)
         if value is None:
             return None
@@ -90,7 +100,12 @@ class Table:
             raise ScenarioError(self.file, self.key(name), f"a whole number {_bounds(min, max)}", value)
         return value
 
-    def float(self, name: str, default: float | None = None, min: float | None = None, max: float | None = None) -> float | None:
+    @overload
+    def decimal(self, name: str, default: float, min: float | None = None, max: float | None = None) -> float: ...
+    @overload
+    def decimal(self, name: str, default: None = None, min: float | None = None, max: float | None = None) -> float | None: ...
+
+    def decimal(self, name: str, default: float | None = None, min: float | None = None, max: float | None = None) -> float | None:
         value = self.get(name, default)
         if value is None:
             return None
@@ -100,9 +115,9 @@ class Table:
 
     def number(self, name: str, min: float | None = None, max: float | None = None,
                default: float | None = None) -> float:
-        """Like float(), but a missing key without a default is an error: for figures that have no
+        """Like decimal(), but a missing key without a default is an error: for figures that have no
         sensible default (a persona's), where silently leaving one out would change the population."""
-        value = self.float(name, default, min, max)
+        value = self.decimal(name, default, min, max)
         if value is None:
             raise ScenarioError(self.file, self.key(name), f"a number {_bounds(min, max)}".strip(), None)
         return value
@@ -112,13 +127,18 @@ class Table:
         return self.number(name, 0.0, 1.0, default)
 
     def choice(self, name: str, choices: tuple[str, ...]) -> str:
-        """A required string among `choices` (str() with choices still lets the key be left out)."""
-        value = self.str(name, choices=choices)
+        """A required string among `choices` (text() with choices still lets the key be left out)."""
+        value = self.text(name, choices=choices)
         if value is None:
             raise ScenarioError(self.file, self.key(name), "one of " + ", ".join(repr(c) for c in choices), None)
         return value
 
-    def bool(self, name: str, default: bool | None = None) -> bool | None:
+    @overload
+    def flag(self, name: str, default: bool) -> bool: ...
+    @overload
+    def flag(self, name: str, default: None = None) -> bool | None: ...
+
+    def flag(self, name: str, default: bool | None = None) -> bool | None:
         value = self.get(name, default)
         if value is not None and not isinstance(value, bool):
             raise ScenarioError(self.file, self.key(name), "true or false", value)
@@ -128,7 +148,7 @@ class Table:
         value = self.get(name, default)
         return None if value is None else parse_duration(value, self.file, self.key(name))
 
-    def str_list(self, name: str, default: list[str] | None = None) -> list[str] | None:
+    def text_list(self, name: str, default: list[str] | None = None) -> list[str] | None:
         value = self.get(name, default)
         if value is None:
             return None

@@ -95,15 +95,15 @@ def load_scenario(name_or_path: str | Path | None = None, *, seed: int | None = 
 def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario", seed: int | None = None) -> Scenario:
     check_depth(raw, file)  # a table built by hand (the journeys command) goes through the same limits
     top = Table(raw, file)
-    name = top.str("name", default_name) or default_name
-    description = top.str("description", "") or ""
-    scenario_seed = top.int("seed", 1, min=0, max=MAX_SEED) if seed is None else seed
+    name = top.text("name", default_name) or default_name
+    description = top.text("description", "") or ""
+    scenario_seed = top.integer("seed", 1, min=0, max=MAX_SEED) if seed is None else seed
     if not 0 <= scenario_seed <= MAX_SEED:
         raise ScenarioError(file, "--seed", f"a whole number between 0 and {MAX_SEED}", scenario_seed)
-    target = top.str("target")
+    target = top.text("target")
     if target is not None and not target.startswith(("http://", "https://")):
         raise ScenarioError(file, "target", "an http:// or https:// URL of a Stripe-compatible API", target)
-    api_key = top.str("api_key", "sk_test_checkout_harness") or "sk_test_checkout_harness"
+    api_key = top.text("api_key", "sk_test_checkout_harness") or "sk_test_checkout_harness"
     if not api_key.startswith("sk_test_"):
         raise ScenarioError(file, "api_key", "a test secret key starting with sk_test_", api_key)
     max_duration = top.duration("max_duration", "30m") or 1800.0
@@ -111,7 +111,7 @@ def parse_scenario(raw: dict[str, Any], file: str, default_name: str = "scenario
     gateway = top.table("gateway")
     workers = 1
     if gateway is not None:
-        workers = gateway.int("workers", 1, min=1, max=64) or 1
+        workers = gateway.integer("workers", 1, min=1, max=64) or 1
         gateway.done()
 
     load = None
@@ -165,7 +165,7 @@ def _journeys(t: Table | None, file: str) -> JourneyPlan:
     from .personas import list_personas
     from .variants import list_variants
 
-    variants = t.str_list("variants") or []
+    variants = t.text_list("variants") or []
     if not variants:
         raise ScenarioError(file, t.key("variants"), "a list of one or more variant names", t.get("variants"))
     site = None
@@ -200,13 +200,13 @@ def _journeys(t: Table | None, file: str) -> JourneyPlan:
     plan = JourneyPlan(
         variants=tuple(variants),
         personas=tuple(personas),
-        count=t.int("count", 10, min=1, max=100_000) or 10,
-        pace=t.str("pace", "instant", choices=("instant", "real")) or "instant",
-        concurrency=t.int("concurrency", 2, min=1, max=256) or 2,
-        processes=t.int("processes", 1, min=1, max=64) or 1,
+        count=t.integer("count", 10, min=1, max=100_000) or 10,
+        pace=t.text("pace", "instant", choices=("instant", "real")) or "instant",
+        concurrency=t.integer("concurrency", 2, min=1, max=256) or 2,
+        processes=t.integer("processes", 1, min=1, max=64) or 1,
         timeout_s=t.duration("timeout", "120s") or 120.0,
-        currency=(t.str("currency", "jpy") or "jpy").lower(),
-        amount=t.int("amount", 4980, min=1) or 4980,
+        currency=(t.text("currency", "jpy") or "jpy").lower(),
+        amount=t.integer("amount", 4980, min=1) or 4980,
         site=site,
     )
     t.done()
@@ -216,12 +216,12 @@ def _journeys(t: Table | None, file: str) -> JourneyPlan:
 def _regression(t: Table | None, file: str) -> Regression:
     if t is None:
         return Regression()
-    metric = t.str("latency_metric", "p95_ms", choices=("p50_ms", "p90_ms", "p95_ms", "p99_ms")) or "p95_ms"
+    metric = t.text("latency_metric", "p95_ms", choices=("p50_ms", "p90_ms", "p95_ms", "p99_ms")) or "p95_ms"
     regression = Regression(
         latency_metric=metric,
-        latency_worse_pct=t.float("latency_worse_pct", 10.0, min=0),
-        conversion_significantly_lower=bool(t.bool("conversion_significantly_lower", True)),
-        alpha=t.float("alpha", 0.05, min=0.0001, max=0.5) or 0.05,
+        latency_worse_pct=t.decimal("latency_worse_pct", 10.0, min=0),
+        conversion_significantly_lower=bool(t.flag("conversion_significantly_lower", True)),
+        alpha=t.decimal("alpha", 0.05, min=0.0001, max=0.5) or 0.05,
     )
     t.done()
     return regression

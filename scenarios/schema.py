@@ -127,7 +127,7 @@ def _bounded(kind: str, lo: float | None, hi: float | None) -> dict[str, Any]:
 def _wrap(recorder: _Recorder) -> dict[str, Callable[..., Any]]:
     """Table methods that record and then do what they always do."""
     original = {name: getattr(Table, name) for name in
-                ("__init__", "get", "str", "int", "float", "number", "choice", "bool", "duration", "str_list", "table",
+                ("__init__", "get", "text", "integer", "decimal", "number", "choice", "flag", "duration", "text_list", "table",
                  "done")}
 
     def init(self: Table, data: Any, file: str, path: str = "") -> None:
@@ -142,18 +142,18 @@ def _wrap(recorder: _Recorder) -> dict[str, Callable[..., Any]]:
         recorder.untyped(self, name)
         return original["get"](self, name, default)
 
-    def str_(self: Table, name: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> Any:
+    def text(self: Table, name: str, default: str | None = None, choices: tuple[str, ...] | None = None) -> Any:
         recorder.typed(self, name, {"type": "string", **({"enum": list(choices)} if choices else {})}, False)
-        return original["str"](self, name, default, choices)
+        return original["text"](self, name, default, choices)
 
-    def int_(self: Table, name: str, default: int | None = None, min: int | None = None, max: int | None = None) -> Any:
+    def integer(self: Table, name: str, default: int | None = None, min: int | None = None, max: int | None = None) -> Any:
         recorder.typed(self, name, _bounded("integer", min, max), False)
-        return original["int"](self, name, default, min, max)
+        return original["integer"](self, name, default, min, max)
 
-    def float_(self: Table, name: str, default: float | None = None, min: float | None = None,
+    def decimal(self: Table, name: str, default: float | None = None, min: float | None = None,
                max: float | None = None) -> Any:
         recorder.typed(self, name, _bounded("number", min, max), False)
-        return original["float"](self, name, default, min, max)
+        return original["decimal"](self, name, default, min, max)
 
     def number(self: Table, name: str, min: float | None = None, max: float | None = None,
                default: float | None = None) -> Any:
@@ -164,18 +164,18 @@ def _wrap(recorder: _Recorder) -> dict[str, Callable[..., Any]]:
         recorder.typed(self, name, {"type": "string", "enum": list(choices)}, True)
         return original["choice"](self, name, choices)
 
-    def bool_(self: Table, name: str, default: bool | None = None) -> Any:
+    def flag(self: Table, name: str, default: bool | None = None) -> Any:
         recorder.typed(self, name, {"type": "boolean"}, False)
-        return original["bool"](self, name, default)
+        return original["flag"](self, name, default)
 
     def duration(self: Table, name: str, default: Any = None) -> Any:
         recorder.typed(self, name, {"anyOf": [{"type": "number", "minimum": 0},
                                               {"type": "string", "pattern": _DURATION_TEXT}]}, False)
         return original["duration"](self, name, default)
 
-    def str_list(self: Table, name: str, default: list[str] | None = None) -> Any:
+    def text_list(self: Table, name: str, default: list[str] | None = None) -> Any:
         recorder.typed(self, name, {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}, False)
-        return original["str_list"](self, name, default)
+        return original["text_list"](self, name, default)
 
     def table(self: Table, name: str, required: bool = False) -> Any:
         recorder.typed(self, name, {"type": "object"}, required)
@@ -185,8 +185,8 @@ def _wrap(recorder: _Recorder) -> dict[str, Callable[..., Any]]:
         recorder.done(self, allowed_extra)
         return original["done"](self, allowed_extra)
 
-    return {"__init__": init, "get": get, "str": str_, "int": int_, "float": float_, "number": number, "choice": choice, "bool": bool_,
-            "duration": duration, "str_list": str_list, "table": table, "done": done}
+    return {"__init__": init, "get": get, "text": text, "integer": integer, "decimal": decimal, "number": number, "choice": choice,
+            "flag": flag, "duration": duration, "text_list": text_list, "table": table, "done": done}
 
 
 @contextlib.contextmanager

@@ -121,7 +121,7 @@ def parse_site(t: Table) -> SitePlan:
     """Read `[journeys.site]`; the caller checks the journeys' variant names against it."""
     file = t.file
     start = _url(file, t.key("start"), t.get("start"))
-    method = t.str("start_method", "GET", choices=("GET", "POST")) or "GET"
+    method = t.text("start_method", "GET", choices=("GET", "POST")) or "GET"
     steps = _steps(t, "steps")
     success = _success(t.table("success", required=True))  # type: ignore[arg-type]
     raw_variants = t.get("variants", {})
@@ -132,7 +132,7 @@ def parse_site(t: Table) -> SitePlan:
         key = t.key(f"variants.{name}")
         if isinstance(where, dict):
             own = Table(where, file, key)
-            where = own.str("start", "") or ""
+            where = own.text("start", "") or ""
             if own.has("steps"):
                 variant_steps.append((str(name), _steps(own, "steps")))
             own.done()
@@ -145,7 +145,7 @@ def parse_site(t: Table) -> SitePlan:
             raise ScenarioError(file, key, "an absolute URL, a query string starting with ? or &, or \"\"", where)
         _check_template(file, key, where)
         variants.append((str(name), where))
-    stripe_js = bool(t.bool("stripe_js", True))
+    stripe_js = bool(t.flag("stripe_js", True))
     t.done()
     return SitePlan(start, method, steps, success, tuple(variants), stripe_js, tuple(variant_steps))
 
@@ -162,10 +162,10 @@ def _step(t: Table) -> SiteStep:
     if len(present) != 1:
         raise ScenarioError(t.file, t.path, "one of " + ", ".join(f"{{{a} = \"...\"}}" for a in STEP_ACTIONS), t.data)
     action = present[0]
-    target = t.str(action)
+    target = t.text(action)
     if not target:
         raise ScenarioError(t.file, t.key(action), "a non-empty string", target)
-    value = t.str("value", "") or ""
+    value = t.text("value", "") or ""
     if action != "fill" and t.has("value"):
         raise ScenarioError(t.file, t.key("value"), "value only with fill", value)
     t.done()
@@ -179,9 +179,9 @@ def _success(t: Table) -> Success:
                             t.data)
     kind = present[0]
     if kind == "payment":
-        pattern = t.str("payment", choices=PAYMENT_STATES) or "succeeded"
+        pattern = t.text("payment", choices=PAYMENT_STATES) or "succeeded"
     else:
-        pattern = t.str(kind) or ""
+        pattern = t.text(kind) or ""
         if not pattern:
             raise ScenarioError(t.file, t.key(kind), "a non-empty string", pattern)
         if kind == "url":

@@ -106,14 +106,14 @@ def _load(file: str, _mtime_ns: int, _size: int) -> Variant:
 
 
 def _required(t: Table, name: str, choices: tuple[str, ...]) -> str:
-    value = t.str(name, choices=choices)
+    value = t.text(name, choices=choices)
     if value is None:
         raise ScenarioError(t.file, t.key(name), "one of " + ", ".join(repr(c) for c in choices), None)
     return value
 
 
 def _required_bool(t: Table, name: str) -> bool:
-    value = t.bool(name)
+    value = t.flag(name)
     if value is None:
         raise ScenarioError(t.file, t.key(name), "true or false", None)
     return value
@@ -128,8 +128,8 @@ def _section(top: Table, name: str) -> Table:
 def parse_variant(raw: dict[str, Any], file: str, default_name: str) -> Variant:
     """Validate a parsed variant file; every key must be known and every dimension present."""
     top = Table(raw, file)
-    name = top.str("name", default_name) or default_name
-    description = top.str("description", "") or ""
+    name = top.text("name", default_name) or default_name
+    description = top.text("description", "") or ""
     layout = _required(top, "layout", LAYOUTS)
     after_decline = _required(top, "after_decline", AFTER_DECLINE)
 
@@ -153,11 +153,11 @@ def parse_variant(raw: dict[str, Any], file: str, default_name: str) -> Variant:
 
     account = _section(top, "account")
     mode = _required(account, "mode", ACCOUNTS)
-    min_length = account.int("password_min_length", 8, min=6, max=64) or 8
+    min_length = account.integer("password_min_length", 8, min=6, max=64) or 8
     account.done()
 
     methods = _section(top, "payment_methods")
-    offered = methods.str_list("offered")
+    offered = methods.text_list("offered")
     if not offered:
         raise ScenarioError(file, methods.key("offered"), "a list of one or more of " + ", ".join(ON_PAGE), offered)
     for method in offered:
@@ -168,7 +168,7 @@ def parse_variant(raw: dict[str, Any], file: str, default_name: str) -> Variant:
                                 + ", ".join(ON_PAGE) + ")", method)
     if len(set(offered)) != len(offered):
         raise ScenarioError(file, methods.key("offered"), "each payment method once", offered)
-    default = methods.str("default")
+    default = methods.text("default")
     if default is None:
         raise ScenarioError(file, methods.key("default"), "one of the offered methods (" + ", ".join(offered) + ") or \"none\"", None)
     if default != "none" and default not in offered:
