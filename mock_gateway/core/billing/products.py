@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..context import Ctx
+from ..errors import invalid_request
 from ..ids import new_id
 from ..metadata import merge_metadata
 
@@ -28,8 +29,6 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "url": None,
     }
     if ctx.store.get(product["id"]) is not None:
-        from ..errors import invalid_request
-
         raise invalid_request(f"Product already exists: {product['id']}", param="id", code="resource_already_exists")
     ctx.store.insert(product)
     ctx.emit("product.created", product)
