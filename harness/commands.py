@@ -286,7 +286,8 @@ def _completion(args: argparse.Namespace) -> int:
         for action in sub._actions:
             if action.dest == "scenario":
                 action.complete = SCENARIO_COMPLETION  # type: ignore[attr-defined]
-    print(shtab.complete(parser, shell=args.shell, preamble=_scenario_preamble()))
+    # shtab takes a preamble per shell as a dict too (its annotation says str only)
+    print(shtab.complete(parser, shell=args.shell, preamble=_scenario_preamble()))  # type: ignore[arg-type]
     return EXIT_OK
 
 

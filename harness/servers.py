@@ -77,7 +77,8 @@ class ManagedProcess:
                     log.flush()
                 except OSError as err:  # a full disk: the output is still kept in self.lines
                     self.log_error = err
-                    log = _close_quietly(log)
+                    _close_quietly(log)
+                    log = None
             if self._first_url is None and (m := _URL.search(line)):
                 self._first_url = m.group(1)
                 self._url_ready.set()

@@ -113,7 +113,8 @@ async def main(spec: dict[str, Any]) -> int:
 
         tasks = [asyncio.create_task(one(a)) for a in assignments]
         waiter = asyncio.create_task(stop.wait())
-        await asyncio.wait([asyncio.gather(*tasks), waiter], return_when=asyncio.FIRST_COMPLETED)
+        everyone: asyncio.Future[Any] = asyncio.gather(*tasks)
+        await asyncio.wait([everyone, waiter], return_when=asyncio.FIRST_COMPLETED)
         for t in tasks:
             t.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)

@@ -47,8 +47,9 @@ def track_requests(ctx: JourneyContext) -> Callable[[], None]:
         ctx.in_flight.discard(request)
 
     listeners = {"request": started, "requestfinished": ended, "requestfailed": ended}
-    for event, listener in listeners.items():
-        ctx.page.on(event, listener)
+    ctx.page.on("request", started)
+    ctx.page.on("requestfinished", ended)
+    ctx.page.on("requestfailed", ended)
 
     def stop() -> None:
         for event, listener in listeners.items():

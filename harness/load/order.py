@@ -103,9 +103,10 @@ class Order:
         if not reply.ok:
             return "declined" if reply.status == 402 else _failed(reply)
         if pi.get("status") == "requires_action" and (pi.get("next_action") or {}).get("type") == "redirect_to_url":
-            pi = self.follow_redirect(pi, method)
-            if pi is None:
+            followed = self.follow_redirect(pi, method)
+            if followed is None:
                 return "unknown"
+            pi = followed
         if pi.get("status") == "requires_capture":
             captured = self.write("capture", f"/v1/payment_intents/{pi['id']}/capture", "/v1/payment_intents/{id}/capture", {},
                                   intent_id=pi["id"], amount=pi.get("amount"))

@@ -99,7 +99,7 @@ def prepare(config: LoadConfig, target: str, on_task: Callable[[], None]) -> lis
 
             spec = config.think_time
             attrs["wait_time"] = lambda self, spec=spec: think(spec, _rng(self))
-        sub = type(cls.__name__, (cls,), attrs)
+        sub: Any = type(cls.__name__, (cls,), attrs)
         if config.model == "closed":
             sub.tasks = [_counted(task, on_task) for task in cls.tasks]  # after creation: the metaclass would add the base's too
         prepared.append(sub)
