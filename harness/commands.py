@@ -282,10 +282,10 @@ def _completion(args: argparse.Namespace) -> int:
     import shtab
 
     parser = args.parser  # the whole command line's (harness/cli.py sets it)
-    for sub in parser._subparsers._group_actions[0].choices.values():  # type: ignore[union-attr]
+    for sub in parser._subparsers._group_actions[0].choices.values():
         for action in sub._actions:
             if action.dest == "scenario":
-                action.complete = SCENARIO_COMPLETION  # type: ignore[attr-defined]
+                action.complete = SCENARIO_COMPLETION
     # shtab takes a preamble per shell as a dict too (its annotation says str only)
     print(shtab.complete(parser, shell=args.shell, preamble=_scenario_preamble()))  # type: ignore[arg-type]
     return EXIT_OK

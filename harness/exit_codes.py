@@ -18,7 +18,8 @@ comes back from `checkout-harness report RUN_DIR` later.
 from __future__ import annotations
 
 import signal
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 PASSED = 0
 GATE_FAILED = 1

@@ -18,11 +18,12 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Iterable
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesHeaderParser
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from .percentiles import summary_ms
 from .runfiles import read_jsonl
@@ -31,7 +32,7 @@ INDEX = "index.jsonl"
 
 
 class _Handler:
-    def __init__(self, sink: "MailSink") -> None:
+    def __init__(self, sink: MailSink) -> None:
         self.sink = sink
 
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 (aiosmtpd's name)
@@ -45,7 +46,7 @@ def _controller_class() -> type:
     class FreePortController(Controller):
         """aiosmtpd's Controller bound to a socket we open, so port 0 gives a free port."""
 
-        def _create_server(self):  # type: ignore[no-untyped-def]
+        def _create_server(self):
             sock = socket.socket(socket.AF_INET6 if ":" in self.hostname else socket.AF_INET)
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             sock.bind((self.hostname, self.port))
@@ -120,7 +121,7 @@ class MailSink:
     def stop(self) -> None:
         self._controller.stop()
 
-    def __enter__(self) -> "MailSink":
+    def __enter__(self) -> MailSink:
         return self
 
     def __exit__(self, *exc: object) -> None:

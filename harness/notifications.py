@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from .mail_sink import MailSink, read_index, mail_stats
+from .mail_sink import MailSink, mail_stats, read_index
 from .runfiles import write_json
 from .stripe_api import StripeApi
 from .webhook_receiver import WebhookReceiver

@@ -4,7 +4,7 @@ so every figure reported is a latency that was actually observed)."""
 from __future__ import annotations
 
 import math
-from typing import Iterable
+from collections.abc import Iterable
 
 
 def summary_ms(values: Iterable[float]) -> dict[str, float | int | None]:

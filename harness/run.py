@@ -17,10 +17,11 @@ import secrets
 import socket
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
@@ -30,15 +31,23 @@ from scenarios.scenario import Scenario
 
 from . import __version__, exit_codes
 from .exit_codes import KIND_INTERRUPTED, KIND_LAB, KIND_TIMEOUT
-from .lab_failures import (BROWSER_NOT_FOUND, FAULT_NOT_APPLIED, LEDGER_EXPORT_FAILED, TARGET_UNREACHABLE, LabFailure,
-                           ensure_fd_limit, explain_exit, from_exception)
+from .lab_failures import (
+    BROWSER_NOT_FOUND,
+    FAULT_NOT_APPLIED,
+    LEDGER_EXPORT_FAILED,
+    TARGET_UNREACHABLE,
+    LabFailure,
+    ensure_fd_limit,
+    explain_exit,
+    from_exception,
+)
 from .ledger import export_ledger
 from .notifications import Notifications
 from .preflight import admin_token_for_target, check_target
 from .progress import RunProgress, output_console
 from .reconcile import reconcile
-from .run_signals import Interrupted, ReportsCutShort, RunSignals
 from .run_parts import LOGS, STARTERS, Part
+from .run_signals import Interrupted, ReportsCutShort, RunSignals
 from .runfiles import read_jsonl, write_json
 from .servers import GatewayProcess
 from .stripe_api import StripeApi

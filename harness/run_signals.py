@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import signal
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 MEASURING, STOPPING, REPORTING = "measuring", "stopping", "reporting"
 

@@ -33,7 +33,7 @@ class ManagedProcess:
 
     # Every one started and not yet stopped, from the moment it exists (before it is ready): a
     # process stopping on a signal can end them all even if one was still starting (`stop_all`).
-    running: "weakref.WeakSet[ManagedProcess]" = weakref.WeakSet()
+    running: weakref.WeakSet[ManagedProcess] = weakref.WeakSet()
     closed = False  # set by stop_all: no new one starts after it (a thread about to start one would outlive it)
     _spawning = threading.RLock()  # reentrant: a signal handler calling stop_all may interrupt a start
 
@@ -149,7 +149,7 @@ class GatewayProcess(ManagedProcess):
             self.stop()  # never ready: nobody else holds it to stop it
             raise
 
-    def __enter__(self) -> "GatewayProcess":
+    def __enter__(self) -> GatewayProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

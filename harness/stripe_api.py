@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import socket
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 import httpx
 

@@ -24,9 +24,10 @@ import json
 import socket
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO, Any, Callable
+from typing import IO, Any
 
 from .percentiles import summary_ms
 
@@ -167,7 +168,7 @@ class WebhookReceiver:
         """Deliveries answered 2xx (what the gateway counts as delivered)."""
         return [r for r in self.records() if 200 <= r["status"] < 300]
 
-    def wait_for(self, predicate: Callable[["WebhookReceiver"], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
+    def wait_for(self, predicate: Callable[[WebhookReceiver], bool], timeout: float = 10.0, interval: float = 0.02) -> bool:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if predicate(self):
@@ -206,7 +207,7 @@ class WebhookReceiver:
             except OSError as err:
                 self.write_error = self.write_error or err
 
-    def __enter__(self) -> "WebhookReceiver":
+    def __enter__(self) -> WebhookReceiver:
         return self
 
     def __exit__(self, *exc: object) -> None:

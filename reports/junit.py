@@ -9,7 +9,7 @@ files), the suite its `timestamp` (when the run started, ISO 8601).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -46,8 +46,8 @@ def junit_xml(summary: dict[str, Any]) -> str:
         outcome = None if check["passed"] else ("failure", "Regression", check["message"])
         cases.append(("regression", check["name"], outcome, check["message"], 0.0))
     started = run.get("started_at")
-    timestamp = (datetime.fromtimestamp(float(started), timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
-                 if isinstance(started, (int, float)) else datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S"))
+    timestamp = (datetime.fromtimestamp(float(started), UTC).strftime("%Y-%m-%dT%H:%M:%S")
+                 if isinstance(started, (int, float)) else datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"))
     suite = ET.Element(
         "testsuite",
         name=f"checkout-harness {run.get('name') or ''}".strip(),

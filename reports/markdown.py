@@ -60,7 +60,7 @@ def explanation_markdown(e: dict[str, Any]) -> list[str]:
         for r in time["components"]:
             if max(abs(r["difference"] or 0), abs(r["baseline"] or 0), abs(r["candidate"] or 0)) >= 0.05:
                 lines.append(f"| &nbsp;&nbsp;{r['label']} | {_v(r['baseline'])} | {_v(r['candidate'])} | {_diff(r, ' s')} |")
-    lines.append(f"| **errors per shopper** | | | |")
+    lines.append("| **errors per shopper** | | | |")
     for r in e["errors"]["measures"]:
         if r["recorded"]:
             lines.append(f"| &nbsp;&nbsp;{r['label']} | {_v(r['baseline'], digits=2)} | {_v(r['candidate'], digits=2)} | {_diff(r, digits=2)} |")

@@ -10,8 +10,8 @@ Conventions:
   "candidate minus baseline" reads as the gain of the candidate.
 - Bootstrap functions take a ``seed`` and are deterministic: the same run gives the same report.
 
-The variant comparison (``VariantOutcome``, ``Comparison``, ``compare_variants``) lives in
-``reports.abtest`` and is re-exported here.
+The variant comparison built on these (``VariantOutcome``, ``Comparison``, ``compare_variants``)
+lives in ``reports.abtest``.
 """
 
 from __future__ import annotations
@@ -37,11 +37,6 @@ __all__ = [
     "bootstrap_mean_diff_interval",
     "conversion_significantly_lower",
     "percent_worse",
-    # re-exported from reports.abtest
-    "VariantOutcome",
-    "VariantSummary",
-    "Comparison",
-    "compare_variants",
 ]
 
 Alternative = Literal["two-sided", "less", "greater"]
@@ -333,6 +328,8 @@ def bootstrap_median_interval(
     if np.ptp(x) == 0.0:
         return (med, med, med)
     low, high = _bootstrap((x,), _median_stat, confidence, n_resamples, seed, method)
+    if method == "percentile":  # quantiles of resampled medians: inside the data, whatever the float rounding says
+        low, high = max(low, float(x.min())), min(high, float(x.max()))
     return (med, low, high)
 
 
@@ -457,16 +454,3 @@ def percent_worse(base: float, new: float, higher_is_better: bool = False) -> fl
             return 0.0
         return math.inf if change > 0 else -math.inf
     return 100.0 * change / abs(base)
-
-
-# --------------------------------------------------------------------------- re-exports
-_ABTEST_NAMES = frozenset({"VariantOutcome", "VariantSummary", "Comparison", "compare_variants"})
-
-
-def __getattr__(name: str) -> Any:
-    """Lazily re-export the variant comparison from ``reports.abtest`` (which imports this module)."""
-    if name in _ABTEST_NAMES:
-        from reports import abtest
-
-        return getattr(abtest, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

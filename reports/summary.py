@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .gates import evaluate_gates, evaluate_regression
 from .churn import summarise_churn
+from .gates import evaluate_gates, evaluate_regression
 from .journeys import summarise_journeys
 from .payments import summarise_payments
 from .rundir import read_json, read_jsonl

@@ -4,7 +4,7 @@ more dunning policies side by side (docs/subscriptions.md)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from .errors import ScenarioError
@@ -49,7 +49,7 @@ class ChurnPlan:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ChurnPlan":
+    def from_dict(cls, data: dict[str, Any]) -> ChurnPlan:
         data = dict(data)
         data.setdefault("shards", 1)  # a plan written before there were shards
         data["policies"] = tuple(Policy(**{**p, "retry_days": tuple(p["retry_days"])}) for p in data["policies"])
@@ -93,7 +93,7 @@ def _start(t: Table) -> int:
             value = None
     if not isinstance(value, date):
         raise ScenarioError(t.file, t.key("start"), "a date such as 2026-01-01", t.data.get("start"))
-    return int(datetime(value.year, value.month, value.day, tzinfo=timezone.utc).timestamp())
+    return int(datetime(value.year, value.month, value.day, tzinfo=UTC).timestamp())
 
 
 def _recovery(t: Table) -> tuple[tuple[int | None, float], ...]:

@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ScenarioError
 from .reading import MAX_SEED, Table, parse_duration
@@ -54,7 +55,7 @@ class Latency:
     min: float = 0.0  # uniform
     max: float = 0.0
     tail_share: float = 0.0
-    tail: "Latency | None" = None
+    tail: Latency | None = None
 
     def sample(self, rng: random.Random) -> float:
         if self.tail is not None and self.tail_share > 0 and rng.random() < self.tail_share:

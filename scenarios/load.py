@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import ast
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from .errors import ScenarioError
 from .methods import LOAD_KEYS
@@ -229,7 +230,7 @@ def parse_load(table: Any, file: str) -> LoadConfig:
     if users is not None:
         for key in ("mix", "currency", "amount", "client"):
             if t.has(key):
-                raise ScenarioError(file, f"load.{key}", "no " + ("[load.%s] table" % key if key in ("mix", "client") else key) +
+                raise ScenarioError(file, f"load.{key}", "no " + (f"[load.{key}] table" if key in ("mix", "client") else key) +
                                     " with user_classes (your classes decide what each user does and how)", t.get(key))
     locust = _locust(t.table("locust"), file)
     t.done(allowed_extra=(kind,))

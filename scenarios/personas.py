@@ -21,9 +21,10 @@ from __future__ import annotations
 import math
 import random
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from scenarios import methods
 from scenarios.errors import ScenarioError
@@ -122,7 +123,7 @@ class Dist:
         object.__setattr__(self, "_b", b)
 
     @classmethod
-    def fixed(cls, value: float) -> "Dist":
+    def fixed(cls, value: float) -> Dist:
         return cls("fixed", value=float(value))
 
     @property

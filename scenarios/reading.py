@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Any, Mapping, overload
+from collections.abc import Mapping
+from typing import Any, overload
 
 from .errors import ScenarioError
 
@@ -158,7 +159,7 @@ class Table:
             raise ScenarioError(self.file, self.key(name), "a list of strings", value)
         return list(value)
 
-    def table(self, name: str, required: bool = False) -> "Table | None":
+    def table(self, name: str, required: bool = False) -> Table | None:
         value = self.get(name)
         if value is None:
             if required:
@@ -166,7 +167,7 @@ class Table:
             return None
         return Table(value, self.file, self.key(name))
 
-    def known(self, names: tuple[str, ...]) -> "Table":
+    def known(self, names: tuple[str, ...]) -> Table:
         """Refuse keys outside `names` now, before anything is read, so that a misspelt key is
         named as unknown instead of surfacing as a missing required one."""
         self.done(allowed_extra=names)

@@ -24,9 +24,10 @@ import re
 import sys
 import tomllib
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any
 
 from .errors import ScenarioError
 from .reading import Table
@@ -52,7 +53,7 @@ class _Node:
     allowed: set[str] = field(default_factory=set)
     closed: bool = False
 
-    def absorb(self, other: "_Node") -> None:
+    def absorb(self, other: _Node) -> None:
         """Add what another recording of the same kind of table saw."""
         for name, schemas in other.props.items():
             self.props[name] += [x for x in schemas if x not in self.props[name]]

@@ -94,7 +94,7 @@ class SitePlan:
         }
 
     @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> "SitePlan":
+    def from_dict(cls, d: dict[str, Any]) -> SitePlan:
         return cls(d["start"], d["start_method"], tuple(SiteStep(**s) for s in d["steps"]),
                    Success(**d["success"]), tuple(d["variants"].items()), bool(d["stripe_js"]),
                    tuple((name, tuple(SiteStep(**s) for s in steps)) for name, steps in d.get("variant_steps", {}).items()))

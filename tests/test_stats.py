@@ -531,11 +531,6 @@ def _times(seed: int, mu: float, n: int) -> tuple[float, ...]:
     return tuple(np.random.default_rng(seed).lognormal(mu, 0.5, size=n))
 
 
-def test_reexported_from_stats() -> None:
-    assert S.compare_variants is compare_variants
-    assert S.VariantOutcome is VariantOutcome
-
-
 def test_conclusive_conversion_sentence() -> None:
     a = VariantOutcome("baseline", 400, 240, _times(1, 3.0, 240))
     b = VariantOutcome("inline-best", 400, 280, _times(2, 2.8, 280))

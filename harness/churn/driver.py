@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import orjson
 
@@ -46,7 +47,7 @@ def _ok(result: Any, what: str) -> dict[str, Any]:
 
 def month_starts(start: int, months: int) -> list[int]:
     """Midnight of each renewal day (the anchor's day in each month), for months 0..months."""
-    t = datetime.fromtimestamp(start, timezone.utc)
+    t = datetime.fromtimestamp(start, UTC)
     out = []
     for k in range(months + 1):
         index = t.month - 1 + k
@@ -87,7 +88,7 @@ class PolicyRun:
         self.price = _ok(self.api.post("/v1/prices", {
             "currency": plan.currency, "unit_amount": plan.amount, "recurring": {"interval": "month"},
             "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
-        start = datetime.fromtimestamp(plan.start, timezone.utc)
+        start = datetime.fromtimestamp(plan.start, UTC)
         for first in range(0, len(self.members), plan.batch):
             members = self.members[first:first + plan.batch]
             for i in members:
@@ -150,7 +151,7 @@ class PolicyRun:
         self.clock, self.price = roster["clock"], roster["price"]
         self.customers, self.cards, self.subs = dict(roster["customers"]), dict(roster["cards"]), dict(roster["subs"])
         self.index = {c: i for i, c in self.customers.items()}
-        start = datetime.fromtimestamp(self.plan.start, timezone.utc)
+        start = datetime.fromtimestamp(self.plan.start, UTC)
         self.card_expiry = {i: expiry(start.year, start.month, self.cohort.expiry_offset[i]) for i in self.members}
 
     def configure(self) -> None:
@@ -166,7 +167,7 @@ class PolicyRun:
         else:
             _ok(result, "billing settings")
             self.dunning = "as the policy says"
-        start = datetime.fromtimestamp(self.plan.start, timezone.utc)
+        start = datetime.fromtimestamp(self.plan.start, UTC)
         self.new_card_year = start.year + (self.plan.months + 11) // 12 + 3  # a replacement card outlives the simulation
         self.book = BillingBook(self.api, self.clock, set(self.customers.values()))
 

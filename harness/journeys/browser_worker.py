@@ -25,13 +25,13 @@ from scenarios.personas import Persona, load_persona
 
 from .contexts import ContextPool, Shape
 from .journey import drive
-from .state import JourneyContext
 from .plan import Assignment
 from .record import JourneyRecord
 from .sites import site_for
+from .state import JourneyContext
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _persona(name: str) -> Persona:
     """A persona file is read and its distributions fitted once per process, not per journey (~60 ms)."""
     return load_persona(name)
@@ -48,7 +48,7 @@ async def run_one(pool: ContextPool, api: httpx.AsyncClient, a: Assignment, spec
     failed = False
     try:
         await asyncio.wait_for(drive(ctx), timeout=spec["timeout_s"] if spec["pace"] == "instant" else None)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         record.fail(f"timeout after {spec['timeout_s']:.0f} s")
         failed = True
     except Exception as err:  # a page crash, a selector that never appeared: the journey failed, the run goes on

@@ -10,9 +10,10 @@ A journey that failed closes its context instead: nothing of a broken page carri
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from playwright.async_api import Browser, BrowserContext, Page
 

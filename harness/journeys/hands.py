@@ -13,7 +13,8 @@ reformatted the value leaves the person deleting only what is wrong.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from harness.shopper.keystrokes import BACKSPACE, Keystroke, apply_keystrokes
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
-from playwright.async_api import Error as PlaywrightError, Request
+from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Request
 
 from .page_reading import PageView, read_page
 from .state import JourneyContext, Leave

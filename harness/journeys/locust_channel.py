@@ -35,8 +35,8 @@ from gevent.event import Event
 
 from ..exit_codes import INTERRUPTED
 from ..load import channel
-from .plan import Assignment
 from .locust_shares import LOST_AFTER_S, TRACE_MAX_BYTES, ShareBook, processes_per_worker, split_by_person
+from .plan import Assignment
 
 SHARE = "harness_journeys_share"
 RECORDS = "harness_journeys_records"
@@ -62,7 +62,7 @@ def host_of(client_id: str) -> str:
 
 # -- the master ------------------------------------------------------------------------------------
 
-_master: "JourneysMaster | None" = None
+_master: JourneysMaster | None = None
 
 
 class JourneysMaster:
@@ -182,7 +182,7 @@ channel.on_master(DONE, _on_master("on_done"))
 
 # -- a worker --------------------------------------------------------------------------------------
 
-_share: "WorkerShare | None" = None
+_share: WorkerShare | None = None
 
 
 class WorkerShare:

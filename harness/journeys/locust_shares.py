@@ -16,12 +16,13 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
-from .plan import Assignment
 from ..exit_codes import INTERRUPTED
 from ..runfiles import write_bytes, write_json, write_jsonl
+from .plan import Assignment
 
 RECEIVED = "received.jsonl"
 PROGRESS = "progress.json"

@@ -67,7 +67,7 @@ class JourneyRecord:
     error: str | None = None
 
     @classmethod
-    def start(cls, a: Assignment, shopper: Shopper) -> "JourneyRecord":
+    def start(cls, a: Assignment, shopper: Shopper) -> JourneyRecord:
         return cls(a, shopper.person.traits(), shopper=shopper)
 
     def field(self, name: str) -> FieldRecord:

@@ -23,7 +23,7 @@ from collections.abc import Set
 
 from harness.shopper.intent import Intent, fix_understood, value_after_fix
 from harness.shopper.keyboards import keyboard_for
-from harness.shopper.noticing import ErrorSignal, finding_ms, scroll_ms, screen_reached
+from harness.shopper.noticing import ErrorSignal, finding_ms, screen_reached, scroll_ms
 
 from . import perception
 from .hands import centre, distance, locate, point_at, retype_tail, scroll_to, select_option, selector_of, type_keys
@@ -102,7 +102,7 @@ async def check_field(ctx: JourneyContext, c: Control, occurrence: int, key: str
     """After leaving a field: does the page show an error for it? Noticed? Fixed? Returns the
     page as last read, or None when the person changed it after that."""
     stale = set(before)  # what was shown before the person typed: not news unless it changes
-    for attempt in range(MAX_FIX_ATTEMPTS + 1):
+    for _ in range(MAX_FIX_ATTEMPTS + 1):
         view = await look(ctx)
         now = find(view, c.label, occurrence)
         if now is None:

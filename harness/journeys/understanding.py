@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # (data key, pattern over the lower-cased label); the first match wins, so specific before general.
 _PATTERNS: list[tuple[str, str]] = [
     ("password_confirm", r"(confirm|repeat|again).*password|password.*(again|confirm)|パスワード.*(確認|再入力)"),

@@ -71,7 +71,7 @@ class LoadRun:
         self.process.stop(timeout=5.0)  # SIGTERM then SIGKILL to whatever is left in the group
         return self.process.proc.poll()
 
-    def __enter__(self) -> "LoadRun":
+    def __enter__(self) -> LoadRun:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -12,7 +12,8 @@ answer with `environment.runner.send_message(...)`. Register before the runner i
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 CONFIG = "harness_config"
 BATCH = "harness_batch"

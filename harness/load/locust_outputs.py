@@ -16,15 +16,19 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import gevent
 
 from scenarios.load import LocustOutputs
 
-from .launch import ENV_LOCUST_CSV as ENV_CSV, ENV_LOCUST_HTML as ENV_HTML, ENV_WEB_UI
+from .launch import ENV_LOCUST_CSV as ENV_CSV
+from .launch import ENV_LOCUST_HTML as ENV_HTML
+from .launch import ENV_WEB_UI
+
 DEFAULT_WEB_UI = "127.0.0.1:8089"
 
 
@@ -46,7 +50,7 @@ class Outputs:
         shown = "127.0.0.1" if host in ("0.0.0.0", "*", "") else host
         return f"http://{shown}:{port}"
 
-    def start(self, environment: Any, runner: Any, out_dir: Path) -> "LocustOutputsRun | None":
+    def start(self, environment: Any, runner: Any, out_dir: Path) -> LocustOutputsRun | None:
         if not (self.web_ui or self.csv or self.html):
             return None
         return LocustOutputsRun(self, environment, runner, out_dir)

@@ -18,15 +18,14 @@ import signal
 import sys
 import time
 
-from locust.env import Environment  # first: Locust patches the standard library for gevent
-
 import gevent
+from locust.env import Environment  # first: Locust patches the standard library for gevent
 
 from scenarios.load import parse_load
 
 from ..journeys import locust_channel
-from . import channel
 from ..processes import die_with_parent
+from . import channel
 from .launch import parse_master
 from .recorder import Recorder
 from .users import ArrivalUser, RunContext, ShopperUser, configure

@@ -19,25 +19,23 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from locust.env import Environment  # first: Locust patches the standard library for gevent
-from locust.shape import LoadTestShape
-
 import gevent
 from gevent.event import Event
+from locust.env import Environment  # first: Locust patches the standard library for gevent
+from locust.shape import LoadTestShape
 
 from scenarios.faults import FaultChange, parse_profile
 from scenarios.load import LoadConfig
 
 from ..journeys import locust_channel
-from . import channel
-from .launch import (EXIT_BAD_SPEC, EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port,
-                     start_local_workers)
 from ..processes import ChildProcess
 from ..runfiles import write_json
+from . import channel
 from .aggregate import Aggregator
 from .hdr import warm
-from .recorder import Recorder
+from .launch import EXIT_BAD_SPEC, EXIT_CRASH, EXIT_INTERRUPTED, EXIT_NO_WORKERS, EXIT_OK, connect_host, free_port, start_local_workers
 from .locust_outputs import LocustOutputsRun, outputs_from
+from .recorder import Recorder
 from .user_classes import UserClassError, prepare
 from .users import ArrivalUser, RunContext, ShopperUser, configure, count_task, own_classes
 

@@ -15,7 +15,7 @@ import math
 import random
 from array import array
 from bisect import bisect_left
-from typing import Iterator
+from collections.abc import Iterator
 
 from scenarios.load import Shape
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Awaitable, Callable, Literal
+from collections.abc import Awaitable, Callable
+from typing import Literal
 
 Pace = Literal["instant", "real"]
 PACES: tuple[str, ...] = ("instant", "real")

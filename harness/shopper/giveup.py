@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, Sequence
+from typing import Literal
 
 from harness.shopper.person import Person
 
@@ -86,7 +87,7 @@ class Effort:
     by_kind: dict[str, float] = field(default_factory=dict)
 
     @classmethod
-    def for_person(cls, person: Person) -> "Effort":
+    def for_person(cls, person: Person) -> Effort:
         rng = random.Random(f"{person.persona}|{person.seed}|effort")
         return cls(tolerance=-math.log(1.0 - rng.random()))
 

@@ -164,7 +164,7 @@ class TypingPlan:
         return sum(k.delay_ms for k in self.keys)
 
 
-def apply_keystrokes(keys: "list[Keystroke] | tuple[Keystroke, ...]", initial: str = "") -> str:
+def apply_keystrokes(keys: list[Keystroke] | tuple[Keystroke, ...], initial: str = "") -> str:
     """The field's value after the keys, typed at the end of `initial` (the caret stays at the end)."""
     buf = list(initial)
     for k in keys:

