@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+import orjson
 
 
 def encode(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -73,11 +74,11 @@ class StripeApi:
         headers = {"Idempotency-Key": idempotency_key or str(uuid.uuid4())}
         headers["Content-Type"] = "application/x-www-form-urlencoded"
         response = self.client.post(path, content=_form(params), headers=headers)
-        return ApiResult(response.status_code, response.json())
+        return ApiResult(response.status_code, orjson.loads(response.content))
 
     def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
         response = self.client.get(path, params=tuple(encode(params or {})))
-        return ApiResult(response.status_code, response.json())
+        return ApiResult(response.status_code, orjson.loads(response.content))
 
     def list_all(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
         """Walk every page of a list endpoint (starting_after cursors)."""

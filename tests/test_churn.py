@@ -119,7 +119,7 @@ def test_a_cohort_split_in_parts_is_the_cohort_billed_whole(tmp_path):
     for one, split in zip(whole["policies"], parts["policies"]):
         assert "error" not in one and "error" not in split, (one, split)
         assert split["months"] == one["months"]
-        assert split["driver"] == one["driver"]
+        assert split["driver"] == one["driver"] and split["dunning_settings"] == one["dunning_settings"] == "as the policy says"
         for key in ("subscriptions", "canceled_by_reason", "mrr", "invoices", "recovered", "notice_events"):
             assert split["final"][key] == one["final"][key], key
         rec_one, rec_split = one["final"]["reconciliation"], split["final"]["reconciliation"]

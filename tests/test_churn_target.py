@@ -57,3 +57,27 @@ def test_churn_on_a_target_gives_what_the_harness_gateways_give(tmp_path: Path):
     by = {p["policy"]: p for p in targeted["policies"]}
     assert sum(m["recovered_invoices"] for m in by["retries+notices"]["months"]) > 0
     assert by["no-retries"]["final"]["subscriptions"] != by["retries+notices"]["final"]["subscriptions"]  # each clock its own policy
+
+
+def test_a_target_without_the_settings_helper_bills_under_its_own_settings_and_says_so(tmp_path: Path):
+    from harness.churn.driver import DriverError, PolicyRun
+    from harness.churn.model import draw
+    from harness.stripe_api import ApiResult
+
+    class Target:  # answers the settings helper as Stripe would (no such route), or refuses the settings
+        def __init__(self, status: int) -> None:
+            self.status = status
+
+        def post(self, path: str, params: dict) -> ApiResult:
+            return ApiResult(self.status, {"error": {"message": "Unrecognized request URL", "param": "retry_schedule"}})
+
+    plan = dataclasses.replace(PLAN, subscribers=1)
+    for status, dunning in ((404, "the target's own (POST /v1/test_helpers/billing_settings answered 404)"), (400, None)):
+        run = PolicyRun(plan, plan.policies[1], draw(plan, 1), Target(status), tmp_path)  # type: ignore[arg-type]
+        run.clock = "clock_x"
+        if dunning is None:
+            with pytest.raises(DriverError, match="billing settings: 400"):
+                run.configure()
+        else:
+            run.configure()
+            assert run.dunning == dunning

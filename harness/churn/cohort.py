@@ -167,7 +167,7 @@ def _policy_result(policy: Policy, parts: list[dict[str, Any]], out: Path) -> di
     months = [add_rows(list(rows)) for rows in zip(*(p["months"] for p in parts))]
     with open(out / policy.name / "months.jsonl", "w", encoding="utf-8") as f:
         f.writelines(json.dumps(row) + "\n" for row in months)
-    return {**{k: parts[0][k] for k in ("policy", "retry_days", "after_retries", "notices")},
+    return {**{k: parts[0][k] for k in ("policy", "retry_days", "after_retries", "notices", "dunning_settings")},
             "months": months, "final": add_summaries([p["final"] for p in parts]),
             "driver": add_summaries([p["driver"] for p in parts]),
             "seconds": round(ended - began, 2), "setup_seconds": max(p["setup_seconds"] for p in parts),

@@ -68,6 +68,7 @@ class PolicyRun:
         self.index: dict[str, int] = {}
         self.cards: dict[int, str] = {}
         self.card_expiry: dict[int, tuple[int, int]] = {}  # subscriber -> (exp_year, exp_month) of the card in use
+        self.declining: dict[int, str] = {}  # subscriber -> the declining test card standing for their card
         self.dunning = ""
         self.subs: dict[int, str] = {}
         self.ended: set[int] = set()
@@ -122,20 +123,35 @@ class PolicyRun:
             _ok(self.api.post(f"/v1/payment_methods/{card}", {"card": {"exp_month": exp_month, "exp_year": exp_year}}), "card expiry")
         return card
 
-    def _switch_card(self, i: int, number: str) -> str:
-        """A new card (same expiry as the one it replaces) attached to subscriber i and made the default, as a
-        customer's new card is; Stripe's test cards cannot start or stop declining, so a card that does is a new one."""
-        card = self._new_card(i, number)
+    def _attach_as_default(self, i: int, card: str) -> None:
         _ok(self.api.post(f"/v1/payment_methods/{card}/attach", {"customer": self.customers[i]}), "attach card")
+        self._make_default(i, card)
+
+    def _make_default(self, i: int, card: str) -> None:
         _ok(self.api.post(f"/v1/customers/{self.customers[i]}", {"invoice_settings": {"default_payment_method": card}}),
             "set default card")
-        self.cards[i] = card
-        return card
+
+    def _card_declines(self, i: int) -> None:
+        """Subscriber i's card starts declining. Stripe's test cards keep their number's behaviour, so the customer's
+        default becomes a declining test card with the same expiry (one per subscriber and card, attached once)."""
+        card = self.declining.get(i)
+        if card is None:
+            card = self.declining[i] = self._new_card(i, DECLINING_CARD)
+            self._attach_as_default(i, card)
+        else:
+            self._make_default(i, card)
+
+    def _card_works(self, i: int) -> None:
+        """The card works again: the subscriber's working card is the default again."""
+        self._make_default(i, self.cards[i])
 
     def _update_card(self, i: int) -> int:
         """Subscriber i's new card after a mail: the default from now on, and it pays what is open; returns invoices paid."""
         self.card_expiry[i] = (self.new_card_year, 12)
-        self._switch_card(i, WORKING_CARD)
+        self.declining.pop(i, None)  # a later decline is of the new card
+        card = self._new_card(i, WORKING_CARD)
+        self._attach_as_default(i, card)
+        self.cards[i] = card
         paid = 0
         for inv in self.api.list_all("/v1/invoices", {"subscription": self.subs[i]}):
             if inv["status"] in ("open", "uncollectible"):
@@ -175,19 +191,19 @@ class PolicyRun:
 
     def _act(self, day: int, month: int, renewal_day: bool) -> None:
         """What subscribers do on this day, before the clock moves past it."""
-        changes: list[tuple[int, str]] = []
+        changes: list[tuple[int, bool]] = []  # (subscriber, declines from now on)
         for i in [i for i, end in self.spell_end.items() if end <= day]:
             del self.spell_end[i]
             if i not in self.ended:
-                changes.append((i, WORKING_CARD))
+                changes.append((i, False))
         if renewal_day and month > 0:
             for i in self._members_where(self.cohort.declines[:, month]):
                 if i in self.ended:
                     continue
                 self.spell_end[i] = day + int(self.cohort.spell_days[i, month]) * DAY if self.cohort.spell_days[i, month] < NEVER else 2**62
-                changes.append((i, DECLINING_CARD))
+                changes.append((i, True))
                 self.counters["cards_started_declining"] += 1
-        each(lambda change: self._switch_card(*change), changes)
+        each(lambda change: self._card_declines(change[0]) if change[1] else self._card_works(change[0]), changes)
         updates = sorted(self.updates_due.pop(day, set()) - self.ended)
         for i, paid in zip(updates, each(self._update_card, updates)):
             self.spell_end.pop(i, None)
