@@ -116,9 +116,11 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
                     source = part_dir("sign-up", k) / f"gateway.sqlite3{suffix}"
                     if source.exists():
                         shutil.copyfile(source, directory / f"gateway.sqlite3{suffix}")
-            if target is None:
+            url = target
+            if url is None:
                 gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
-            api = StripeApi(target or gateway.url, api_key, timeout=900)
+                url = gateway.url
+            api = StripeApi(url, api_key, timeout=900)
             try:
                 result = PolicyRun(plan, policy, cohort, api, directory, lambda v: report(name, v), parts[k]).run(rosters[k])
             finally:
