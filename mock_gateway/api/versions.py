@@ -229,22 +229,74 @@ def _steps_for(version: str) -> dict[str, tuple[Transform, ...]]:
 _STEPS = {v: _steps_for(v) for v in VERSIONS}
 
 
-def shape(obj: dict[str, Any], version: str, src: Source) -> dict[str, Any]:
+# Where objects sit inside others when nothing is expanded: list pages, an event's data.object, a
+# subscription's items, an invoice's lines (and payments, when included). Only these are visited,
+# unless the request expanded something, when the whole answer is walked.
+EMBEDDED: dict[str, tuple[str, ...]] = {
+    "list": ("data",), "search_result": ("data",), "event": ("data", "object"),
+    "subscription": ("items", "data"), "invoice": ("lines", "data"),
+}
+
+
+def shape(obj: dict[str, Any], version: str, src: Source | Store, *, expanded: bool = True,
+          internal: dict[str, Any] | None = None) -> dict[str, Any]:
     """`obj` (a fresh public rendering, newest shape) as `version` shows it; changed in place.
+    `expanded=False` says no expansion was asked for, so only the EMBEDDED places can hold objects;
+    `internal`: the object as stored (its private fields spare transforms a query).
 
     Events carry the version they are rendered in, as their `api_version`."""
-    if version == LATEST:
+    if version == LATEST or (not expanded and obj.get("object") not in _TOUCHED[version]):
         return obj
-    return _walk(obj, _STEPS[version], version, src if isinstance(src, Source) else Source(src))
+    source = src if isinstance(src, Source) else Source(src, _known(internal) if internal is not None else None)
+    if expanded:
+        return _walk(obj, _STEPS[version], version, source)
+    return _embedded(obj, _STEPS[version], version, source)
+
+
+def _known(internal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The answered objects as stored, by id."""
+    if internal.get("object") == "list":
+        return {o["id"]: o for o in internal["data"] if isinstance(o, dict) and "id" in o}
+    return {internal["id"]: internal} if isinstance(internal.get("id"), str) else {}
+
+
+# Per version, the object types an answer's top level must have for anything to change in it.
+_TOUCHED = {v: frozenset(_STEPS[v]) | frozenset(EMBEDDED) for v in VERSIONS}
+
+
+def _apply(node: dict[str, Any], steps: dict[str, tuple[Transform, ...]], version: str, src: Source) -> dict[str, Any]:
+    kind = node.get("object")
+    if kind == "event":
+        node["api_version"] = version
+    for down in steps.get(kind, ()) if isinstance(kind, str) else ():  # the parent first: it reads its children
+        node = down(node, src)
+    return node
+
+
+def _embedded(node: dict[str, Any], steps: dict[str, tuple[Transform, ...]], version: str, src: Source) -> dict[str, Any]:
+    node = _apply(node, steps, version, src)
+    kind = node.get("object")
+    path = EMBEDDED.get(kind) if isinstance(kind, str) else None
+    if path is None:
+        return node
+    holder: Any = node
+    for key in path[:-1]:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if not isinstance(holder, dict):
+        return node
+    inner = holder.get(path[-1])
+    if isinstance(inner, list):
+        holder[path[-1]] = [_embedded(v, steps, version, src) if isinstance(v, dict) else v for v in inner]
+    elif isinstance(inner, dict):
+        holder[path[-1]] = _embedded(inner, steps, version, src)
+    if kind == "invoice" and isinstance(node.get("payments"), dict):
+        _embedded(node["payments"], steps, version, src)
+    return node
 
 
 def _walk(node: Any, steps: dict[str, tuple[Transform, ...]], version: str, src: Source) -> Any:
     if isinstance(node, dict):
-        kind = node.get("object")
-        if kind == "event":
-            node["api_version"] = version
-        for down in steps.get(kind, ()) if isinstance(kind, str) else ():  # the parent first: it reads its children
-            node = down(node, src)
+        node = _apply(node, steps, version, src)
         for key, value in node.items():
             if isinstance(value, (dict, list)):
                 node[key] = _walk(value, steps, version, src)
@@ -258,4 +310,4 @@ def shape_event(event: dict[str, Any], version: str, store: Store) -> dict[str, 
     """An event's payload as delivered to an endpoint at `version` (`event` is a fresh copy)."""
     if version == LATEST:
         return {**event, "api_version": LATEST}
-    return shape(event, version, Source(store))
+    return shape(event, version, Source(store), expanded=False)
