@@ -16,7 +16,7 @@ from .api import search  # noqa: F401  (register routes: before /v1/<resource>/{
 from .api import charges, customers, events, payment_intents, payment_methods  # noqa: F401  (register routes)
 from .api import admin
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
-from .api import invoice_payments  # noqa: F401  (register routes)
+from .api import invoice_payments, subscription_items  # noqa: F401  (register routes)
 from .api import checkout_sessions  # noqa: F401  (register routes)
 from . import checkout, stripe_js
 from .cors import ApiCors

@@ -93,6 +93,18 @@ def test_subscription_periods_move_to_items_at_basil(api: Api) -> None:
             assert (got["current_period_start"], got["current_period_end"]) == (T0, FEB1) and "current_period_end" not in item
 
 
+def test_subscription_items_read_on_their_own(api: Api) -> None:
+    _clk, sub = _subscribed(api)
+    item_id = sub["items"]["data"][0]["id"]
+    item = api.ok("GET", f"/v1/subscription_items/{item_id}", version=versions.LATEST)
+    assert item["object"] == "subscription_item" and item["current_period_end"] == FEB1
+    assert "current_period_end" not in api.ok("GET", f"/v1/subscription_items/{item_id}", version=PRE_BASIL)
+    listed = api.ok("GET", "/v1/subscription_items", {"subscription": sub["id"]}, versions.LATEST)
+    assert [i["id"] for i in listed["data"]] == [item_id] and listed["has_more"] is False
+    assert api.call("GET", "/v1/subscription_items").status_code == 400
+    assert api.call("GET", "/v1/subscription_items/si_missing").status_code == 404
+
+
 def test_invoice_payment_intent_becomes_invoice_payments_and_parent(api: Api) -> None:
     _clk, sub = _subscribed(api)
     inv = api.ok("GET", f"/v1/invoices/{sub['latest_invoice']}", {"expand[]": "payments"}, versions.LATEST)
