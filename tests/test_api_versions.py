@@ -150,6 +150,20 @@ def test_events_are_shaped_at_the_version_asked_for(api: Api) -> None:
     assert old["data"]["previous_attributes"]["current_period_end"] == FEB1 and "items" not in old["data"]["previous_attributes"]
 
 
+def test_an_item_change_keeps_items_in_previous_attributes_before_basil(api: Api) -> None:
+    _clk, sub = _subscribed(api)
+    price = api.ok("POST", "/v1/prices", {"currency": "jpy", "unit_amount": 2980, "recurring[interval]": "month",
+                                          "product_data[name]": "plus"})
+    item = sub["items"]["data"][0]
+    api.ok("POST", f"/v1/subscriptions/{sub['id']}", {"items[0][id]": item["id"], "items[0][price]": price["id"],
+                                                      "proration_behavior": "none"})
+    events = api.ok("GET", "/v1/events", {"type": "customer.subscription.updated"}, PRE_BASIL)["data"]
+    changed = next(e for e in events if e["data"]["object"]["id"] == sub["id"])
+    previous = changed["data"]["previous_attributes"]
+    assert previous["items"]["data"][0]["price"]["id"] == item["price"]["id"]
+    assert "current_period_end" not in previous and "current_period_end" not in previous["items"]["data"][0]
+
+
 def test_checkout_session_shapes(api: Api) -> None:
     data = {"mode": "payment", "success_url": "https://shop.example/ok", "line_items[0][price_data][currency]": "jpy",
             "line_items[0][price_data][unit_amount]": 1200, "line_items[0][price_data][product_data][name]": "tea",

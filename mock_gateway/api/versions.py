@@ -181,19 +181,34 @@ _UI_MODES = {"hosted_page": "hosted", "embedded_page": "embedded", "elements": "
 
 def _session_ui_mode(session: dict[str, Any], src: Source) -> dict[str, Any]:
     """2026-03-25.dahlia renamed Checkout's ui_mode values (hosted -> hosted_page, ...)."""
-    session["ui_mode"] = _UI_MODES.get(session.get("ui_mode"), session.get("ui_mode"))
+    mode = session.get("ui_mode")
+    session["ui_mode"] = _UI_MODES.get(mode, mode) if isinstance(mode, str) else mode
     return session
 
 
+_PERIOD = ("current_period_start", "current_period_end")
+
+
 def _event_period_attributes(event: dict[str, Any], src: Source) -> dict[str, Any]:
-    """Before 2025-03-31.basil a renewal's previous_attributes named the subscription's own period."""
+    """Before 2025-03-31.basil a subscription event's previous_attributes named the subscription's own
+    period when it changed, and `items` only when something else in them changed."""
     data = event.get("data") or {}
     previous = data.get("previous_attributes")
-    if (data.get("object") or {}).get("object") == "subscription" and previous and "items" in previous:
-        items = (previous.pop("items") or {}).get("data") or []
-        if items and items[0].get("current_period_start") is not None:
-            previous["current_period_start"] = min(i["current_period_start"] for i in items)
-            previous["current_period_end"] = max(i["current_period_end"] for i in items)
+    sub = data.get("object") or {}
+    if sub.get("object") != "subscription" or not previous or not isinstance(previous.get("items"), dict):
+        return event
+    before = previous["items"].get("data") or []
+    now = (sub.get("items") or {}).get("data") or []
+    starts = [i["current_period_start"] for i in before if i.get("current_period_start") is not None]
+    ends = [i["current_period_end"] for i in before if i.get("current_period_end") is not None]
+    now_periods = {(i.get("current_period_start"), i.get("current_period_end")) for i in now}
+    if starts and ends and now_periods != {(min(starts), max(ends))}:
+        previous["current_period_start"], previous["current_period_end"] = min(starts), max(ends)
+    stripped = [{k: v for k, v in i.items() if k not in _PERIOD} for i in before]
+    if stripped == [{k: v for k, v in i.items() if k not in _PERIOD} for i in now]:
+        del previous["items"]  # only the period changed
+    else:
+        previous["items"] = {**previous["items"], "data": stripped}
     return event
 
 
