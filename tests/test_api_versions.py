@@ -73,6 +73,14 @@ def test_the_version_echoed_is_the_version_served(api: Api) -> None:
     assert r.headers["Stripe-Version"] == versions.LATEST and "invoice" not in r.json()
 
 
+def test_a_declined_intent_in_an_error_is_in_the_version_served(api: Api) -> None:
+    for version, has_invoice in ((PRE_BASIL, True), (versions.LATEST, False)):
+        r = api.call("POST", "/v1/payment_intents", {"amount": 1000, "currency": "jpy", "confirm": "true",
+                                                     "payment_method": "pm_card_chargeDeclined"}, version)
+        assert r.status_code == 402, r.text
+        assert ("invoice" in r.json()["error"]["payment_intent"]) is has_invoice
+
+
 @pytest.mark.parametrize("bad, word", [("2019-02-19", "Unsupported"), ("latest", "Invalid"), ("2026-11-18.preview", "Unsupported")])
 def test_an_unknown_version_is_a_400_naming_what_is_served(api: Api, bad: str, word: str) -> None:
     r = api.call("POST", "/v1/customers", {"email": "x@example.jp"}, bad)
