@@ -11,19 +11,31 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route as StarletteRoute
 
-from . import background, ledger_export, outbox_status, pages, three_d_secure
-from .api import admin
-from .api import (billing, billing_helpers, cash_balance, charges, checkout_sessions, customers, events, invoice_payments,
-                  payment_intents, payment_methods, search, test_helpers, webhook_endpoints)
-from . import checkout, stripe_js
-from .cors import ApiCors
-from .api.router import api_mount, unrecognized
-from .pages.headers import PageHeaders
+from . import background, checkout, ledger_export, outbox_status, pages, stripe_js, three_d_secure
+from .api import (
+    admin,
+    billing,
+    billing_helpers,
+    cash_balance,
+    charges,
+    checkout_sessions,
+    customers,
+    events,
+    invoice_payments,
+    payment_intents,
+    payment_methods,
+    search,
+    subscription_items,
+    test_helpers,
+    webhook_endpoints,
+)
 from .api.gateway import Gateway
 from .api.registry import Route
+from .api.router import api_mount, unrecognized
 from .core.redact import install_log_redaction
+from .cors import ApiCors
+from .pages.headers import PageHeaders
 from .store.db import Store
-
 
 # Every /v1/ endpoint: the API modules' tables, joined here (in this order, first match wins).
 ROUTES: list[Route] = [
@@ -37,6 +49,7 @@ ROUTES: list[Route] = [
     *test_helpers.ROUTES,
     *webhook_endpoints.ROUTES,
     *invoice_payments.ROUTES,
+    *subscription_items.ROUTES,
     *checkout_sessions.ROUTES,
     *billing.ROUTES,  # subscriptions, invoices, dunning
     *billing_helpers.ROUTES,

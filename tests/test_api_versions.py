@@ -73,6 +73,14 @@ def test_the_version_echoed_is_the_version_served(api: Api) -> None:
     assert r.headers["Stripe-Version"] == versions.LATEST and "invoice" not in r.json()
 
 
+def test_a_declined_intent_in_an_error_is_in_the_version_served(api: Api) -> None:
+    for version, has_invoice in ((PRE_BASIL, True), (versions.LATEST, False)):
+        r = api.call("POST", "/v1/payment_intents", {"amount": 1000, "currency": "jpy", "confirm": "true",
+                                                     "payment_method": "pm_card_chargeDeclined"}, version)
+        assert r.status_code == 402, r.text
+        assert ("invoice" in r.json()["error"]["payment_intent"]) is has_invoice
+
+
 @pytest.mark.parametrize("bad, word", [("2019-02-19", "Unsupported"), ("latest", "Invalid"), ("2026-11-18.preview", "Unsupported")])
 def test_an_unknown_version_is_a_400_naming_what_is_served(api: Api, bad: str, word: str) -> None:
     r = api.call("POST", "/v1/customers", {"email": "x@example.jp"}, bad)
@@ -91,6 +99,18 @@ def test_subscription_periods_move_to_items_at_basil(api: Api) -> None:
             assert "current_period_end" not in got and (item["current_period_start"], item["current_period_end"]) == (T0, FEB1)
         else:
             assert (got["current_period_start"], got["current_period_end"]) == (T0, FEB1) and "current_period_end" not in item
+
+
+def test_subscription_items_read_on_their_own(api: Api) -> None:
+    _clk, sub = _subscribed(api)
+    item_id = sub["items"]["data"][0]["id"]
+    item = api.ok("GET", f"/v1/subscription_items/{item_id}", version=versions.LATEST)
+    assert item["object"] == "subscription_item" and item["current_period_end"] == FEB1
+    assert "current_period_end" not in api.ok("GET", f"/v1/subscription_items/{item_id}", version=PRE_BASIL)
+    listed = api.ok("GET", "/v1/subscription_items", {"subscription": sub["id"]}, versions.LATEST)
+    assert [i["id"] for i in listed["data"]] == [item_id] and listed["has_more"] is False
+    assert api.call("GET", "/v1/subscription_items").status_code == 400
+    assert api.call("GET", "/v1/subscription_items/si_missing").status_code == 404
 
 
 def test_invoice_payment_intent_becomes_invoice_payments_and_parent(api: Api) -> None:
@@ -136,6 +156,20 @@ def test_events_are_shaped_at_the_version_asked_for(api: Api) -> None:
     assert old["api_version"] == PRE_BASIL
     assert old["data"]["object"]["current_period_start"] == FEB1
     assert old["data"]["previous_attributes"]["current_period_end"] == FEB1 and "items" not in old["data"]["previous_attributes"]
+
+
+def test_an_item_change_keeps_items_in_previous_attributes_before_basil(api: Api) -> None:
+    _clk, sub = _subscribed(api)
+    price = api.ok("POST", "/v1/prices", {"currency": "jpy", "unit_amount": 2980, "recurring[interval]": "month",
+                                          "product_data[name]": "plus"})
+    item = sub["items"]["data"][0]
+    api.ok("POST", f"/v1/subscriptions/{sub['id']}", {"items[0][id]": item["id"], "items[0][price]": price["id"],
+                                                      "proration_behavior": "none"})
+    events = api.ok("GET", "/v1/events", {"type": "customer.subscription.updated"}, PRE_BASIL)["data"]
+    changed = next(e for e in events if e["data"]["object"]["id"] == sub["id"])
+    previous = changed["data"]["previous_attributes"]
+    assert previous["items"]["data"][0]["price"]["id"] == item["price"]["id"]
+    assert "current_period_end" not in previous and "current_period_end" not in previous["items"]["data"][0]
 
 
 def test_checkout_session_shapes(api: Api) -> None:

@@ -14,9 +14,12 @@ from mock_gateway.app import ROUTES
 
 AUTH = {"Authorization": "Bearer sk_test_lists"}
 LIST_PATHS = sorted(r.path for r in ROUTES if r.method == "GET" and "limit" in r.spec)
-# Lists this test can fill in: no placeholder but {customer} (a customer it creates); searches answer
+# Lists this test can fill in: no placeholder but {customer} (a customer it creates), no other required
+# parameter (subscription items need their subscription: test_api_versions.py); searches answer
 # search_result pages with next_page instead of cursors (tests/test_search.py)
-FILLABLE = [p for p in LIST_PATHS if set(re.findall(r"\{(\w+)\}", p)) <= {"customer"} and not p.endswith("/search")]
+_NEEDS_MORE = {r.path for r in ROUTES if r.method == "GET" and any(f.required for f in r.spec.values())}
+FILLABLE = [p for p in LIST_PATHS if set(re.findall(r"\{(\w+)\}", p)) <= {"customer"} and not p.endswith("/search")
+            and p not in _NEEDS_MORE]
 PAGE_OF = 7
 
 

@@ -270,9 +270,12 @@ def test_events_one_per_state_change(stripe_sdk):
 
 
 def test_stripe_version_accepted_and_request_id_returned(stripe_sdk):
-    pi = stripe_sdk.PaymentIntent.create(amount=1200, currency="jpy", stripe_version="2020-08-27")
+    pi = stripe_sdk.PaymentIntent.create(amount=1200, currency="jpy", stripe_version="2024-06-20")
     headers = pi.last_response.headers
-    assert headers["Stripe-Version"] == "2020-08-27"
+    assert headers["Stripe-Version"] == "2024-06-20"  # the version echoed is the version served
+    with pytest.raises(stripe_sdk.InvalidRequestError) as err:  # one not served is refused, not echoed
+        stripe_sdk.PaymentIntent.create(amount=1200, currency="jpy", stripe_version="2020-08-27")
+    assert "2024-06-20" in err.value.user_message and err.value.http_status == 400
     assert headers["Request-Id"].startswith("req_") and pi.last_response.request_id == headers["Request-Id"]
     again = stripe_sdk.PaymentIntent.retrieve(pi.id)
     assert again.last_response.request_id != pi.last_response.request_id  # one id per request

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..core.context import public
 from ..core.errors import invalid_request
@@ -32,14 +33,7 @@ def render(store: Store, obj: dict[str, Any], expand: list[str], version: str = 
         _expand(store, obj, parts, path)
     if version is versions.LATEST or version == versions.LATEST:
         return obj
-    return versions.shape(obj, version, versions.Source(store, _known(internal)))
-
-
-def _known(internal: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The answered objects as stored (with their private fields), by id: transforms read them without a query."""
-    if internal.get("object") == "list":
-        return {o["id"]: o for o in internal["data"] if isinstance(o, dict) and "id" in o}
-    return {internal["id"]: internal} if isinstance(internal.get("id"), str) else {}
+    return versions.shape(obj, version, store, expanded=bool(expand), internal=internal)
 
 
 def _public_deep(obj: dict[str, Any]) -> dict[str, Any]:

@@ -157,7 +157,7 @@ class Gateway:
             if replayed:
                 headers["Idempotent-Replayed"] = "true"
         except StripeError as err:
-            status, payload = err.status, orjson.dumps(err.envelope())
+            status, payload = err.status, orjson.dumps(_envelope(err, headers["Stripe-Version"], self.store))
             headers.update(err.headers)
         except Exception:  # a bug: still Stripe's envelope, and logged to be fixed
             log.exception("internal error on %s %s", request.method, request.url.path)
@@ -387,12 +387,22 @@ class Job:
         except StripeError as err:
             if not err.commit:
                 raise
-            status, body = err.status, orjson.dumps(err.envelope())
+            status, body = err.status, orjson.dumps(_envelope(err, self.version, self.store))
         if key is not None:
             self.store.save_idempotent_result(
                 self.api_key, key, route.method, _path(route, self.path_params), self.fingerprint, status, body, self.ctx.now
             )
         return status, body, False
+
+def _envelope(err: StripeError, version: str, store: Store) -> dict[str, Any]:
+    """Stripe's error envelope; an object it carries (a declined PaymentIntent) in the version served."""
+    envelope = err.envelope()
+    body = envelope["error"]
+    for key in ("payment_intent", "setup_intent", "payment_method"):
+        if isinstance(body.get(key), dict) and version != versions.LATEST:
+            body[key] = versions.shape(dict(body[key]), version, store, expanded=False)
+    return envelope
+
 
 def _path(route: Route, path_params: dict[str, str]) -> str:
     return route.path.format(**path_params)

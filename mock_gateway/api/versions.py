@@ -181,19 +181,34 @@ _UI_MODES = {"hosted_page": "hosted", "embedded_page": "embedded", "elements": "
 
 def _session_ui_mode(session: dict[str, Any], src: Source) -> dict[str, Any]:
     """2026-03-25.dahlia renamed Checkout's ui_mode values (hosted -> hosted_page, ...)."""
-    session["ui_mode"] = _UI_MODES.get(session.get("ui_mode"), session.get("ui_mode"))
+    mode = session.get("ui_mode")
+    session["ui_mode"] = _UI_MODES.get(mode, mode) if isinstance(mode, str) else mode
     return session
 
 
+_PERIOD = ("current_period_start", "current_period_end")
+
+
 def _event_period_attributes(event: dict[str, Any], src: Source) -> dict[str, Any]:
-    """Before 2025-03-31.basil a renewal's previous_attributes named the subscription's own period."""
+    """Before 2025-03-31.basil a subscription event's previous_attributes named the subscription's own
+    period when it changed, and `items` only when something else in them changed."""
     data = event.get("data") or {}
     previous = data.get("previous_attributes")
-    if (data.get("object") or {}).get("object") == "subscription" and previous and "items" in previous:
-        items = (previous.pop("items") or {}).get("data") or []
-        if items and items[0].get("current_period_start") is not None:
-            previous["current_period_start"] = min(i["current_period_start"] for i in items)
-            previous["current_period_end"] = max(i["current_period_end"] for i in items)
+    sub = data.get("object") or {}
+    if sub.get("object") != "subscription" or not previous or not isinstance(previous.get("items"), dict):
+        return event
+    before = previous["items"].get("data") or []
+    now = (sub.get("items") or {}).get("data") or []
+    starts = [i["current_period_start"] for i in before if i.get("current_period_start") is not None]
+    ends = [i["current_period_end"] for i in before if i.get("current_period_end") is not None]
+    now_periods = {(i.get("current_period_start"), i.get("current_period_end")) for i in now}
+    if starts and ends and now_periods != {(min(starts), max(ends))}:
+        previous["current_period_start"], previous["current_period_end"] = min(starts), max(ends)
+    stripped = [{k: v for k, v in i.items() if k not in _PERIOD} for i in before]
+    if stripped == [{k: v for k, v in i.items() if k not in _PERIOD} for i in now]:
+        del previous["items"]  # only the period changed
+    else:
+        previous["items"] = {**previous["items"], "data": stripped}
     return event
 
 
@@ -229,22 +244,74 @@ def _steps_for(version: str) -> dict[str, tuple[Transform, ...]]:
 _STEPS = {v: _steps_for(v) for v in VERSIONS}
 
 
-def shape(obj: dict[str, Any], version: str, src: Source) -> dict[str, Any]:
+# Where objects sit inside others when nothing is expanded: list pages, an event's data.object, a
+# subscription's items, an invoice's lines (and payments, when included). Only these are visited,
+# unless the request expanded something, when the whole answer is walked.
+EMBEDDED: dict[str, tuple[str, ...]] = {
+    "list": ("data",), "search_result": ("data",), "event": ("data", "object"),
+    "subscription": ("items", "data"), "invoice": ("lines", "data"),
+}
+
+
+def shape(obj: dict[str, Any], version: str, src: Source | Store, *, expanded: bool = True,
+          internal: dict[str, Any] | None = None) -> dict[str, Any]:
     """`obj` (a fresh public rendering, newest shape) as `version` shows it; changed in place.
+    `expanded=False` says no expansion was asked for, so only the EMBEDDED places can hold objects;
+    `internal`: the object as stored (its private fields spare transforms a query).
 
     Events carry the version they are rendered in, as their `api_version`."""
-    if version == LATEST:
+    if version == LATEST or (not expanded and obj.get("object") not in _TOUCHED[version]):
         return obj
-    return _walk(obj, _STEPS[version], version, src if isinstance(src, Source) else Source(src))
+    source = src if isinstance(src, Source) else Source(src, _known(internal) if internal is not None else None)
+    if expanded:
+        return _walk(obj, _STEPS[version], version, source)
+    return _embedded(obj, _STEPS[version], version, source)
+
+
+def _known(internal: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The answered objects as stored, by id."""
+    if internal.get("object") == "list":
+        return {o["id"]: o for o in internal["data"] if isinstance(o, dict) and "id" in o}
+    return {internal["id"]: internal} if isinstance(internal.get("id"), str) else {}
+
+
+# Per version, the object types an answer's top level must have for anything to change in it.
+_TOUCHED = {v: frozenset(_STEPS[v]) | frozenset(EMBEDDED) for v in VERSIONS}
+
+
+def _apply(node: dict[str, Any], steps: dict[str, tuple[Transform, ...]], version: str, src: Source) -> dict[str, Any]:
+    kind = node.get("object")
+    if kind == "event":
+        node["api_version"] = version
+    for down in steps.get(kind, ()) if isinstance(kind, str) else ():  # the parent first: it reads its children
+        node = down(node, src)
+    return node
+
+
+def _embedded(node: dict[str, Any], steps: dict[str, tuple[Transform, ...]], version: str, src: Source) -> dict[str, Any]:
+    node = _apply(node, steps, version, src)
+    kind = node.get("object")
+    path = EMBEDDED.get(kind) if isinstance(kind, str) else None
+    if path is None:
+        return node
+    holder: Any = node
+    for key in path[:-1]:
+        holder = holder.get(key) if isinstance(holder, dict) else None
+    if not isinstance(holder, dict):
+        return node
+    inner = holder.get(path[-1])
+    if isinstance(inner, list):
+        holder[path[-1]] = [_embedded(v, steps, version, src) if isinstance(v, dict) else v for v in inner]
+    elif isinstance(inner, dict):
+        holder[path[-1]] = _embedded(inner, steps, version, src)
+    if kind == "invoice" and isinstance(node.get("payments"), dict):
+        _embedded(node["payments"], steps, version, src)
+    return node
 
 
 def _walk(node: Any, steps: dict[str, tuple[Transform, ...]], version: str, src: Source) -> Any:
     if isinstance(node, dict):
-        kind = node.get("object")
-        if kind == "event":
-            node["api_version"] = version
-        for down in steps.get(kind, ()) if isinstance(kind, str) else ():  # the parent first: it reads its children
-            node = down(node, src)
+        node = _apply(node, steps, version, src)
         for key, value in node.items():
             if isinstance(value, (dict, list)):
                 node[key] = _walk(value, steps, version, src)
@@ -258,4 +325,4 @@ def shape_event(event: dict[str, Any], version: str, store: Store) -> dict[str, 
     """An event's payload as delivered to an endpoint at `version` (`event` is a fresh copy)."""
     if version == LATEST:
         return {**event, "api_version": LATEST}
-    return shape(event, version, Source(store))
+    return shape(event, version, Source(store), expanded=False)
