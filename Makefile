@@ -20,8 +20,9 @@ browser:
 
 # The official Node SDK for tests/test_conformance_node_sdk.py (skipped, saying why, without npm).
 node-sdk:
-	@if command -v npm >/dev/null 2>&1; then npm install --prefix tests/node --no-audit --no-fund --silent; \
-	else echo "npm not found: the Node SDK conformance test will be skipped"; fi
+	@if ! command -v npm >/dev/null 2>&1; then echo "npm not found: the Node SDK conformance test will be skipped"; \
+	elif ! npm install --prefix tests/node --no-audit --no-fund --silent; then \
+	echo "npm install in tests/node failed: the Node SDK conformance test will be skipped"; fi
 
 demo: setup
 	$(VENV)/bin/checkout-harness run
