@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -56,6 +57,7 @@ class Result:
     machine_busy: float  # share of all cores busy during the run, every process included
     load_before: float
     first_failure: str
+    bytes_per_pair: float = 0.0  # the database file (WAL checkpointed into it) over the intents stored
 
     @property
     def pairs_per_s(self) -> float:
@@ -153,7 +155,22 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
 def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Result:
     db = directory / f"gateway-{workers}w.sqlite3"
     with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log") as gateway:
-        return measure("gateway", gateway.url, gateway.proc.pid, workers, args)
+        result = measure("gateway", gateway.url, gateway.proc.pid, workers, args)
+    result.bytes_per_pair = stored_bytes_per_pair(db)
+    return result
+
+
+def stored_bytes_per_pair(db: Path) -> float:
+    """Bytes the database holds per create+confirm pair (warm-up pairs included): its pages in use, after the WAL
+    is copied in, over the PaymentIntents stored. Read once the gateway has stopped."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, free, size = (conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
+        intents = conn.execute("SELECT count(*) FROM objects WHERE type = 'payment_intent'").fetchone()[0]
+    finally:
+        conn.close()
+    return (pages - free) * size / intents if intents else 0.0
 
 
 def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Result:
@@ -171,13 +188,14 @@ def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Resu
 
 def print_table(results: list[Result]) -> None:
     header = (f"{'target':<12} {'workers':>7} {'pairs':>6} {'fail':>4} {'pairs/s':>8} {'req/s':>7} {'req p50':>8} "
-              f"{'req p99':>8} {'pair p50':>9} {'pair p99':>9} {'cpu/pair':>9} {'busy':>5} {'load':>5}")
+              f"{'req p99':>8} {'pair p50':>9} {'pair p99':>9} {'cpu/pair':>9} {'busy':>5} {'load':>5} {'B/pair':>7}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.target:<12} {r.workers:>7} {r.pairs:>6} {r.failures:>4} {r.pairs_per_s:>8.0f} {r.requests_per_s:>7.0f} "
               f"{r.request_p50_ms:>6.2f}ms {r.request_p99_ms:>6.2f}ms {r.pair_p50_ms:>7.2f}ms {r.pair_p99_ms:>7.2f}ms "
-              f"{r.server_cpu_ms_per_pair:>7.2f}ms {r.machine_busy:>5.0%} {r.load_before:>5.2f}")
+              f"{r.server_cpu_ms_per_pair:>7.2f}ms {r.machine_busy:>5.0%} {r.load_before:>5.2f}"
+              + (f" {r.bytes_per_pair:>7.0f}" if r.bytes_per_pair else ""))
     for r in results:
         if r.first_failure:
             print(f"first failure ({r.target}, {r.workers} worker(s)): {r.first_failure}")
@@ -230,7 +248,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{workers} worker(s): gateway {gw.pairs_per_s:.0f} pairs/s{ratio}; {verdict} the target of "
               f"{TARGET_PAIRS_PER_S} pairs/s")
     print("busy = share of all cores busy during the run (every process on the machine, the load generator too); "
-          "cpu/pair = the server's own CPU time per pair, all its processes")
+          "cpu/pair = the server's own CPU time per pair, all its processes; B/pair = database bytes stored per pair")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([{**r.__dict__, "pairs_per_s": r.pairs_per_s, "requests_per_s": r.requests_per_s}
