@@ -114,6 +114,7 @@ class Store:
         self.optimistic = False
         self._cache: dict[str, tuple[bytes, tuple[Any, ...] | None]] = {}
         self._settings: dict[str, str | None] = {}
+        self._tables_ready: set[str] = set()
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -442,6 +443,18 @@ class Store:
             "INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) VALUES (?,?,?,?,?,?,?,?)",
             (api_key, key, method, path, fingerprint, status, body, now),
         )
+
+    # -- tables beyond the ledger's own -----------------------------------------------------
+
+    def ensure_tables(self, ddl: str) -> None:
+        """Run `ddl` (CREATE ... IF NOT EXISTS statements) once per Store: remembered, since running it again
+        costs ~7 us a call (docs/performance.md) on paths that ensure their table on every call."""
+        if ddl in self._tables_ready:
+            return
+        for statement in ddl.split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
+        self._tables_ready.add(ddl)
 
     # -- settings --------------------------------------------------------------------------
 
