@@ -44,6 +44,7 @@ TARGET_PAIRS_PER_S = 1000
 @dataclass
 class Result:
     target: str
+    server: str
     workers: int
     pairs: int
     failures: int
@@ -125,6 +126,7 @@ def _drive(url: str, connections: int, per_connection: int, tag: str, client: st
 
 
 def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Namespace) -> Result:
+    server = args.server
     per_connection = max(1, args.pairs // args.connections)
     _drive(url, args.connections, args.warmup, f"warm-{time.time_ns()}", args.client, 120)
     load_before = os.getloadavg()[0]
@@ -136,6 +138,7 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
     pairs = raw["pairs"]
     return Result(
         target=target,
+        server=server,
         workers=workers,
         pairs=pairs,
         failures=raw["failures"] + raw["socket_errors"] + raw["timeouts"],
@@ -154,10 +157,62 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
 
 def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Result:
     db = directory / f"gateway-{workers}w.sqlite3"
-    with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log") as gateway:
+    extra = ["--server", args.server]
+    if args.prefill:
+        started = time.perf_counter()
+        prefill(db, args.prefill)
+        print(f"  prefilled {args.prefill} pairs in {time.perf_counter() - started:.0f} s", flush=True)
+    with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log", extra_args=extra) as gateway:
         result = measure("gateway", gateway.url, gateway.proc.pid, workers, args)
     result.bytes_per_pair = stored_bytes_per_pair(db)
     return result
+
+
+def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
+    """Store `pairs` create+confirm pairs before the run: one real pair made through the gateway's own pipeline,
+    then copied with fresh ids (every row a pair writes: intent, card, charge, events, Idempotency-Key records),
+    so the tables and indexes hold what that many pairs would leave."""
+    from mock_gateway import app as _routes  # noqa: F401  (registers the API routes)
+    from mock_gateway.api.forms import parse_form
+    from mock_gateway.api.gateway import Gateway
+    from mock_gateway.api.registry import ROUTES
+    from mock_gateway.store.db import Store
+
+    store = Store(db, background_checkpoints=False)
+    try:
+        gateway = Gateway(store)
+        create = next(r for r in ROUTES if r.method == "POST" and r.path == "/v1/payment_intents")
+        confirm = next(r for r in ROUTES if r.method == "POST" and r.path == "/v1/payment_intents/{id}/confirm")
+        _, body, _ = gateway.execute(create, "sk_test_bench", parse_form(b"amount=1980&currency=jpy"), {}, "prefill-c",
+                                     "req_prefill", "http://127.0.0.1")
+        pi = json.loads(body)["id"]
+        gateway.execute(confirm, "sk_test_bench", parse_form(b"payment_method=pm_card_visa"), {"id": pi}, "prefill-f",
+                        "req_prefill", "http://127.0.0.1")
+        conn = store.conn
+        objects = conn.execute("SELECT id, type, created, customer, parent, kind, data FROM objects ORDER BY seq").fetchall()
+        idempotency = conn.execute("SELECT api_key, key, method, path, fingerprint, status, body, created FROM idempotency").fetchall()
+        ids = [row[0] for row in objects]
+        for n in range(0, pairs - 1, chunk):
+            object_rows, key_rows = [], []
+            for i in range(n, min(n + chunk, pairs - 1)):
+                tag = f"{i:012d}"
+
+                def fresh(text, tag=tag):
+                    for old in ids:  # same length: a prefix, then the old id's tail replaced by the counter
+                        text = text.replace(old, old[: len(old) - len(tag)] + tag)
+                    return text
+
+                object_rows += [(fresh(r[0]), r[1], r[2], r[3], fresh(r[4]) if r[4] else None, r[5], fresh(r[6])) for r in objects]
+                key_rows += [(r[0], f"{r[1]}-{tag}", r[2], fresh(r[3]), r[4], r[5], fresh(r[6].decode()).encode(), r[7])
+                             for r in idempotency]
+            with store.transaction():
+                conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)",
+                                 object_rows)
+                conn.executemany("INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) "
+                                 "VALUES (?,?,?,?,?,?,?,?)", key_rows)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
 
 
 def stored_bytes_per_pair(db: Path) -> float:
@@ -174,7 +229,8 @@ def stored_bytes_per_pair(db: Path) -> float:
 
 
 def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Result:
-    server = ManagedProcess([sys.executable, str(BENCH / "minimal_server.py"), "--port", "0", "--workers", str(workers)],
+    server = ManagedProcess([sys.executable, str(BENCH / "minimal_server.py"), "--port", "0", "--workers", str(workers),
+                             "--server", args.server],
                             log_path=directory / f"minimal-{workers}w.log")
     try:
         url = server.wait_url()
@@ -212,6 +268,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-minimal", action="store_true", help="skip the minimal-app comparison")
     parser.add_argument("--timeout", type=float, default=600, help="upper bound of one measured run, seconds")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn",
+                        help="ASGI server of both the gateway and the minimal app (default %(default)s)")
+    parser.add_argument("--prefill", type=int, default=0, metavar="N",
+                        help="store N create+confirm pairs in the gateway's database before measuring (default none)")
     args = parser.parse_args(argv)
     try:
         worker_counts = [int(w) for w in args.workers.split(",")]
@@ -227,7 +287,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.client == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not installed: sudo apt-get install -y wrk (or --client python)")
 
+    if args.prefill < 0:
+        parser.error(f"--prefill must be 0 or more, found {args.prefill}")
     print(f"{args.pairs} create+confirm pairs over {args.connections} keep-alive connections, client {args.client}, "
+          f"server {args.server}, prefilled {args.prefill}, "
           f"{os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}", flush=True)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
