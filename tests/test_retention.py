@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sqlite3
 
+import orjson
 import pytest
 
 import mock_gateway.app  # noqa: F401  (registers every API route)
@@ -86,9 +87,9 @@ def test_a_test_clocks_time_does_not_expire_keys(env):
     gateway, clock, prune = env
     first = _create(gateway, "kept")
     prune()
-    status, body, _ = gateway.execute(CLOCKS, "sk_test_retention", parse_form(f"frozen_time={T0}".encode()), {}, None,
+    _, body, _ = gateway.execute(CLOCKS, "sk_test_retention", parse_form(f"frozen_time={T0}".encode()), {}, None,
                                       "req_clock", "http://gw")
-    clock_id = __import__("orjson").loads(body)["id"]
+    clock_id = orjson.loads(body)["id"]
     frozen = T0 + 60 * 86400  # the test clock moves 60 days; the gateway's clock an hour
     gateway.execute(ADVANCE, "sk_test_retention", parse_form(f"frozen_time={frozen}".encode()), {"id": clock_id}, None,
                     "req_advance", "http://gw")
