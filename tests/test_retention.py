@@ -17,7 +17,12 @@ from mock_gateway.api.forms import parse_form
 from mock_gateway.api.gateway import Gateway
 from mock_gateway.api.registry import ROUTES
 from mock_gateway.store.db import Store
-from mock_gateway.store.retention import EVENT_SECONDS, IDEMPOTENCY_SECONDS, Pruner, Retention
+from mock_gateway.store.retention import (
+    EVENT_SECONDS,
+    IDEMPOTENCY_SECONDS,
+    Pruner,
+    Retention,
+)
 
 CREATE = next(r for r in ROUTES if r.method == "POST" and r.path == "/v1/payment_intents")
 CLOCKS = next(r for r in ROUTES if r.method == "POST" and r.path == "/v1/test_helpers/test_clocks")
