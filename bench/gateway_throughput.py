@@ -157,7 +157,7 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
 
 def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Result:
     db = directory / f"gateway-{workers}w.sqlite3"
-    extra = ["--server", args.server]
+    extra = ["--server", args.server] + (["--cache-mb", str(args.cache_mb)] if args.cache_mb else [])
     if args.prefill:
         started = time.perf_counter()
         prefill(db, args.prefill)
@@ -270,6 +270,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
     parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn",
                         help="ASGI server of both the gateway and the minimal app (default %(default)s)")
+    parser.add_argument("--cache-mb", type=int, default=None, metavar="MB",
+                        help="the gateway's SQLite page cache per process (its --cache-mb; default the gateway's)")
     parser.add_argument("--prefill", type=int, default=0, metavar="N",
                         help="store N create+confirm pairs in the gateway's database before measuring (default none)")
     args = parser.parse_args(argv)
