@@ -24,6 +24,7 @@ import json
 import os
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,7 @@ TARGET_PAIRS_PER_S = 1000
 @dataclass
 class Result:
     target: str
+    server: str
     workers: int
     pairs: int
     failures: int
@@ -56,6 +58,7 @@ class Result:
     machine_busy: float  # share of all cores busy during the run, every process included
     load_before: float
     first_failure: str
+    bytes_per_pair: float = 0.0  # the database file (WAL checkpointed into it) over the intents stored
 
     @property
     def pairs_per_s(self) -> float:
@@ -123,6 +126,7 @@ def _drive(url: str, connections: int, per_connection: int, tag: str, client: st
 
 
 def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Namespace) -> Result:
+    server = args.server
     per_connection = max(1, args.pairs // args.connections)
     _drive(url, args.connections, args.warmup, f"warm-{time.time_ns()}", args.client, 120)
     load_before = os.getloadavg()[0]
@@ -134,6 +138,7 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
     pairs = raw["pairs"]
     return Result(
         target=target,
+        server=server,
         workers=workers,
         pairs=pairs,
         failures=raw["failures"] + raw["socket_errors"] + raw["timeouts"],
@@ -152,12 +157,80 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
 
 def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Result:
     db = directory / f"gateway-{workers}w.sqlite3"
-    with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log") as gateway:
-        return measure("gateway", gateway.url, gateway.proc.pid, workers, args)
+    extra = ["--server", args.server] + (["--cache-mb", str(args.cache_mb)] if args.cache_mb else [])
+    if args.prefill:
+        started = time.perf_counter()
+        prefill(db, args.prefill)
+        print(f"  prefilled {args.prefill} pairs in {time.perf_counter() - started:.0f} s", flush=True)
+    with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log", extra_args=extra) as gateway:
+        result = measure("gateway", gateway.url, gateway.proc.pid, workers, args)
+    result.bytes_per_pair = stored_bytes_per_pair(db)
+    return result
+
+
+def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
+    """Store `pairs` create+confirm pairs before the run: one real pair made through the gateway's own pipeline,
+    then copied with fresh ids (every row a pair writes: intent, card, charge, events, Idempotency-Key records),
+    so the tables and indexes hold what that many pairs would leave."""
+    from mock_gateway import app as _routes  # noqa: F401  (registers the API routes)
+    from mock_gateway.api.forms import parse_form
+    from mock_gateway.api.gateway import Gateway
+    from mock_gateway.api.registry import ROUTES
+    from mock_gateway.store.db import Store
+
+    store = Store(db, background_checkpoints=False)
+    try:
+        gateway = Gateway(store)
+        create = next(r for r in ROUTES if r.method == "POST" and r.path == "/v1/payment_intents")
+        confirm = next(r for r in ROUTES if r.method == "POST" and r.path == "/v1/payment_intents/{id}/confirm")
+        _, body, _ = gateway.execute(create, "sk_test_bench", parse_form(b"amount=1980&currency=jpy"), {}, "prefill-c",
+                                     "req_prefill", "http://127.0.0.1")
+        pi = json.loads(body)["id"]
+        gateway.execute(confirm, "sk_test_bench", parse_form(b"payment_method=pm_card_visa"), {"id": pi}, "prefill-f",
+                        "req_prefill", "http://127.0.0.1")
+        conn = store.conn
+        objects = conn.execute("SELECT id, type, created, customer, parent, kind, data FROM objects ORDER BY seq").fetchall()
+        idempotency = conn.execute("SELECT api_key, key, method, path, fingerprint, status, body, created FROM idempotency").fetchall()
+        ids = [row[0] for row in objects]
+        for n in range(0, pairs - 1, chunk):
+            object_rows, key_rows = [], []
+            for i in range(n, min(n + chunk, pairs - 1)):
+                tag = f"{i:012d}"
+
+                def fresh(text, tag=tag):
+                    for old in ids:  # same length: a prefix, then the old id's tail replaced by the counter
+                        text = text.replace(old, old[: len(old) - len(tag)] + tag)
+                    return text
+
+                object_rows += [(fresh(r[0]), r[1], r[2], r[3], fresh(r[4]) if r[4] else None, r[5], fresh(r[6])) for r in objects]
+                key_rows += [(r[0], f"{r[1]}-{tag}", r[2], fresh(r[3]), r[4], r[5], fresh(r[6].decode()).encode(), r[7])
+                             for r in idempotency]
+            with store.transaction():
+                conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)",
+                                 object_rows)
+                conn.executemany("INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) "
+                                 "VALUES (?,?,?,?,?,?,?,?)", key_rows)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        store.close()
+
+
+def stored_bytes_per_pair(db: Path) -> float:
+    """Bytes the database holds per create+confirm pair (warm-up pairs included): its pages in use, after the WAL
+    is copied in, over the PaymentIntents stored. Read once the gateway has stopped."""
+    conn = sqlite3.connect(db)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        pages, free, size = (conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
+        intents = conn.execute("SELECT count(*) FROM objects WHERE type = 'payment_intent'").fetchone()[0]
+    finally:
+        conn.close()
+    return (pages - free) * size / intents if intents else 0.0
 
 
 def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Result:
-    server = ManagedProcess([sys.executable, str(BENCH / "minimal_server.py"), "--port", "0", "--workers", str(workers)],
+    server = ManagedProcess([sys.executable, str(BENCH / "minimal_server.py"), "--port", "0", "--workers", str(workers),
+                             "--server", args.server],
                             log_path=directory / f"minimal-{workers}w.log")
     try:
         url = server.wait_url()
@@ -171,13 +244,14 @@ def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Resu
 
 def print_table(results: list[Result]) -> None:
     header = (f"{'target':<12} {'workers':>7} {'pairs':>6} {'fail':>4} {'pairs/s':>8} {'req/s':>7} {'req p50':>8} "
-              f"{'req p99':>8} {'pair p50':>9} {'pair p99':>9} {'cpu/pair':>9} {'busy':>5} {'load':>5}")
+              f"{'req p99':>8} {'pair p50':>9} {'pair p99':>9} {'cpu/pair':>9} {'busy':>5} {'load':>5} {'B/pair':>7}")
     print(header)
     print("-" * len(header))
     for r in results:
         print(f"{r.target:<12} {r.workers:>7} {r.pairs:>6} {r.failures:>4} {r.pairs_per_s:>8.0f} {r.requests_per_s:>7.0f} "
               f"{r.request_p50_ms:>6.2f}ms {r.request_p99_ms:>6.2f}ms {r.pair_p50_ms:>7.2f}ms {r.pair_p99_ms:>7.2f}ms "
-              f"{r.server_cpu_ms_per_pair:>7.2f}ms {r.machine_busy:>5.0%} {r.load_before:>5.2f}")
+              f"{r.server_cpu_ms_per_pair:>7.2f}ms {r.machine_busy:>5.0%} {r.load_before:>5.2f}"
+              + (f" {r.bytes_per_pair:>7.0f}" if r.bytes_per_pair else ""))
     for r in results:
         if r.first_failure:
             print(f"first failure ({r.target}, {r.workers} worker(s)): {r.first_failure}")
@@ -194,6 +268,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-minimal", action="store_true", help="skip the minimal-app comparison")
     parser.add_argument("--timeout", type=float, default=600, help="upper bound of one measured run, seconds")
     parser.add_argument("--json", type=Path, help="also write the results here as JSON")
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn",
+                        help="ASGI server of both the gateway and the minimal app (default %(default)s)")
+    parser.add_argument("--cache-mb", type=int, default=None, metavar="MB",
+                        help="the gateway's SQLite page cache per process (its --cache-mb; default the gateway's)")
+    parser.add_argument("--prefill", type=int, default=0, metavar="N",
+                        help="store N create+confirm pairs in the gateway's database before measuring (default none)")
     args = parser.parse_args(argv)
     try:
         worker_counts = [int(w) for w in args.workers.split(",")]
@@ -209,7 +289,10 @@ def main(argv: list[str] | None = None) -> int:
     elif args.client == "wrk" and not shutil.which("wrk"):
         parser.error("wrk is not installed: sudo apt-get install -y wrk (or --client python)")
 
+    if args.prefill < 0:
+        parser.error(f"--prefill must be 0 or more, found {args.prefill}")
     print(f"{args.pairs} create+confirm pairs over {args.connections} keep-alive connections, client {args.client}, "
+          f"server {args.server}, prefilled {args.prefill}, "
           f"{os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}", flush=True)
     results: list[Result] = []
     with tempfile.TemporaryDirectory(prefix="gateway-bench-") as tmp:
@@ -230,7 +313,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{workers} worker(s): gateway {gw.pairs_per_s:.0f} pairs/s{ratio}; {verdict} the target of "
               f"{TARGET_PAIRS_PER_S} pairs/s")
     print("busy = share of all cores busy during the run (every process on the machine, the load generator too); "
-          "cpu/pair = the server's own CPU time per pair, all its processes")
+          "cpu/pair = the server's own CPU time per pair, all its processes; B/pair = database bytes stored per pair")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps([{**r.__dict__, "pairs_per_s": r.pairs_per_s, "requests_per_s": r.requests_per_s}

@@ -55,11 +55,12 @@ def main() -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn")
     args = parser.parse_args()
     sock = listen(args.host, args.port)
     host, port = sock.getsockname()[:2]
     print(f"minimal server listening on http://{host}:{port} ({args.workers} process(es))", flush=True)
-    serve("minimal_server:create_app", sock, workers=args.workers)
+    serve("minimal_server:create_app", sock, workers=args.workers, server=args.server)
     return 0
 
 

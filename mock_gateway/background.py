@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import logging
 import os
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from . import mail, webhooks
 from .core import clock
+from .store.retention import Pruner, Retention
 
 log = logging.getLogger("mock_gateway.background")
 
@@ -34,7 +36,7 @@ async def sweep(gateway: Any, interval: float, stop: asyncio.Event) -> None:
             log.exception("sweep of due tasks")
         try:
             await asyncio.wait_for(stop.wait(), interval)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             pass
 
 
@@ -50,9 +52,15 @@ async def lifespan(app: Any) -> AsyncIterator[None]:
     if mail_config is not None:
         loops.append(mail.run(gateway.store, mail_config, stop, gateway.clock))
     tasks = [asyncio.create_task(loop) for loop in loops]
+    # expired Idempotency-Key records and events, pruned on a thread of its own (store/retention.py)
+    pruner = None if gateway.store.path == ":memory:" else Pruner(gateway.store.path, gateway.clock, Retention.from_env())
+    if pruner is not None:
+        pruner.start()
     try:
         yield
     finally:
+        if pruner is not None:
+            pruner.stop()
         stop.set()
         done, pending = await asyncio.wait(tasks, timeout=15)
         for task in pending:
@@ -69,6 +77,11 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--webhook-retry-schedule", metavar="SECONDS", default=None,
                         help="delays before each webhook retry, comma-separated, e.g. 1,2,4 (default: back-off from "
                              "1 minute, capped at 6 hours, for 3 days, as Stripe does)")
+    parser.add_argument("--idempotency-ttl", metavar="SECONDS", type=int, default=None,
+                        help="how long an Idempotency-Key's answer is kept, by the gateway's clock (default 86400: "
+                             "24 hours, as Stripe)")
+    parser.add_argument("--event-ttl", metavar="SECONDS", type=int, default=None,
+                        help="how long events are kept (default 2592000: 30 days, as Stripe)")
     parser.add_argument("--sweep-interval", metavar="SECONDS", type=float, default=1.0,
                         help="how often expiries on real time (not on a test clock) are run (default %(default)s)")
 
@@ -90,6 +103,11 @@ def apply_arguments(args: Any) -> None:
         except ValueError as err:
             raise ValueError(f"--webhook-retry-schedule: {err}") from None
         env["CHECKOUT_GATEWAY_WEBHOOK_RETRIES"] = args.webhook_retry_schedule
+    retention = Retention()
+    for flag, value in (("--idempotency-ttl", args.idempotency_ttl), ("--event-ttl", args.event_ttl)):
+        if value is not None and value < 60:
+            raise ValueError(f"{flag} must be at least 60 seconds, found {value}")
+    Retention(args.idempotency_ttl or retention.idempotency_seconds, args.event_ttl or retention.event_seconds).to_env()
     if not 0.01 <= args.sweep_interval <= 3600:
         raise ValueError(f"--sweep-interval must be between 0.01 and 3600 seconds, found {args.sweep_interval}")
     env["CHECKOUT_GATEWAY_SWEEP_INTERVAL"] = repr(args.sweep_interval)

@@ -43,6 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--api-version", metavar="VERSION", default=None,
                         help="the account's default API version, for requests without Stripe-Version and webhook "
                              "endpoints without api_version (default 2024-06-20; see docs/stripe-compatibility.md)")
+    parser.add_argument("--server", choices=SERVERS, default="uvicorn",
+                        help="ASGI server: uvicorn (default: header and body timeouts, --max-connections) or granian "
+                             "(optional, `pip install granian`: faster, see docs/performance.md, but only its own "
+                             "header timeout and no connection bound)")
     parser.add_argument("--log-level", default="warning", choices=["critical", "error", "warning", "info", "debug"])
     parser.add_argument("--faults", metavar="PROFILE", default=None,
                         help="inject faults from the start: a profile name in scenarios/faults/ or a .toml path")
@@ -70,18 +74,24 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(factory: str, sock: socket.socket, *, workers: int = 1, log_level: str = "warning") -> None:
+SERVERS = ("uvicorn", "granian")
+
+
+def serve(factory: str, sock: socket.socket, *, workers: int = 1, log_level: str = "warning", server: str = "uvicorn") -> None:
     """Run an ASGI app factory (`module:function`) with uvicorn on `sock`, in `workers` processes.
 
     With several workers, each worker dies with the supervisor (see `die_with_supervisor`), so a
     crashed or killed gateway never leaves workers serving its socket.
     """
-    import uvicorn
-
-    if workers > 1:
+    if workers > 1 or server == "granian":  # granian runs the app in child processes even with one worker
         os.environ[_SUPERVISOR_ENV] = str(os.getpid())
     else:
         os.environ.pop(_SUPERVISOR_ENV, None)
+    if server == "granian":
+        serve_granian(factory, sock, workers=workers, log_level=log_level)
+        return
+    import uvicorn
+
     uvicorn.run(
         factory,
         factory=True,
@@ -95,6 +105,24 @@ def serve(factory: str, sock: socket.socket, *, workers: int = 1, log_level: str
         # header and body deadlines, a bounded number of connections (uvicorn has neither)
         http="mock_gateway.connections:GuardedHttpProtocol",
     )
+
+
+def serve_granian(factory: str, sock: socket.socket, *, workers: int, log_level: str) -> None:
+    """The same app on granian (Rust HTTP, optional). Granian binds its own socket: `sock` only chose the
+    address (a free port for --port 0) and is closed just before granian binds it again."""
+    try:
+        from granian import Granian
+        from granian.constants import Interfaces, Loops
+        from granian.http import HTTP1Settings
+        from granian.log import LogLevels
+    except ImportError:
+        raise SystemExit("--server granian needs the granian package: pip install 'granian>=2.8'") from None
+    host, port = sock.getsockname()[:2]
+    sock.close()
+    header_ms = int(float(os.environ.get("CHECKOUT_GATEWAY_HEADER_TIMEOUT") or 10) * 1000)
+    Granian(factory, address=host, port=port, interface=Interfaces.ASGI, workers=workers, factory=True,
+            loop=Loops.uvloop, websockets=False, log_level=LogLevels(log_level), log_access=False, backlog=2048,
+            http1_settings=HTTP1Settings(header_read_timeout=header_ms)).serve()
 
 
 _SUPERVISOR_ENV = "CHECKOUT_GATEWAY_SUPERVISOR_PID"
@@ -199,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
     host, port = sock.getsockname()[:2]
     print(f"mock gateway listening on http://{host}:{port} (db {db}, {args.workers} process(es)); Ctrl-C stops it", flush=True)
     print(admin_note, flush=True)
-    serve("mock_gateway.app:app_from_env", sock, workers=args.workers, log_level=args.log_level)
+    serve("mock_gateway.app:app_from_env", sock, workers=args.workers, log_level=args.log_level, server=args.server)
     return 0
 
 

@@ -8,7 +8,7 @@ BEGIN IMMEDIATE .. COMMIT, which wakes a waiting writer the moment the lock is f
 busy handler sleeps 1, 2, 5, 10 ... ms between retries, which costs more than a transaction).
 
 Checkpoints (copying the WAL into the database file, with two fsyncs) run on a background thread,
-not inside a request's COMMIT, where each one stalled a request by ~20 ms (see `Checkpointer`).
+not inside a request's COMMIT, where each one stalled a request (see `Checkpointer`, docs/performance.md).
 """
 
 from __future__ import annotations
@@ -59,8 +59,8 @@ _COLUMNS = ("customer", "parent", "kind")
 
 # sqlite3 binds int, float, str and bytearray parameters directly; any other (None, bytes: the JSON and the
 # NULL columns of nearly every row) first goes through its adaptation protocol, two failed attribute lookups
-# when no adapter is registered. Registered identity adapters are found by one dict lookup instead (~1.8 us
-# less a statement, measured). They change nothing else: None still binds NULL, bytes a BLOB.
+# when no adapter is registered. Registered identity adapters are found by one dict lookup instead (figure in
+# docs/performance.md). They change nothing else: None still binds NULL, bytes a BLOB.
 sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b itself for bytes
 sqlite3.register_adapter(type(None), lambda value: value)
 
@@ -114,6 +114,7 @@ class Store:
         self.optimistic = False
         self._cache: dict[str, tuple[bytes, tuple[Any, ...] | None]] = {}
         self._settings: dict[str, str | None] = {}
+        self._tables_ready: set[str] = set()
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
@@ -208,8 +209,8 @@ class Store:
     def commit_so_far(self) -> None:
         """In a `stepwise` transaction, outside any savepoint: COMMIT what is done and go on in a new transaction,
         still under the writer lock (so what is remembered stays true). Elsewhere: nothing. One huge transaction
-        costs more than its parts: a clock advance of 10,000 renewals ran ~8% faster committed every 1,000
-        tasks (measured in-process), with what each task wrote still committed together with its claim."""
+        costs more than its parts (a clock advance committed every 1,000 tasks: docs/performance.md), with
+        what each task wrote still committed together with its claim."""
         if self._depth == 1 and self._stepwise:
             self.conn.execute("COMMIT")
             self.conn.execute("BEGIN IMMEDIATE")
@@ -336,7 +337,7 @@ class Store:
         self._cache[id] = (data, columns)
 
     # The JSON goes in as orjson's UTF-8 bytes, stored as TEXT by CAST (the bytes taken as the database's
-    # UTF-8): no decoding to a str and encoding back for SQLite, which cost ~3 us a row (every invoice
+    # UTF-8): no decoding to a str and encoding back for SQLite (docs/performance.md; every invoice
     # line holds a non-ASCII "×", so neither is the ASCII fast path).
     def insert(self, obj: dict[str, Any], **columns: str | None) -> None:
         data = orjson.dumps(obj)
@@ -442,6 +443,18 @@ class Store:
             "INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) VALUES (?,?,?,?,?,?,?,?)",
             (api_key, key, method, path, fingerprint, status, body, now),
         )
+
+    # -- tables beyond the ledger's own -----------------------------------------------------
+
+    def ensure_tables(self, ddl: str) -> None:
+        """Run `ddl` (CREATE ... IF NOT EXISTS statements) once per Store: remembered, since running it again
+        costs more than the lookup (docs/performance.md) on paths that ensure their table on every call."""
+        if ddl in self._tables_ready:
+            return
+        for statement in ddl.split(";"):
+            if statement.strip():
+                self.conn.execute(statement)
+        self._tables_ready.add(ddl)
 
     # -- settings --------------------------------------------------------------------------
 
