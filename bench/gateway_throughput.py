@@ -172,10 +172,9 @@ def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
     """Store `pairs` create+confirm pairs before the run: one real pair made through the gateway's own pipeline,
     then copied with fresh ids (every row a pair writes: intent, card, charge, events, Idempotency-Key records),
     so the tables and indexes hold what that many pairs would leave."""
-    from mock_gateway import app as _routes  # noqa: F401  (registers the API routes)
     from mock_gateway.api.forms import parse_form
     from mock_gateway.api.gateway import Gateway
-    from mock_gateway.api.registry import ROUTES
+    from mock_gateway.app import ROUTES
     from mock_gateway.store.db import Store
 
     store = Store(db, background_checkpoints=False)

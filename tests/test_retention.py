@@ -12,10 +12,9 @@ import sqlite3
 import orjson
 import pytest
 
-import mock_gateway.app  # noqa: F401  (registers every API route)
 from mock_gateway.api.forms import parse_form
 from mock_gateway.api.gateway import Gateway
-from mock_gateway.api.registry import ROUTES
+from mock_gateway.app import ROUTES
 from mock_gateway.store.db import Store
 from mock_gateway.store.retention import (
     EVENT_SECONDS,

@@ -1,6 +1,4 @@
 """Billing: products, prices, subscriptions, invoices, renewals on the clock, and dunning.
 
-Importing the package registers the scheduled tasks (renewal, retry, notices) with the clock.
+The scheduled tasks (renewal, retry, notices) are each module's TASKS, joined in core/tasks.py.
 """
-
-from . import invoices, notices, subscriptions  # noqa: F401  (register scheduled tasks)
