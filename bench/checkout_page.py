@@ -28,6 +28,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
 from checkout_helpers import KEY, entries  # noqa: E402
+
 from harness.servers import GatewayProcess  # noqa: E402
 from scenarios.variants import list_variants, load_variant  # noqa: E402
 

@@ -28,8 +28,8 @@ from playwright.async_api import async_playwright  # noqa: E402
 
 from harness.browser import launch_options  # noqa: E402
 from harness.journeys.contexts import ContextPool, Shape  # noqa: E402
-from harness.journeys.plan import assign  # noqa: E402
 from harness.journeys.part import JourneyRun  # noqa: E402
+from harness.journeys.plan import assign  # noqa: E402
 from harness.servers import GatewayProcess  # noqa: E402
 from harness.stripe_api import StripeApi  # noqa: E402
 

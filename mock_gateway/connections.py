@@ -146,7 +146,7 @@ class GuardedHttpProtocol(HttpToolsProtocol):
                 victim = conn
         target = victim or self
         waited = time.monotonic() - target._since
-        client = "%s:%d" % target.client if target.client else "a client"
+        client = f"{target.client[0]}:{target.client[1]}" if target.client else "a client"
         what = "sending its headers" if target._phase == _HEADERS else "idle"
         self.shedding.note(len(self.connections), self.max_connections,
                            f"the new connection from {client} (every other one is in a request)" if victim is None

@@ -23,8 +23,9 @@ import socket
 import struct
 import threading
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 import orjson
 from starlette.requests import Request

@@ -10,7 +10,8 @@ come oldest first, as clients see them. Needs the admin token (see api/admin.py)
 
 from __future__ import annotations
 
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import orjson
 from starlette.requests import Request
@@ -69,7 +70,7 @@ def rows(store: Store, where: str, args: list[Any]) -> Iterator[dict[str, Any]]:
         page = store.conn.execute(
             f"SELECT o.seq, o.data FROM objects o WHERE {where} AND o.seq > ? ORDER BY o.seq LIMIT ?", (*args, after, PAGE)
         ).fetchall()
-        for seq, data in page:
+        for _seq, data in page:
             yield public(orjson.loads(data))
         if len(page) < PAGE:
             return

@@ -37,8 +37,8 @@ from typing import Any
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from .outbox import Outbox
 from .core.currencies import format_amount
+from .outbox import Outbox
 from .store.db import Store
 
 log = logging.getLogger("mock_gateway.mail")
@@ -82,7 +82,7 @@ class MailConfig:
     poll_interval: float = 0.02
 
     @classmethod
-    def from_env(cls) -> "MailConfig | None":
+    def from_env(cls) -> MailConfig | None:
         """CHECKOUT_GATEWAY_SMTP=HOST:PORT (server flag --smtp); None when mail is off."""
         address = os.environ.get("CHECKOUT_GATEWAY_SMTP")
         if not address:
@@ -217,7 +217,7 @@ def dispatch(store: Store, now: float, batch: int = 500) -> int:
     queued = 0
     with store.transaction():
         rows = OUTBOX.events_after(store, OUTBOX.position(store), batch, "seq, data")
-        for seq, data in rows:
+        for _seq, data in rows:
             event = orjson.loads(data)
             try:
                 planned = plan(store, event)
@@ -303,7 +303,7 @@ async def run(store: Store, config: MailConfig, stop: asyncio.Event, clock: Any 
                 log.exception("mail loop")
             try:
                 await asyncio.wait_for(stop.wait(), config.poll_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
     finally:
         for sender in senders:

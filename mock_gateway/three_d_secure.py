@@ -8,11 +8,11 @@ from starlette.responses import HTMLResponse, Response
 
 from .api.forms import text
 from .core import payment_intents
+from .core.context import Ctx
+from .core.currencies import format_amount
+from .core.tokens import same_secret
 from .pages.common import back_to_merchant, posted
 from .pages.headers import CSP
-from .core.context import Ctx
-from .core.tokens import same_secret
-from .core.currencies import format_amount
 
 _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), autoescape=select_autoescape())
 

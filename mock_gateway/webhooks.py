@@ -27,11 +27,11 @@ from urllib.parse import urlsplit
 import orjson
 import urllib3
 
+from .api import versions
 from .core.context import Ctx, public
 from .core.errors import invalid_request
 from .core.ids import new_id
 from .core.metadata import merge_metadata
-from .api import versions
 from .outbox import Outbox
 from .store.db import Store
 
@@ -94,7 +94,7 @@ class WebhookConfig:
         return self.timeout + 5.0
 
     @classmethod
-    def from_env(cls) -> "WebhookConfig":
+    def from_env(cls) -> WebhookConfig:
         """CHECKOUT_GATEWAY_WEBHOOK_RETRIES="1,2,4" (seconds; server flag --webhook-retry-schedule)."""
         kwargs: dict[str, Any] = {}
         if raw := os.environ.get("CHECKOUT_GATEWAY_WEBHOOK_RETRIES"):
@@ -376,7 +376,7 @@ async def run(store: Store, config: WebhookConfig, stop: asyncio.Event, clock: A
                 log.exception("webhook delivery loop")
             try:
                 await asyncio.wait_for(stop.wait(), 0 if busy else config.poll_interval)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         if inflight:
             await asyncio.wait(inflight, timeout=config.timeout)

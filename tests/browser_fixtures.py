@@ -6,7 +6,7 @@ thread, which is fine beside the gateway running in its own process.
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 

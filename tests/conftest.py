@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
+from browser_fixtures import browser  # noqa: E402,F401  (one Chromium per session, for Playwright tests)
 
 from harness.servers import GatewayProcess
-
-from browser_fixtures import browser  # noqa: E402,F401  (one Chromium per session, for Playwright tests)
 
 
 @pytest.fixture(scope="session")

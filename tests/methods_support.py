@@ -5,8 +5,9 @@ the fixtures they use from here (`from methods_support import env, sdk  # noqa: 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import httpx

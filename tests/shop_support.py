@@ -35,7 +35,7 @@ class ShopProcess(ManagedProcess):
             self.stop()
             raise
 
-    def __enter__(self) -> "ShopProcess":
+    def __enter__(self) -> ShopProcess:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -8,12 +8,12 @@ from harness.shopper.person import Person, sample_person
 from scenarios.personas import Persona, load_persona
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def persona(name: str) -> Persona:
     return load_persona(name)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def people(name: str, n: int) -> tuple[Person, ...]:
     """Persons 0 .. n-1 of a persona (seeds 0 .. n-1)."""
     p = persona(name)

@@ -83,7 +83,7 @@ class StripeStub:
         self._server.server_close()
         self._thread.join(timeout=5)
 
-    def __enter__(self) -> "StripeStub":
+    def __enter__(self) -> StripeStub:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -33,8 +33,8 @@ def _persona_living_in(tmp_path: Path, country: str) -> Path:
 
 
 def test_a_german_and_an_indian_shopper_buy_with_their_own_address_forms(gateway, tmp_path: Path):
-    from harness.journeys.plan import Assignment
     from harness.journeys.part import JourneyRun
+    from harness.journeys.plan import Assignment
 
     personas = {country: _persona_living_in(tmp_path, country) for country in ("DE", "IN")}
     people = [Assignment(f"{country.lower()}-{seed}", "inline-best", str(path), seed)

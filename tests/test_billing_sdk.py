@@ -8,8 +8,7 @@ import uuid
 from email import policy
 
 import pytest
-
-from methods_support import env, eventually, event_types, sdk  # noqa: F401
+from methods_support import env, event_types, eventually, sdk  # noqa: F401
 
 T0 = 1_767_225_600  # 2026-01-01 00:00 UTC
 DAY = 86400

@@ -8,9 +8,7 @@ from html import unescape
 
 import httpx
 import pytest
-
-from checkout_helpers import (DECLINED_CARD, INSUFFICIENT_CARD, KEY, THREE_DS_CARD, create_session, entries,
-                              retrieve)
+from checkout_helpers import DECLINED_CARD, INSUFFICIENT_CARD, KEY, THREE_DS_CARD, create_session, entries, retrieve
 
 
 def _page(url: str) -> httpx.Response:

@@ -8,13 +8,13 @@ people to look at; they are not compared.
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
+from checkout_helpers import DECLINED_CARD, EXPIRY, GOOD_CARD, THREE_DS_CARD, create_session, entries, retrieve
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from checkout_helpers import DECLINED_CARD, EXPIRY, GOOD_CARD, THREE_DS_CARD, create_session, entries, retrieve
 from harness.browser import context_options
 from mock_gateway.checkout import validation
 from scenarios.variants import list_variants, load_variant

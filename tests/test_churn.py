@@ -7,11 +7,11 @@ import dataclasses
 import json
 import subprocess
 import sys
-import tomllib
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.churn.cohort import run_cohort
 from harness.churn.model import draw, expiry
@@ -116,16 +116,16 @@ def test_a_cohort_split_in_parts_is_the_cohort_billed_whole(tmp_path):
                      policies=(Policy("retries", (1, 3), "cancel", False), Policy("notices", (2,), "unpaid", True)))
     whole = run_cohort(dataclasses.replace(plan, shards=1), tmp_path / "whole", seed=11)
     parts = run_cohort(dataclasses.replace(plan, shards=3), tmp_path / "parts", seed=11)
-    for one, split in zip(whole["policies"], parts["policies"]):
-        assert "error" not in one and "error" not in split, (one, split)
-        assert split["months"] == one["months"]
-        assert split["driver"] == one["driver"] and split["dunning_settings"] == one["dunning_settings"] == "as the policy says"
+    for one, sharded in zip(whole["policies"], parts["policies"]):
+        assert "error" not in one and "error" not in sharded, (one, sharded)
+        assert sharded["months"] == one["months"]
+        assert sharded["driver"] == one["driver"] and sharded["dunning_settings"] == one["dunning_settings"] == "as the policy says"
         for key in ("subscriptions", "canceled_by_reason", "mrr", "invoices", "recovered", "notice_events"):
-            assert split["final"][key] == one["final"][key], key
-        rec_one, rec_split = one["final"]["reconciliation"], split["final"]["reconciliation"]
-        assert rec_split["ok"] and rec_one["ok"]
-        assert {k: rec_split[k] for k in ("invoices", "paid", "charged_total")} == {k: rec_one[k] for k in ("invoices", "paid", "charged_total")}
-        assert [p["subscribers"] for p in split["parts"]] == [15, 15, 15]
+            assert sharded["final"][key] == one["final"][key], key
+        rec_one, rec_sharded = one["final"]["reconciliation"], sharded["final"]["reconciliation"]
+        assert rec_sharded["ok"] and rec_one["ok"]
+        assert {k: rec_sharded[k] for k in ("invoices", "paid", "charged_total")} == {k: rec_one[k] for k in ("invoices", "paid", "charged_total")}
+        assert [p["subscribers"] for p in sharded["parts"]] == [15, 15, 15]
         lines = (tmp_path / "parts" / one["policy"] / "months.jsonl").read_text().splitlines()
         assert [json.loads(line) for line in lines] == one["months"]
 

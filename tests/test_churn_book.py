@@ -7,12 +7,13 @@ read incrementally month after month as the cohort reads them."""
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from harness.churn.book import BillingBook, invoice_counts, monthly_amount, reconcile, subscription_counts
 from harness.servers import GatewayProcess

@@ -5,7 +5,8 @@ one by one, each in its own savepoint, gives (the reference below is the schedul
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mock_gateway.core import clock
 from mock_gateway.core.context import Ctx

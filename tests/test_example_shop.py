@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
-
 from checkout_helpers import create_session
-from harness.stripe_js import route_stripe_js
 from shop_support import ShopProcess
+
+from harness.stripe_js import route_stripe_js
 
 playwright = pytest.importorskip("playwright.sync_api")
 expect = playwright.expect

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
-
 from shop_support import ShopProcess
 
 FORM = {"email": "sora@example.com", "name": "Sora Ito", "card_number": "4242 4242 4242 4242", "expiry": "12/34",

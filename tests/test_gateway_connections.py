@@ -44,7 +44,7 @@ def _closed_by_server(sock: socket.socket, within: float) -> bool:
             chunk = sock.recv(4096)
             if not chunk:
                 return True
-    except socket.timeout:
+    except TimeoutError:
         return False
     except OSError:  # reset: closed too
         return True

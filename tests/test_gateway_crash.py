@@ -136,7 +136,7 @@ def test_acknowledged_intents_survive_kill_9(tmp_path):
                 assert found == status, f"{pi_id} was acknowledged as {status}, found {found}"
 
         # Retried with the same keys, the requests in flight complete, and each intent is charged once.
-        for pi_id, (path, body, key) in ledger.in_flight.items():
+        for path, body, key in ledger.in_flight.values():
             answer = client.post(path, content=body, headers={"Idempotency-Key": key})
             assert answer.status_code in (200, 402), answer.text
             assert client.post(path, content=body, headers={"Idempotency-Key": key}).content == answer.content

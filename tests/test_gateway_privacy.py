@@ -7,8 +7,6 @@ then its log output and the raw bytes of its database, WAL and shared-memory fil
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import httpx
 import pytest
 

@@ -11,7 +11,8 @@ strings, and random auth and Origin headers. An API error must be Stripe's envel
 from __future__ import annotations
 
 import re
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 from urllib.parse import quote, urlsplit
 
 import pytest
@@ -19,11 +20,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.routing import Mount, Route
 from starlette.testclient import TestClient
+from test_gateway_fuzz import ERROR_TYPES, KNOWN_NAMES, PARAM_CODES, _encode, path_values, unicode_text
 
 from mock_gateway.api.router import ApiRouter
 from mock_gateway.app import create_app
 from mock_gateway.store.db import Store
-from test_gateway_fuzz import ERROR_TYPES, KNOWN_NAMES, PARAM_CODES, _encode, path_values, unicode_text
 
 pytestmark = pytest.mark.timeout(300)
 

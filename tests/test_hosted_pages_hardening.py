@@ -10,15 +10,15 @@ absolute http(s) URLs only; /_harness/ answers only with the admin token, loopba
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html import unescape
 from urllib.parse import quote
-from typing import Iterator
 
 import httpx
 import pytest
+from test_gateway_routes_fuzz import API, BASE, Env
 
 from mock_gateway.core import ids
-from test_gateway_routes_fuzz import API, BASE, Env
 
 pytestmark = pytest.mark.timeout(120)
 

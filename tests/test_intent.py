@@ -33,7 +33,7 @@ N = 4000  # people per rate test: a share of 0.45 then has a standard error of 0
 
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def data(name: str):  # type: ignore[no-untyped-def]
     """One shopper's data: what varies between people here is the person, not the data."""
     return people(name, 1)[0].data

@@ -7,7 +7,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from harness.journeys.plan import assign, share
 from harness.journeys.understanding import data_key, normalise
@@ -59,8 +60,8 @@ HUMAN_KINDS = {"orienting", "thinking", "pointing", "homing", "typing", "reading
 
 @pytest.mark.browser
 def test_journeys_on_baseline_and_inline_best_give_complete_records_and_repeat_exactly(gateway, tmp_path: Path):
-    from harness.journeys.plan import Assignment
     from harness.journeys.part import JourneyRun
+    from harness.journeys.plan import Assignment
 
     people = [Assignment(f"j{i}-{v}", v, p, 1000 + i) for i, p in enumerate(["desktop-typical", "phone-typical"])
               for v in ("baseline", "inline-best")]
@@ -105,8 +106,8 @@ def test_a_failed_journey_keeps_its_trace_and_the_next_one_starts_clean(gateway,
     its Playwright trace kept; the next journey in the same browser gets a fresh context and succeeds."""
     import zipfile
 
-    from harness.journeys.plan import Assignment
     from harness.journeys.part import JourneyRun
+    from harness.journeys.plan import Assignment
 
     people = [Assignment("j0-broken", "no-such-variant", "desktop-typical", 7),
               Assignment("j1-inline-best", "inline-best", "desktop-typical", 8)]

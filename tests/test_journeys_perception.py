@@ -14,7 +14,8 @@ import threading
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from harness.journeys import perception
 from harness.journeys.page_reading import Control, Message, PageView
@@ -149,10 +150,10 @@ async def _bootstrap_form(url: str) -> None:
     from harness.journeys.plan import Assignment
     from harness.journeys.record import JourneyRecord
     from harness.journeys.recovery import after_submit_errors
+    from harness.journeys.sites import site_for
     from harness.journeys.state import JourneyContext
     from harness.journeys.understanding import data_key
     from harness.shopper.model import Shopper
-    from harness.journeys.sites import site_for
     from harness.shopper.shopper_data import US_STATE_NAMES
 
     shopper = Shopper.from_persona(load_persona("desktop-typical"), 5, pace="instant")

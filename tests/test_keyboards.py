@@ -28,7 +28,6 @@ from harness.shopper.keystrokes import _NEIGHBOURS, neighbour
 from tests.shopper_support import people
 
 
-
 def phone_person():  # type: ignore[no-untyped-def]
     return people("phone-typical", 1)[0]
 

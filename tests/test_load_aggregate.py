@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 import time
 from types import SimpleNamespace
 
@@ -44,7 +43,7 @@ def test_merged_workers_equal_one_process(tmp_path_factory, reqs):
     whole = Recorder("w0", t0)
     for endpoint, ms, status, worker in reqs:
         method, name = endpoint.split(" ", 1)
-        exc = socket.timeout("timed out") if status == 0 else None
+        exc = TimeoutError("timed out") if status == 0 else None
         for rec in (parts[worker], whole):
             rec.request(method, name, ms, _response(status), exc)
     out = tmp_path_factory.mktemp("agg")
@@ -110,7 +109,7 @@ def test_timeseries_waits_for_every_worker_and_records_arrivals(tmp_path):
     "status, exception, kind",
     [
         (200, None, None), (303, None, None), (402, None, "card_declined"), (503, None, "http_503"),
-        (0, socket.timeout("timed out"), "timeout"), (0, ConnectionResetError(104, "Connection reset by peer"), "connection_reset"),
+        (0, TimeoutError("timed out"), "timeout"), (0, ConnectionResetError(104, "Connection reset by peer"), "connection_reset"),
         (0, ConnectionRefusedError(111, "Connection refused"), "connection_refused"), (0, ValueError("odd"), "exception_valueerror"),
     ],
 )

@@ -10,11 +10,11 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from harness.journeys.locust_shares import ShareBook, WorkerJourneys, processes_per_worker, read_received, split_by_person, write_journeys
 from harness.journeys.plan import assign
-from harness.journeys.locust_shares import (ShareBook, WorkerJourneys, processes_per_worker, read_received, split_by_person,
-                                 write_journeys)
 
 PERSONAS = [("desktop-typical", 1.0), ("phone-typical", 1.0)]
 
@@ -191,8 +191,8 @@ def _journey_processes(marker: str) -> list[int]:
 @pytest.mark.browser
 def test_two_local_workers_run_the_journeys_and_every_record_comes_back_once(tmp_path: Path, monkeypatch):
     from harness.browser import BrowserNotFound, launch_options
-    from harness.load import start_load
     from harness.journeys.locust_shares import journeys_spec
+    from harness.load import start_load
     from harness.servers import GatewayProcess
     from scenarios.load import parse_load
     from scenarios.scenario import JourneyPlan
@@ -264,8 +264,8 @@ def test_a_worker_killed_mid_share_has_its_journeys_recorded_failed_and_leaves_n
     import signal
 
     from harness.browser import BrowserNotFound, launch_options
-    from harness.load import start_load
     from harness.journeys.locust_shares import journeys_spec
+    from harness.load import start_load
     from harness.servers import GatewayProcess
     from scenarios.load import parse_load
     from scenarios.scenario import JourneyPlan
@@ -444,8 +444,8 @@ def test_a_worker_that_cannot_run_its_share_has_every_journey_recorded_failed(tm
     """No browser on the workers' machine: the share's processes end at once; the master records each
     journey as failed with the exit code and where the logs are, once, and the run's part exits 1."""
     from harness.browser import BROWSER_ENV
-    from harness.load import start_load
     from harness.journeys.locust_shares import journeys_spec
+    from harness.load import start_load
     from harness.servers import GatewayProcess
     from scenarios.load import parse_load
     from scenarios.scenario import JourneyPlan

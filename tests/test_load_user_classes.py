@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from shop_support import ROOT, ShopProcess, free_port
 
 from harness.load import start_load
 from scenarios.errors import ScenarioError
 from scenarios.load import parse_load
 from scenarios.scenario import load_scenario
-from shop_support import ROOT, ShopProcess, free_port
 
 SHOP_LOCUSTFILE = ROOT / "examples" / "shop" / "locustfile.py"
 BASE = {"model": "open", "shape": "soak", "duration": "4s", "soak": {"rate": 2}}

@@ -11,10 +11,10 @@ from email import policy
 from pathlib import Path
 
 import pytest
+from methods_support import env, eventually, sdk  # noqa: F401
 
 from harness.mail_sink import latency_summary, read_index, receipt_slo_breaches
 from mock_gateway.mail import render
-from methods_support import env, eventually, sdk  # noqa: F401
 
 CLI = str(Path(sys.executable).parent / "checkout-harness")
 

@@ -4,8 +4,8 @@ account, funding by the test helper, exact, partial and over-payment, and bad in
 from __future__ import annotations
 
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
-
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from methods_support import env, event_types, sdk  # noqa: F401
 
 JP = {"customer_balance": {"funding_type": "bank_transfer", "bank_transfer": {"type": "jp_bank_transfer"}}}

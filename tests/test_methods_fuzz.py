@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from methods_support import env  # noqa: F401
 
 from mock_gateway.core.methods import METHODS
-from methods_support import env  # noqa: F401
 
 TYPES = sorted(name for name in METHODS if name != "card")
 OPTION_KEYS = ["expires_after_days", "expires_at", "confirmation_number", "expires_after_seconds", "funding_type",

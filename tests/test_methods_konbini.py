@@ -6,10 +6,11 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from methods_support import env, event_types, eventually, sdk  # noqa: F401
 
 from mock_gateway.core.methods.konbini import JST, expires_at
-from methods_support import env, eventually, event_types, sdk  # noqa: F401
 
 
 def konbini_intent(sdk, email: str, amount: int = 1980, **extra):

@@ -4,7 +4,6 @@ PNG and SVG images, the scan page, approval, rejection and expiry."""
 from __future__ import annotations
 
 import pytest
-
 from methods_support import env, sdk  # noqa: F401
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-
 from methods_support import env, event_types, sdk  # noqa: F401
 
 RETURN = "https://shop.example/return?order=42"

@@ -15,12 +15,12 @@ from pathlib import Path
 
 import httpx
 import pytest
+from shop_support import ShopProcess
 
-from harness.journeys.plan import Assignment
 from harness.journeys.part import JourneyRun
+from harness.journeys.plan import Assignment
 from scenarios.personas import PERSONA_DIR
 from scenarios.scenario import parse_scenario
-from shop_support import ShopProcess
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -8,7 +8,8 @@ import statistics
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from scenarios.errors import ScenarioError
 from scenarios.personas import PERSONA_DIR, Dist, list_personas, load_persona

@@ -18,8 +18,8 @@ from harness import exit_codes
 from harness.ledger import export_ledger
 from harness.preflight import TargetCannot, check_target
 from harness.run import RunState, _check_faults_applied
-from harness.servers import GatewayProcess
 from harness.runfiles import read_jsonl
+from harness.servers import GatewayProcess
 from harness.stripe_api import StripeApi
 from reports.build import build_reports
 from scenarios.scenario import parse_scenario

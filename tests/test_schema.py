@@ -14,7 +14,8 @@ import tomllib
 from typing import Any
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
 from scenarios.schema import KINDS, _forms, main, schema_path, shipped_files, validate_with_loader

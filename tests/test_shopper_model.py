@@ -32,11 +32,9 @@ from harness.shopper.timing import keystroke_ms
 from tests.shopper_support import people, persona
 
 
-
-
 # Typical checkout field values, in English and Japanese; taken from generated shoppers once so
 # that the error-rate tests do not pay for Faker per person.
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def field_values(name: str) -> tuple[str, ...]:
     out: list[str] = []
     for person in people(name, 40):

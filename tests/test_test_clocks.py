@@ -6,12 +6,13 @@ from __future__ import annotations
 import time
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from methods_support import env, event_types, sdk  # noqa: F401
 
 from mock_gateway.core import clock
 from mock_gateway.core.context import Ctx
 from mock_gateway.store.db import Store
-from methods_support import env, event_types, sdk  # noqa: F401
 
 T0 = 1_767_225_600  # 2026-01-01 00:00 UTC
 

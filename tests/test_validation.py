@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mock_gateway.checkout.validation import (MESSAGES, Context, Problem, card_brand, check, message, normalise,
-                                              parse_expiry)
+from mock_gateway.checkout.validation import MESSAGES, Context, Problem, card_brand, check, message, normalise, parse_expiry
 from mock_gateway.core.instruments import TEST_CARDS, luhn_valid
 
 FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")

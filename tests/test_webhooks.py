@@ -8,12 +8,13 @@ import time
 
 import httpx
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from methods_support import KEY, env, eventually, gateway_args, sdk  # noqa: F401
 
 from harness.servers import GatewayProcess
 from harness.webhook_receiver import WebhookReceiver, verify_signature
 from mock_gateway.webhooks import default_retry_schedule, parse_schedule, sign
-from methods_support import KEY, env, eventually, gateway_args, sdk  # noqa: F401
 
 
 @pytest.fixture()

@@ -66,8 +66,9 @@ def _sign_up_once(plan: ChurnPlan, cohort: Any, members: range, directory: Path,
 
 
 def _remove_ledger(directory: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-lock", "-checkpointer"):
-        (directory / f"gateway.sqlite3{suffix}").unlink(missing_ok=True)
+    """The gateway's database and every file it keeps beside it (WAL, shared memory, its lock files)."""
+    for path in directory.glob("gateway.sqlite3*"):
+        path.unlink(missing_ok=True)
 
 
 def _heaviest_first(policies: tuple[Policy, ...]) -> list[Policy]:

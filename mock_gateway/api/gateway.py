@@ -14,24 +14,26 @@ import hashlib
 import hmac
 import logging
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
 from ..core import payment_intents
+from ..core.clock import StepBudget
+from ..core.clock import install as install_tasks
 from ..core.context import Ctx
-from ..core.clock import StepBudget, install as install_tasks
 from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
-from ..core.tasks import TASKS
 from ..core.instruments import fingerprint
+from ..core.tasks import TASKS
 from ..store.db import Store
+from . import publishable, versions
 from .expand import render
 from .forms import parse_form, read_body
 from .params import validate
-from . import publishable, versions
 from .registry import Route
 
 log = logging.getLogger("mock_gateway")
@@ -185,7 +187,7 @@ class Gateway:
         key: str | None,
         request_id: str,
         base_url: str,
-    ) -> "Job":
+    ) -> Job:
         """Everything that needs no database: validation, the request's context, the key's fingerprint."""
         job = Job(self.store, route, api_key, raw, path_params, key, "", Ctx(self.store, base_url, int(self.clock()), request_id, key))
         if route.method != "GET" and key is not None:
@@ -211,7 +213,7 @@ class Gateway:
         with self.store.transaction(stepwise=True):
             return job.write()
 
-    async def commit_steps(self, job: "Job") -> tuple[int, bytes, bool]:
+    async def commit_steps(self, job: Job) -> tuple[int, bytes, bool]:
         """Long work in short steps, each in the group commit like any write: other requests' writes go in
         between, so none waits for more than a step (STEP_SECONDS). The answer comes when the work is done,
         recorded under the Idempotency-Key then; meanwhile the object shows its state (a clock: advancing)."""
@@ -222,7 +224,7 @@ class Gateway:
         finally:
             self._long_work -= 1
 
-    async def _steps(self, job: "Job", steps: Any) -> tuple[int, bytes, bool]:
+    async def _steps(self, job: Job, steps: Any) -> tuple[int, bytes, bool]:
         replay, state = await self.commit(_Work(job.begin))
         if replay is not None:
             return replay
@@ -236,7 +238,7 @@ class Gateway:
             done = await self.commit(_Work(lambda: steps.step(job.ctx, state, StepBudget(STEP_SECONDS, STEP_WALL))))
         return await self.commit(_Work(lambda: job.finish(state)))
 
-    async def commit(self, job: "Job | _Work") -> Any:
+    async def commit(self, job: Job | _Work) -> Any:
         """Run a write in the next group commit and answer once that commit is durable.
 
         Requests that arrive together (in the same turn of the event loop) share one transaction:
@@ -277,7 +279,7 @@ class Gateway:
             else:
                 future.set_exception(value)
 
-    def _run_group(self, jobs: "list[Job | _Work]") -> list[tuple[bool, Any]]:
+    def _run_group(self, jobs: list[Job | _Work]) -> list[tuple[bool, Any]]:
         """One transaction for the group; each request as if alone (Store.batch: a request that fails undoes
         only its own writes). A request alone may commit as it goes (a clock advance: Store.commit_so_far),
         and if it fails the transaction is rolled back: its error is the answer."""

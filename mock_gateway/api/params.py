@@ -7,8 +7,9 @@ unknown, missing and malformed parameters with Stripe's wording.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Any, Mapping
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
 
 from ..core.currencies import is_supported_currency
 from ..core.errors import invalid_request, missing, unknown_param
@@ -23,14 +24,14 @@ class Field:
     kind: str
     required: bool = False
     choices: tuple[str, ...] = ()
-    fields: Mapping[str, "Field"] | None = None
-    item: "Field | None" = None
+    fields: Mapping[str, Field] | None = None
+    item: Field | None = None
     min: int | None = None
     max: int | None = None
     max_length: int = 5000
     open: bool = False  # an object that accepts any keys (e.g. payment_method_options)
 
-    def req(self) -> "Field":
+    def req(self) -> Field:
         return Field(**{**self.__dict__, "required": True})
 
 

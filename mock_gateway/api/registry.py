@@ -3,8 +3,9 @@ RouteTable the module exports as ROUTES; mock_gateway/app.py joins the modules' 
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from ..core.context import Ctx
 from .params import LIST_PARAMS, Field

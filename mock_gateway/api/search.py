@@ -19,10 +19,10 @@ from ..core.context import Ctx, public
 from ..core.errors import invalid_request
 from .params import Integer, String
 from .registry import RouteTable
+from .search_query import Clause, Query, QueryError, parse
 
 ROUTES = RouteTable()
 route = ROUTES.route
-from .search_query import Clause, Query, QueryError, parse
 
 Getter = Callable[[dict[str, Any]], Any]
 

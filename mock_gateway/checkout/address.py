@@ -11,7 +11,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 
-from .validation import check, normalise, Context
+from .validation import Context, check, normalise
 
 
 @dataclass(frozen=True)

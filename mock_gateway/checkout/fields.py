@@ -28,7 +28,7 @@ class FieldDef:
     method: str | None = None  # payment fields: the method they belong to
     max_length: int | None = None
 
-    def optional(self) -> "FieldDef":
+    def optional(self) -> FieldDef:
         return FieldDef(**{**self.__dict__, "required": False})
 
 

@@ -12,8 +12,9 @@ when the variant offers it, the session allows it and the gateway knows it (core
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from ..core import methods as core_methods
 from ..core import payment_intents

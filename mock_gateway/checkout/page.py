@@ -15,8 +15,8 @@ from scenarios.variants import load_variant
 
 from ..api.forms import text
 from ..core.context import Ctx
-from ..core.tokens import same_secret
 from ..core.errors import StripeError
+from ..core.tokens import same_secret
 from ..pages.common import form_error, posted
 from ..store.db import Store
 from . import sessions, texts

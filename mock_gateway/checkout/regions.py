@@ -134,8 +134,8 @@ def address_format(country: str) -> AddressFormat:
     latin = (raw.get("sub_lnames") or "").split("~") if raw.get("sub_lnames") else names
     # Keys in a local script (東京都, 서울특별시, 北京市) are the full local names; Latin keys are codes
     # (CA, SP) or English names, and the names list has the full local name.
-    regions = tuple(Region(k, k if not k.isascii() else (n or k), l or n or k)
-                    for k, n, l in zip(keys, names or keys, latin or names or keys))
+    regions = tuple(Region(k, k if not k.isascii() else (n or k), latin_name or n or k)
+                    for k, n, latin_name in zip(keys, names or keys, latin or names or keys))
     zip_pattern = raw.get("zip")
     has_postal = "postal_code" in order and bool(zip_pattern)
     if not has_postal and "postal_code" in order:

@@ -17,10 +17,10 @@ from scenarios.errors import ScenarioError
 from scenarios.variants import list_variants, load_variant
 
 from ..core import customers, payment_intents
-from ..core.methods.base import SETTLED_HOOKS
 from ..core.context import Ctx, public
 from ..core.errors import invalid_request, missing, not_found
 from ..core.ids import new_id
+from ..core.methods.base import SETTLED_HOOKS
 from ..core.urls import check_redirect_url
 from . import methods
 from .regions import COUNTRIES

@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 # Brand prefixes, lengths and CVC lengths are the gateway's own table (core/instruments.py), so the
 # page refuses exactly what the gateway would refuse. `_BRANDS` is read, never changed.

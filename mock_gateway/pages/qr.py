@@ -9,8 +9,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from ..api.forms import text
-from ..core.methods import qr as qr_codes
 from ..core.context import Ctx
+from ..core.methods import qr as qr_codes
 from .common import act, back_to_merchant, money, not_found, posted, render
 
 APP_NAMES = {"paypay": "PayPay", "promptpay": "PromptPay", "paynow": "PayNow"}

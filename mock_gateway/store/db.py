@@ -18,9 +18,10 @@ import os
 import secrets
 import sqlite3
 import threading
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
-from typing import Any, Callable, ContextManager, Iterator, TypeVar
+from typing import Any, TypeVar
 
 import orjson
 
@@ -495,7 +496,7 @@ class Checkpointer(threading.Thread):
     down to what the disk can take rather than let the WAL fill it.
     """
 
-    def __init__(self, path: str, writer_lock: Callable[[], ContextManager[None]], *, interval: float = 0.2,
+    def __init__(self, path: str, writer_lock: Callable[[], AbstractContextManager[None]], *, interval: float = 0.2,
                  restart_frames: int | None = None, restart_gap: int | None = None, max_frames: int | None = None) -> None:
         super().__init__(name=f"checkpointer {path}", daemon=True)
         self.path = path
