@@ -108,7 +108,7 @@ class Gateway:
         self.clock = clock
         install_tasks(TASKS)  # the scheduled tasks this gateway runs (core/tasks.py)
         self.faults: Any = None  # mock_gateway.faults.FaultInjector while a fault profile is set
-        self._pending: list[tuple[Job, asyncio.Future[tuple[int, bytes, bool]]]] = []  # writes for the next group commit
+        self._pending: list[tuple[Job | _Work, asyncio.Future[tuple[int, bytes, bool]]]] = []  # writes for the next group commit
         self._scheduled = False
         self._long_work = 0  # long works under way in this process (their steps are kept out of request groups)
 
