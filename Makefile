@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test bench browser node-sdk clean
+.PHONY: setup demo test lint bench browser node-sdk clean
 
 setup: $(STAMP) browser node-sdk
 
@@ -27,9 +27,15 @@ node-sdk:
 demo: setup
 	$(VENV)/bin/checkout-harness run
 
+# The tests, then the style and type checks; either failing fails `make test`.
 test: setup
 	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; exit 1; fi; exit $$rc
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure"; rc=1; fi; \
+	$(MAKE) --no-print-directory lint || { [ $$rc -ne 0 ] || rc=1; }; exit $$rc
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 bench: setup
 	$(PY) bench/gateway_throughput.py
