@@ -17,7 +17,7 @@ from .context import Ctx, public
 from .currencies import MAXIMUM_AMOUNT, format_amount, minimum_amount
 from .errors import StripeError, card_error, invalid_request, unexpected_state
 from .ids import new_id
-from .instruments import DECLINE_MESSAGES, Behaviour
+from .instruments import DECLINE_MESSAGES, Behaviour, charge_outcome
 from .metadata import merge_metadata
 
 OPEN_STATES = ("requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture")
@@ -188,18 +188,45 @@ def confirm(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 
         return methods.confirm(ctx, pi, pm, p)
     behaviour = payment_methods.behaviour_of(pm)
+    payment_methods.renew_test_card(ctx, pm, ctx.now)  # a pm_card_* card never expires before the clock's time
     today = time.gmtime(ctx.now)  # a saved card whose expiry passed (by a test clock's time) is declined
     if (pm["card"]["exp_year"], pm["card"]["exp_month"]) < (today.tm_year, today.tm_mon):
         return _decline(ctx, pi, pm, "expired_card")
-    if behaviour.outcome == "three_ds" and not p.get("_authenticated"):
+    challenge = three_d_secure_step(pi, pm, behaviour, p)
+    if challenge == "challenge" and not p.get("_authenticated"):
         if p.get("off_session") or p.get("error_on_requires_action"):
             return _decline(ctx, pi, pm, "authentication_required")
         return _require_action(ctx, pi, p.get("return_url"))
-    if behaviour.outcome == "three_ds":
+    if challenge == "frictionless":
+        pi["_authenticated"] = "frictionless"
+    if behaviour.outcome == "three_ds" and (p.get("_authenticated") or challenge != "challenge"):
         behaviour = Behaviour("decline", behaviour.after_3ds) if behaviour.after_3ds != "succeed" else Behaviour()
     if behaviour.outcome == "decline":
         return _decline(ctx, pi, pm, behaviour.decline_code or "generic_decline")
+    if pi.get("setup_future_usage") == "off_session" or p.get("setup_future_usage") == "off_session":
+        payment_methods.mark_set_up(ctx, pm)
     return _authorise(ctx, pi, pm)
+
+
+def three_d_secure_step(pi: dict[str, Any], pm: dict[str, Any], behaviour: Behaviour, p: dict[str, Any]) -> str | None:
+    """What 3-D Secure asks of this attempt: "challenge", "frictionless" or None (no authentication).
+
+    Required cards always challenge; the card that asks only until it is set up for off-session use
+    (on_setup) passes off-session once a SetupIntent or a payment with setup_future_usage saved it;
+    optional cards authenticate when the merchant asks (`request_three_d_secure`: any -> frictionless,
+    challenge -> a challenge); unenrolled and not-supported cards never do."""
+    asked = (pi.get("payment_method_options") or {}).get("card") or {}
+    asked = asked.get("request_three_d_secure") if isinstance(asked, dict) else None
+    mode = behaviour.three_ds
+    if behaviour.outcome == "three_ds":
+        if mode == "set_up" and p.get("off_session"):
+            return None
+        if mode == "on_setup" and p.get("off_session") and pm.get("_set_up_off_session"):
+            return None
+        return "challenge"
+    if mode == "optional" and asked in ("any", "challenge"):
+        return "challenge" if asked == "challenge" else "frictionless"
+    return None
 
 
 def _require_action(ctx: Ctx, pi: dict[str, Any], return_url: str | None) -> dict[str, Any]:
@@ -233,7 +260,10 @@ def _new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, c
             "funding": card["funding"],
             "last4": card["last4"],
             "network": card["brand"],
-            "three_d_secure": {"result": "authenticated"} if pi.get("_authenticated") else None,
+            "three_d_secure": {
+                "authentication_flow": "frictionless" if pi["_authenticated"] == "frictionless" else "challenge",
+                "result": "authenticated", "result_reason": None, "version": "2.2.0",
+            } if pi.get("_authenticated") else None,
         }
     else:
         details[pm["type"]] = pm.get(pm["type"]) or {}
@@ -258,13 +288,7 @@ def _new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, c
         "fraud_details": {},
         "livemode": False,
         "metadata": pi["metadata"],
-        "outcome": {
-            "network_status": "approved_by_network" if paid else "declined_by_network",
-            "reason": None if paid else (failure[2] if failure and len(failure) > 2 else None),
-            "risk_level": "highest" if failure and failure[0] == "card_declined" and "fraud" in (failure[1] or "") else "normal",
-            "seller_message": "Payment complete." if paid else "The bank did not return any further details with this decline.",
-            "type": "authorized" if paid else "issuer_declined",
-        },
+        "outcome": charge_outcome(payment_methods.behaviour_of(pm), paid, failure[2] if failure and len(failure) > 2 else None),
         "paid": paid,
         "payment_intent": pi["id"],
         "payment_method": pm["id"],
