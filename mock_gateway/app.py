@@ -16,6 +16,7 @@ from .api import charges, customers, events, payment_intents, payment_methods  #
 from .api import admin
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
 from .api import checkout_sessions  # noqa: F401  (register routes)
+from .api import setup_intents  # noqa: F401  (register routes)
 from . import checkout, stripe_js
 from .cors import ApiCors
 from .api import billing, billing_helpers  # noqa: F401  (register routes: subscriptions, invoices, dunning)

@@ -166,3 +166,62 @@ def test_test_clock_recipe_as_the_guide_writes_it(sdk):
     assert len(invoices) == 11 and all(inv.status == "paid" for inv in invoices)
     card = sdk.PaymentMethod.retrieve(cus.invoice_settings.default_payment_method).card
     assert card.exp_year > 2036
+
+
+def _pay_challenge(env, intent) -> None:
+    """The customer completes the 3-D Secure challenge page the intent redirects to."""
+    url = intent.next_action.redirect_to_url.url
+    answer = env.http.post(url.split("?")[0], data={"client_secret": intent.client_secret, "action": "complete"})
+    assert answer.status_code < 400
+
+
+def test_setup_intent_saves_a_card_for_off_session_payments(sdk, env):
+    cus = sdk.Customer.create(email=f"{uuid.uuid4().hex[:8]}@example.jp")
+    si = sdk.SetupIntent.create(customer=cus.id, payment_method="pm_card_authenticationRequiredOnSetup", confirm=True,
+                                return_url="https://shop.example/done")
+    assert si.status == "requires_action" and si.usage == "off_session"
+    _pay_challenge(env, si)
+    si = sdk.SetupIntent.retrieve(si.id)
+    assert si.status == "succeeded"
+    assert sdk.PaymentMethod.retrieve(si.payment_method).customer == cus.id
+    later = sdk.PaymentIntent.create(amount=1000, currency="jpy", customer=cus.id, payment_method=si.payment_method,
+                                     off_session=True, confirm=True)
+    assert later.status == "succeeded"  # set up: no authentication off session
+    assert [s.id for s in sdk.SetupIntent.list(customer=cus.id).data] == [si.id]
+    with pytest.raises(sdk.CardError) as caught:
+        sdk.SetupIntent.create(customer=cus.id, payment_method="pm_card_visa_chargeDeclinedInsufficientFunds", confirm=True)
+    assert caught.value.error.decline_code == "insufficient_funds"
+    failed = sdk.SetupIntent.retrieve(caught.value.error.setup_intent["id"])
+    assert failed.status == "requires_payment_method" and failed.last_setup_error.decline_code == "insufficient_funds"
+    plain = sdk.SetupIntent.create(customer=cus.id)
+    assert plain.status == "requires_payment_method"
+    plain = sdk.SetupIntent.confirm(plain.id, payment_method="pm_card_visa")
+    assert plain.status == "succeeded"
+    assert sdk.SetupIntent.cancel(sdk.SetupIntent.create().id).status == "canceled"
+    with pytest.raises(sdk.InvalidRequestError) as bad:
+        sdk.SetupIntent.create(usage="sometimes")
+    assert bad.value.param == "usage"
+
+
+def test_default_incomplete_subscription_paid_by_confirming_its_first_intent(sdk, env):
+    clk = sdk.test_helpers.TestClock.create(frozen_time=T0)
+    cus = sdk.Customer.create(email=f"{uuid.uuid4().hex[:8]}@example.jp", test_clock=clk.id)
+    price = sdk.Price.create(currency="jpy", unit_amount=1980, recurring={"interval": "month"},
+                             product_data={"name": f"monthly {uuid.uuid4().hex[:6]}"})
+    sub = sdk.Subscription.create(customer=cus.id, items=[{"price": price.id}], payment_behavior="default_incomplete",
+                                  payment_settings={"save_default_payment_method": "on_subscription"},
+                                  expand=["latest_invoice"])
+    assert sub.status == "incomplete" and sub.latest_invoice.status == "open"
+    pi = sdk.PaymentIntent.retrieve(sub.latest_invoice.payment_intent)
+    assert pi.status == "requires_payment_method" and pi.amount == 1980
+    pi = sdk.PaymentIntent.confirm(pi.id, payment_method="pm_card_authenticationRequiredOnSetup", return_url="https://shop.example/r")
+    assert pi.status == "requires_action"  # the page shows the challenge (Stripe.js handleNextAction)
+    _pay_challenge(env, pi)
+    assert sdk.PaymentIntent.retrieve(pi.id).status == "succeeded"
+    assert sdk.Invoice.retrieve(sub.latest_invoice.id).status == "paid"
+    sub = sdk.Subscription.retrieve(sub.id)
+    assert sub.status == "active" and sub.default_payment_method == pi.payment_method
+    assert sdk.PaymentMethod.retrieve(pi.payment_method).customer == cus.id
+    sdk.test_helpers.TestClock.advance(clk.id, frozen_time=T0 + 32 * 86400)  # renews off session: set up, no challenge
+    renewal = sdk.Invoice.retrieve(sdk.Subscription.retrieve(sub.id).latest_invoice)
+    assert renewal.billing_reason == "subscription_cycle" and renewal.status == "paid"

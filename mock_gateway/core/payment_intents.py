@@ -203,9 +203,17 @@ def confirm(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
         behaviour = Behaviour("decline", behaviour.after_3ds) if behaviour.after_3ds != "succeed" else Behaviour()
     if behaviour.outcome == "decline":
         return _decline(ctx, pi, pm, behaviour.decline_code or "generic_decline")
-    if pi.get("setup_future_usage") == "off_session" or p.get("setup_future_usage") == "off_session":
-        payment_methods.mark_set_up(ctx, pm)
-    return _authorise(ctx, pi, pm)
+    if pi.get("setup_future_usage") or p.get("setup_future_usage"):
+        if pi.get("customer") and not pm.get("customer"):  # saved for later: attached to the customer
+            payment_methods.attach(ctx, pm, pi["customer"])
+        if "off_session" in (pi.get("setup_future_usage"), p.get("setup_future_usage")):
+            payment_methods.mark_set_up(ctx, pm)
+    pi = _authorise(ctx, pi, pm)
+    if pi.get("invoice") and not p.get("off_session") and pi["status"] == "succeeded":
+        from .billing import invoices  # the customer paid an invoice's intent on session
+
+        invoices.paid_by_intent(ctx, pi)
+    return pi
 
 
 def three_d_secure_step(pi: dict[str, Any], pm: dict[str, Any], behaviour: Behaviour, p: dict[str, Any]) -> str | None:

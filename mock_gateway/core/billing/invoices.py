@@ -242,6 +242,39 @@ def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
     return pi
 
 
+def open_intent(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> dict[str, Any]:
+    """payment_behavior=default_incomplete: the invoice's PaymentIntent, created and left for the
+    customer to confirm on session (with the default payment method set on it when there is one)."""
+    pm_id = payment_method_for(ctx, inv, sub)
+    pi = payment_intents.create(ctx, {
+        "amount": inv["amount_remaining"], "currency": inv["currency"], "customer": inv["customer"],
+        "description": f"Invoice {inv['number']}", "payment_method": pm_id, "payment_method_types": ["card"],
+        "setup_future_usage": "off_session", "metadata": {},
+    })
+    pi["invoice"] = inv["id"]
+    ctx.store.update(pi)
+    inv["payment_intent"] = pi["id"]
+    _save(ctx, inv)
+    return pi
+
+
+def paid_by_intent(ctx: Ctx, pi: dict[str, Any]) -> None:
+    """The invoice's PaymentIntent succeeded when confirmed by the customer (on session, e.g. the
+    first invoice of a default_incomplete subscription, or after 3-D Secure): the invoice is paid."""
+    from .clocked import clocked
+
+    inv = ctx.store.get(pi["invoice"])
+    if inv is None or inv.get("object") != "invoice" or inv["status"] not in OPEN or inv.get("payment_intent") != pi["id"]:
+        return
+    inv["attempt_count"] += 1
+    inv["attempted"] = True
+    sub = ctx.store.get(inv["subscription"]) if inv.get("subscription") else None
+    if sub is not None and (sub.get("payment_settings") or {}).get("save_default_payment_method") == "on_subscription":
+        sub["default_payment_method"] = pi["payment_method"]  # renewals charge the card the customer confirmed
+        ctx.store.update(sub)
+    _mark_paid(clocked(ctx, inv["customer"]), inv, pi, sub)
+
+
 def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None) -> None:
     paid = pi["amount_received"] if pi else 0
     retry_pending = inv["next_payment_attempt"] is not None
