@@ -17,6 +17,7 @@ from .api import admin
 from .api import cash_balance, test_helpers, webhook_endpoints  # noqa: F401  (register routes)
 from .api import checkout_sessions  # noqa: F401  (register routes)
 from .api import setup_intents  # noqa: F401  (register routes)
+from .api import balance, disputes  # noqa: F401  (register routes: balance, payouts, disputes)
 from . import checkout, stripe_js
 from .cors import ApiCors
 from .api import billing, billing_helpers  # noqa: F401  (register routes: subscriptions, invoices, dunning)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import payment_methods
+from . import balance, disputes, payment_methods
 from .context import Ctx, public
 from .currencies import MAXIMUM_AMOUNT, format_amount, minimum_amount
 from .errors import StripeError, card_error, invalid_request, unexpected_state
@@ -282,7 +282,7 @@ def _new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, c
         "amount": pi["amount"],
         "amount_captured": pi["amount"] if captured and paid else 0,
         "amount_refunded": 0,
-        "balance_transaction": new_id("txn") if captured and paid else None,
+        "balance_transaction": None,  # set below when the money is captured (core/balance.py)
         "billing_details": pm["billing_details"],
         "calculated_statement_descriptor": pi.get("statement_descriptor") or "CHECKOUT HARNESS",
         "captured": captured and paid,
@@ -308,6 +308,9 @@ def _new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, c
         "shipping": pi.get("shipping"),
         "status": status,
     }
+    if captured and paid:
+        immediate = payment_methods.behaviour_of(pm).funds == "available"
+        charge["balance_transaction"] = balance.for_charge(ctx, charge, charge["amount"], immediate)["id"]
     ctx.store.insert(charge, customer=pi["customer"], parent=pi["id"], kind=status)
     pi["latest_charge"] = charge["id"]
     return charge
@@ -351,6 +354,8 @@ def _authorise(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any]) -> dict[str, An
     _save(ctx, pi)
     ctx.emit("charge.succeeded", charge)
     ctx.emit("payment_intent.amount_capturable_updated" if manual else "payment_intent.succeeded", pi)
+    if not manual:
+        disputes.after_charge(ctx, charge, payment_methods.behaviour_of(pm))  # the dispute cards open one now
     return pi
 
 
@@ -404,7 +409,9 @@ def capture(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     charge = ctx.get(pi["latest_charge"], "charge")
     charge["captured"] = True
     charge["amount_captured"] = amount
-    charge["balance_transaction"] = new_id("txn")
+    pm = ctx.store.get(charge["payment_method"]) or {}
+    charge["balance_transaction"] = balance.for_charge(ctx, charge, amount,
+                                                       payment_methods.behaviour_of(pm).funds == "available")["id"]
     ctx.store.update(charge)
     for key in ("metadata", "description", "statement_descriptor"):
         if key in p:
@@ -415,6 +422,7 @@ def capture(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     _save(ctx, pi)
     ctx.emit("charge.captured", charge)
     ctx.emit("payment_intent.succeeded", pi)
+    disputes.after_charge(ctx, charge, payment_methods.behaviour_of(pm))
     return pi
 
 
