@@ -5,12 +5,12 @@ period that adds up to the ledger export."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 
 import httpx
 import orjson
 import pytest
-
 from methods_support import env, event_types, sdk  # noqa: F401
 
 T0 = 1_767_225_600  # 2026-01-01 00:00 UTC (a Thursday)
@@ -161,7 +161,7 @@ def test_payouts_by_the_clock_and_statements_that_add_up_to_the_ledger(sdk, env)
                    min(t["created"] for t in ledger)})
     client = sdk.StripeClient(sdk.api_key, base_addresses={"api": sdk.api_base})
     previous_end = None
-    for start, end in zip(cuts, cuts[1:]):
+    for start, end in itertools.pairwise(cuts):
         body = client.raw_request("get", "/v1/test_helpers/balance_statement", start=start, end=end, currency="jpy")
         statement = body.data
         rows = [t for t in ledger if start <= t["created"] < end]

@@ -7,9 +7,15 @@ from __future__ import annotations
 import uuid
 
 import pytest
-
 from methods_support import env, sdk  # noqa: F401
-from mock_gateway.core.instruments import INSTRUMENTS, PM_TOKENS, TOKENS, Behaviour, luhn_valid
+
+from mock_gateway.core.instruments import (
+    INSTRUMENTS,
+    PM_TOKENS,
+    TOKENS,
+    Behaviour,
+    luhn_valid,
+)
 
 T0 = 1_767_225_600  # 2026-01-01 00:00 UTC
 YEAR = 365 * 86400

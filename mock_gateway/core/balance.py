@@ -9,7 +9,8 @@ on real time (scope "account"). The balance and the statement add each scope at 
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import orjson
 
@@ -125,9 +126,12 @@ def _month_length(date: Any) -> int:
 
 
 def _schedule_payout(ctx: Ctx, scope: str, available_on: int) -> None:
-    at = next_payout_date(fees.settings(ctx.store)["payout_schedule"], available_on)
-    if at is not None:
-        clock.schedule(ctx, PAYOUT_TASK, f"payout:{scope}:{at}", at, None if scope == ACCOUNT else scope, {"scope": scope})
+    at = next_payout_date(fees.payout_schedule(ctx.store), available_on)
+    if at is None:
+        return
+    ref = f"payout:{scope}:{at}"
+    if not clock.is_scheduled(ctx, PAYOUT_TASK, ref):  # one payout per scope and day: a read, not a write, per charge
+        clock.schedule(ctx, PAYOUT_TASK, ref, at, None if scope == ACCOUNT else scope, {"scope": scope})
 
 
 def _unpaid(ctx: Ctx, scope: str, until: int) -> Iterator[dict[str, Any]]:
@@ -196,7 +200,7 @@ def create_payout(ctx: Ctx, scope: str, now: int, amount: int, currency: str, au
 
 def manual_payout(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/payouts: only with payout_schedule[interval]=manual, and only what is available."""
-    if fees.settings(ctx.store)["payout_schedule"]["interval"] != "manual":
+    if fees.payout_schedule(ctx.store)["interval"] != "manual":
         raise invalid_request("You cannot create manual payouts on an account with automatic payouts enabled: set "
                               "payout_schedule[interval]=manual with /v1/test_helpers/balance_settings first.",
                               param="amount")

@@ -75,13 +75,37 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 _KEY = "balance.settings"
 
 
+_PARSED: dict[str, dict[str, Any]] = {}  # settings text -> parsed (read on every charge; changed rarely)
+
+
 def settings(store: Store) -> dict[str, Any]:
+    """The balance settings now in force (a copy the caller may change)."""
     text = store.setting(_KEY)
-    return orjson.loads(text) if text is not None else copy.deepcopy(DEFAULT_SETTINGS)
+    if text is None:
+        return copy.deepcopy(DEFAULT_SETTINGS)
+    parsed = _PARSED.get(text)
+    if parsed is None:
+        if len(_PARSED) > 8:
+            _PARSED.clear()
+        parsed = _PARSED[text] = orjson.loads(text)
+    return copy.deepcopy(parsed)
+
+
+def _read(store: Store) -> dict[str, Any]:
+    """The settings for reading only (no copy)."""
+    text = store.setting(_KEY)
+    if text is None:
+        return DEFAULT_SETTINGS
+    parsed = _PARSED.get(text)
+    return parsed if parsed is not None else settings(store)
+
+
+def payout_schedule(store: Store) -> dict[str, Any]:
+    return _read(store)["payout_schedule"]
 
 
 def rate(store: Store, currency: str, method: str) -> Rate:
-    rates = settings(store)["rates"]
+    rates = _read(store)["rates"]
     table = rates.get(currency) or rates["usd"]
     spec = table.get(method) or table.get("card") or rates["usd"]["card"]
     return Rate(**spec)
@@ -90,7 +114,7 @@ def rate(store: Store, currency: str, method: str) -> Rate:
 def available_on(store: Store, method: str, created: int, immediate: bool = False) -> int:
     if immediate:
         return created
-    days = settings(store)["available_days"].get(method, DEFAULT_AVAILABLE_DAYS["card"])
+    days = _read(store)["available_days"].get(method, DEFAULT_AVAILABLE_DAYS["card"])
     return (created // DAY + days) * DAY if days else created
 
 

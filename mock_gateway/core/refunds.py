@@ -6,10 +6,10 @@ from typing import Any
 
 from . import balance, clock
 from .context import Ctx
-from .instruments import Behaviour
 from .currencies import format_amount
 from .errors import invalid_request
 from .ids import new_id
+from .instruments import Behaviour
 from .metadata import merge_metadata
 
 
