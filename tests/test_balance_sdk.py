@@ -54,8 +54,10 @@ def test_fees_follow_the_method_the_currency_and_the_card_country(sdk):
 
 
 def test_available_on_per_method_and_the_bypass_pending_card(sdk):
-    txn = _txn(sdk, _pay(sdk, "pm_card_visa").latest_charge)
+    charge_id = _pay(sdk, "pm_card_visa").latest_charge
+    txn = _txn(sdk, charge_id)
     assert txn.status == "pending" and txn.available_on == (txn.created // DAY + 4) * DAY
+    assert [t.id for t in sdk.BalanceTransaction.list(source=charge_id).data] == [txn.id]
     bypass = _txn(sdk, _pay(sdk, "pm_card_bypassPending").latest_charge)
     assert bypass.status == "available" and bypass.available_on == bypass.created
     before = {b.currency: b.amount for b in sdk.Balance.retrieve().available}.get("jpy", 0)

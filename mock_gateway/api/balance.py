@@ -33,7 +33,7 @@ def retrieve_transaction(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]
 @route("GET", "/v1/balance_transactions", {"type": Enum(*_TYPES), "source": String(), "payout": String(),
                                            "currency": Currency()}, listing=True)
 def list_transactions(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    answer = page(ctx, "balance_transaction", "/v1/balance_transactions", p, parent=p.get("source"),
+    answer = page(ctx, "balance_transaction", "/v1/balance_transactions", p, source=p.get("source"),
                   type=p.get("type"), currency=p.get("currency"), _payout=p.get("payout"))
     cache: dict[str, int] = {}
     answer["data"] = [balance.render(ctx, txn, cache) for txn in answer["data"]]

@@ -9,6 +9,7 @@ on real time (scope "account"). The balance and the statement add each scope at 
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,6 +21,7 @@ from .errors import invalid_request
 from .ids import new_id
 
 ACCOUNT = "account"
+_SCHEDULED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()  # payout days known scheduled
 PAYOUT_TASK = "balance.payout"
 DAY = fees.DAY
 
@@ -54,7 +56,7 @@ def _record(ctx: Ctx, scope: str, now: int, *, amount: int, currency: str, fee: 
         "_scope": scope,
         **(extra or {}),
     }
-    ctx.store.insert(txn, parent=source, kind=scope)
+    ctx.store.insert(txn, kind=scope)  # kind: the scope (payouts and the balance read by it); no parent index row
     if type != "payout":
         _schedule_payout(ctx, scope, available_on)
     return txn
@@ -130,8 +132,17 @@ def _schedule_payout(ctx: Ctx, scope: str, available_on: int) -> None:
     if at is None:
         return
     ref = f"payout:{scope}:{at}"
-    if not clock.is_scheduled(ctx, PAYOUT_TASK, ref):  # one payout per scope and day: a read, not a write, per charge
+    seen = _SCHEDULED.setdefault(ctx.store, set())
+    if ref in seen:  # this process scheduled it already: nothing to read or write per charge
+        return
+    if not clock.is_scheduled(ctx, PAYOUT_TASK, ref):  # one payout per scope and day
         clock.schedule(ctx, PAYOUT_TASK, ref, at, None if scope == ACCOUNT else scope, {"scope": scope})
+    if len(seen) > 10_000:
+        seen.clear()
+    seen.add(ref)
+    # (If the transaction that scheduled it is rolled back, so is the charge that needed it; a later
+    # charge that finds the day in `seen` is paid out on the next payout day that does run: the
+    # payout task takes every available transaction not paid out yet, whatever its day.)
 
 
 def _unpaid(ctx: Ctx, scope: str, until: int) -> Iterator[dict[str, Any]]:

@@ -6,6 +6,7 @@ A full card number is never kept: a card becomes brand, funding, last4, expiry, 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 from dataclasses import dataclass, fields
@@ -35,18 +36,26 @@ class Behaviour:
 
     def encode(self) -> str:
         """`outcome:code:after` (the form older ledgers hold) then the other fields that differ from the default."""
-        extra = ",".join(f"{f.name}={getattr(self, f.name)}" for f in fields(self)[3:]
-                         if getattr(self, f.name) != f.default)
-        head = f"{self.outcome}:{self.decline_code or ''}:{self.after_3ds}"
-        return f"{head}:{extra}" if extra else head
+        return _encode(self)
 
     @classmethod
-    def decode(cls, text: str) -> "Behaviour":
-        outcome, code, after, *rest = text.split(":")
-        extra = dict(pair.split("=", 1) for pair in rest[0].split(",")) if rest and rest[0] else {}
-        if "dispute" in extra and extra["dispute"] == "None":
-            extra["dispute"] = None
-        return cls(outcome, code or None, after, **extra)
+    def decode(cls, text: str) -> Behaviour:
+        return _decode(text)
+
+
+@functools.lru_cache(maxsize=256)  # a handful of distinct behaviours; read on every confirm
+def _encode(behaviour: Behaviour) -> str:
+    extra = ",".join(f"{f.name}={getattr(behaviour, f.name)}" for f in fields(behaviour)[3:]
+                     if getattr(behaviour, f.name) != f.default)
+    head = f"{behaviour.outcome}:{behaviour.decline_code or ''}:{behaviour.after_3ds}"
+    return f"{head}:{extra}" if extra else head
+
+
+@functools.lru_cache(maxsize=256)
+def _decode(text: str) -> Behaviour:
+    outcome, code, after, *rest = text.split(":")
+    extra = dict(pair.split("=", 1) for pair in rest[0].split(",")) if rest and rest[0] else {}
+    return Behaviour(outcome, code or None, after, **extra)
 
 
 SUCCEED = Behaviour()
