@@ -13,8 +13,9 @@ from starlette.routing import Route as StarletteRoute
 
 from . import background, ledger_export, outbox_status, pages, three_d_secure
 from .api import admin
-from .api import (billing, billing_helpers, cash_balance, charges, checkout_sessions, customers, events, invoice_payments,
-                  payment_intents, payment_methods, search, test_helpers, webhook_endpoints)
+from .api import (balance, billing, billing_helpers, cash_balance, charges, checkout_sessions, customers, disputes, events,
+                  invoice_payments, payment_intents, payment_methods, search, setup_intents, test_helpers,
+                  webhook_endpoints)
 from . import checkout, stripe_js
 from .cors import ApiCors
 from .api.router import api_mount, unrecognized
@@ -38,6 +39,9 @@ ROUTES: list[Route] = [
     *webhook_endpoints.ROUTES,
     *invoice_payments.ROUTES,
     *checkout_sessions.ROUTES,
+    *setup_intents.ROUTES,
+    *balance.ROUTES,  # balance, balance transactions, payouts
+    *disputes.ROUTES,
     *billing.ROUTES,  # subscriptions, invoices, dunning
     *billing_helpers.ROUTES,
 ]
