@@ -180,3 +180,18 @@ def test_payouts_by_the_clock_and_statements_that_add_up_to_the_ledger(sdk, env)
     total = sum(b.amount for b in whole.available if b.currency == "jpy") + \
         sum(b.amount for b in whole.pending if b.currency == "jpy")
     assert previous_end == total == sum(t["net"] for t in ledger)
+
+
+def test_fee_rules_minimum_cap_and_payout_days():
+    from mock_gateway.core.balance import next_payout_date
+    from mock_gateway.core.fees import DEFAULT_RATES, Rate
+
+    konbini, transfer = Rate(**DEFAULT_RATES["jpy"]["konbini"]), Rate(**DEFAULT_RATES["jpy"]["customer_balance"])
+    assert (konbini.fee(1000), konbini.fee(10000)) == (120, 360)  # 3.6%, at least 120 yen
+    assert (transfer.fee(10000), transfer.fee(1_000_000)) == (150, 1500)  # 1.5%, at most 1,500 yen
+    thursday_noon = T0 + 12 * 3600
+    daily = {"interval": "daily", "weekly_anchor": "monday", "monthly_anchor": 1}
+    assert next_payout_date(daily, T0) == T0 and next_payout_date(daily, thursday_noon) == T0 + DAY
+    assert next_payout_date({**daily, "interval": "weekly"}, thursday_noon) == T0 + 4 * DAY  # Monday 5 Jan
+    assert next_payout_date({**daily, "interval": "monthly", "monthly_anchor": 31}, T0 + 40 * DAY) == T0 + 58 * DAY  # 28 Feb
+    assert next_payout_date({**daily, "interval": "manual"}, T0) is None

@@ -21,6 +21,7 @@ from .errors import invalid_request
 from .ids import new_id
 
 ACCOUNT = "account"
+PAID = ":paid"  # appended to a balance transaction's scope (its kind column) once paid out
 _SCHEDULED: weakref.WeakKeyDictionary[Any, set[str]] = weakref.WeakKeyDictionary()  # payout days known scheduled
 PAYOUT_TASK = "balance.payout"
 DAY = fees.DAY
@@ -56,7 +57,8 @@ def _record(ctx: Ctx, scope: str, now: int, *, amount: int, currency: str, fee: 
         "_scope": scope,
         **(extra or {}),
     }
-    ctx.store.insert(txn, kind=scope)  # kind: the scope (payouts and the balance read by it); no parent index row
+    # kind: the scope, and ":paid" once a payout took it (the payout reads only what is unpaid); no parent index row
+    ctx.store.insert(txn, kind=scope if type != "payout" else scope + PAID)
     if type != "payout":
         _schedule_payout(ctx, scope, available_on)
     return txn
@@ -148,7 +150,7 @@ def _schedule_payout(ctx: Ctx, scope: str, available_on: int) -> None:
 def _unpaid(ctx: Ctx, scope: str, until: int) -> Iterator[dict[str, Any]]:
     rows = ctx.store.conn.execute(
         "SELECT data FROM objects WHERE type = 'balance_transaction' AND kind = ? "
-        "AND json_extract(data, '$._payout') IS NULL AND json_extract(data, '$.available_on') <= ? ORDER BY seq",
+        "AND json_extract(data, '$.available_on') <= ? ORDER BY seq",
         (scope, until))
     for (data,) in rows.fetchall():
         yield orjson.loads(data)
@@ -168,7 +170,7 @@ def _pay_out(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
         payout = create_payout(ctx, scope, now, total, currency, automatic=True)
         for txn in txns:
             txn["_payout"] = payout["id"]
-            ctx.store.update(txn)
+            ctx.store.update(txn, kind=scope + PAID)
 
 
 def create_payout(ctx: Ctx, scope: str, now: int, amount: int, currency: str, automatic: bool,
@@ -200,7 +202,7 @@ def create_payout(ctx: Ctx, scope: str, now: int, amount: int, currency: str, au
     txn = _record(ctx, scope, now, amount=-amount, currency=currency, fee=0, fee_description=None, type="payout",
                   category="payout", source=payout["id"], description=payout["description"], available_on=now)
     txn["_payout"] = payout["id"]
-    ctx.store.update(txn)
+    ctx.store.update(txn, kind=scope + PAID)
     payout["balance_transaction"] = txn["id"]
     ctx.store.insert(payout, kind=scope)
     ctx.emit("payout.created", payout)
@@ -240,8 +242,9 @@ def render(ctx: Ctx, txn: dict[str, Any], cache: dict[str, int] | None = None) -
 
 
 def transactions(ctx: Ctx, scope: str | None = None) -> Iterator[dict[str, Any]]:
-    sql = "SELECT data FROM objects WHERE type = 'balance_transaction'" + (" AND kind = ?" if scope else "") + " ORDER BY seq"
-    for (data,) in ctx.store.conn.execute(sql, (scope,) if scope else ()).fetchall():
+    sql = "SELECT data FROM objects WHERE type = 'balance_transaction'" + (" AND kind IN (?, ?)" if scope else "") + \
+        " ORDER BY seq"
+    for (data,) in ctx.store.conn.execute(sql, (scope, scope + PAID) if scope else ()).fetchall():
         yield orjson.loads(data)
 
 
