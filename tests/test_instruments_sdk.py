@@ -46,6 +46,12 @@ def test_cards_by_country(sdk, token, brand, country):
     assert sdk.Charge.retrieve(pi.latest_charge).payment_method_details.card.country == country
 
 
+def test_co_branded_cards_name_both_networks(sdk):
+    pm = sdk.PaymentMethod.create(type="card", card={"number": "4000002500001001", "exp_month": 12, "exp_year": 2034})
+    assert (pm.card.brand, pm.card.country, pm.card.networks.available) == ("visa", "FR", ["cartes_bancaires", "visa"])
+    assert sdk.PaymentMethod.create(type="card", card={"token": "tok_visa"}).card.networks.available == ["visa"]
+
+
 def test_every_token_on_the_page_resolves(sdk):
     for token in PM_TOKENS:
         pi = sdk.PaymentIntent.create(amount=1000, currency="jpy", payment_method=token)

@@ -79,11 +79,12 @@ class Instrument:
     country: str
     behaviour: Behaviour
     tokens: tuple[str, ...] = ()
+    networks: tuple[str, ...] = ()  # co-branded cards: every network the card can go through
 
 
 def _row(number: str, brand: str, country: str = "US", behaviour: Behaviour = SUCCEED, *tokens: str,
-         funding: str = "credit") -> Instrument:
-    return Instrument(number, brand, funding, country, behaviour, tokens)
+         funding: str = "credit", networks: tuple[str, ...] = ()) -> Instrument:
+    return Instrument(number, brand, funding, country, behaviour, tokens, networks)
 
 
 # Stripe's testing page, https://docs.stripe.com/testing (sections: cards by brand, by country,
@@ -110,6 +111,11 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _row("6200000000000005", "unionpay", "CN", SUCCEED, "pm_card_unionpay"),
     _row("6200000000000047", "unionpay", "CN", funding="debit"),
     _row("6205500000000000004", "unionpay", "CN"),
+    # -- co-branded cards (the card's brand, and the local network beside it)
+    _row("4000002500001001", "visa", "FR", networks=("cartes_bancaires", "visa")),
+    _row("5555552500001001", "mastercard", "FR", networks=("cartes_bancaires", "mastercard")),
+    _row("4000050360000001", "visa", "AU", networks=("eftpos_au", "visa"), funding="debit"),
+    _row("5555050360000080", "mastercard", "AU", networks=("eftpos_au", "mastercard"), funding="debit"),
     # -- cards by country (Americas, Europe and Middle East, Asia Pacific)
     _row("4000000320000021", "visa", "AR", SUCCEED, "pm_card_ar"),
     _row("4000000760000002", "visa", "BR", SUCCEED, "pm_card_br"),
@@ -213,7 +219,7 @@ INSTRUMENTS: tuple[Instrument, ...] = (
     _row("4000000000000077", "visa", "US", Behaviour(funds="available"), "pm_card_bypassPending"),
     _row("4000003720000278", "visa", "IE", Behaviour(funds="available"), "pm_card_bypassPendingInternational"),
     # -- 3D Secure authentication and the regulatory (SCA) cards
-    _row("4000002500003155", "visa", "US", _three_ds("on_setup"), "pm_card_authenticationRequiredOnSetup"),
+    _row("4000002500003155", "visa", "FR", _three_ds("on_setup"), "pm_card_authenticationRequiredOnSetup"),
     _row("4000002760003184", "visa", "DE", _three_ds(), "pm_card_authenticationRequired"),
     _row("4000003800000446", "visa", "IT", _three_ds("set_up"), "pm_card_authenticationRequiredSetupForOffSession"),
     _row("4000008260003178", "visa", "GB", _three_ds(after="insufficient_funds"),
@@ -318,6 +324,7 @@ class CardDetails:
     behaviour: Behaviour
     cvc_check: str | None
     country: str = "US"
+    networks: tuple[str, ...] = ()
 
 
 def card_from_number(number: str, exp_month: int, exp_year: int, cvc: str | None, now_year: int, now_month: int,
@@ -347,6 +354,7 @@ def card_from_number(number: str, exp_month: int, exp_year: int, cvc: str | None
         behaviour=behaviour,
         cvc_check=None if cvc is None else behaviour.cvc_check,
         country=country,
+        networks=known.networks if known and known.networks else (brand,),
     )
 
 

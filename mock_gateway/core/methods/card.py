@@ -45,7 +45,7 @@ def _card_object(ctx: Ctx, number: str, exp_month: int, exp_year: int, cvc: str 
             "funding": card.funding,
             "generated_from": None,
             "last4": card.last4,
-            "networks": {"available": [card.brand], "preferred": None},
+            "networks": {"available": list(card.networks), "preferred": None},
             "three_d_secure_usage": {"supported": card.behaviour.three_ds != "not_supported"},
             "wallet": None,
             "regulated_status": "unregulated",
