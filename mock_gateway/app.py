@@ -14,17 +14,20 @@ from starlette.routing import Route as StarletteRoute
 from . import background, checkout, ledger_export, outbox_status, pages, stripe_js, three_d_secure
 from .api import (
     admin,
+    balance,
     billing,
     billing_helpers,
     cash_balance,
     charges,
     checkout_sessions,
     customers,
+    disputes,
     events,
     invoice_payments,
     payment_intents,
     payment_methods,
     search,
+    setup_intents,
     subscription_items,
     test_helpers,
     webhook_endpoints,
@@ -51,6 +54,9 @@ ROUTES: list[Route] = [
     *invoice_payments.ROUTES,
     *subscription_items.ROUTES,
     *checkout_sessions.ROUTES,
+    *setup_intents.ROUTES,
+    *balance.ROUTES,  # balance, balance transactions, payouts
+    *disputes.ROUTES,
     *billing.ROUTES,  # subscriptions, invoices, dunning
     *billing_helpers.ROUTES,
 ]

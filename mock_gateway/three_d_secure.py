@@ -7,7 +7,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 
 from .api.forms import text
-from .core import payment_intents
+from .core import payment_intents, setup_intents
 from .core.context import Ctx
 from .core.currencies import format_amount
 from .core.tokens import same_secret
@@ -20,7 +20,7 @@ _templates = Environment(loader=PackageLoader("mock_gateway", "templates"), auto
 def _intent(request: Request, secret: str | None) -> dict | None:
     gateway = request.app.state.gateway
     pi = gateway.store.get(request.path_params["id"])
-    if pi is None or pi.get("object") != "payment_intent" or not same_secret(secret, pi.get("client_secret")):
+    if pi is None or pi.get("object") not in ("payment_intent", "setup_intent") or not same_secret(secret, pi.get("client_secret")):
         return None
     return pi
 
@@ -51,7 +51,7 @@ async def challenge(request: Request) -> Response:
         pm = request.app.state.gateway.store.get(pi["payment_method"]) or {}
         return HTMLResponse(
             template.render(
-                amount=format_amount(pi["amount"], pi["currency"]),
+                amount=format_amount(pi["amount"], pi["currency"]) if "amount" in pi else "0 (saving the card)",
                 last4=(pm.get("card") or {}).get("last4", "????"),
                 client_secret=secret,
             ),
@@ -63,7 +63,9 @@ async def challenge(request: Request) -> Response:
     with store.transaction():
         ctx = Ctx(store, f"{request.url.scheme}://{request.headers.get('host', '')}", int(gateway.clock()))
         fresh = store.get(pi["id"])
-        if fresh["status"] == "requires_action":
+        if fresh["status"] == "requires_action" and fresh["object"] == "setup_intent":
+            fresh = setup_intents.complete_authentication(ctx, fresh, success)
+        elif fresh["status"] == "requires_action":
             fresh = payment_intents.complete_authentication(ctx, fresh, success)
     redirect = back_to_merchant(fresh)
     if redirect is None:

@@ -40,7 +40,9 @@ def join(ctx: Ctx, i: int, clock_id: str, price_id: str) -> dict[str, str]:
 def customer_action(ctx: Ctx, op: str, person: dict[str, str]) -> None:
     """One of CUSTOMER_ACTIONS, inside the caller's transaction."""
     if op in ("decline", "recover"):
-        _switch_card(ctx, person, "4000000000009995" if op == "decline" else "4242424242424242", person["exp"])
+        # 4000000000000341 (pm_card_chargeCustomerFail) attaches, then declines every charge; the other
+        # decline cards fail at attach already, as attaching verifies the card (core/methods/records.py)
+        _switch_card(ctx, person, "4000000000000341" if op == "decline" else "4242424242424242", person["exp"])
     elif op == "new_card":
         _switch_card(ctx, person, "4242424242424242", "12/2030")
         if ctx.store.get(person["sub"])["status"] not in subscriptions.ENDED:

@@ -223,7 +223,7 @@ def test_trial_then_first_charge(sdk):
 
 def test_declined_first_payment_leaves_it_incomplete_then_expired(sdk):
     price = _plan(sdk)
-    clk, cus, _pm = _customer(sdk, card="pm_card_chargeDeclined")
+    clk, cus, _pm = _customer(sdk, card="pm_card_chargeCustomerFail")  # attaches, then every charge fails
     sub = sdk.Subscription.create(customer=cus.id, items=[{"price": price.id}])
     assert sub.status == "incomplete"
     with pytest.raises(sdk.CardError):

@@ -102,7 +102,7 @@ class Cohort:
             self.now += n * DAY
             self._ok(self.api.post(f"/v1/test_helpers/test_clocks/{self.clock}/advance", {"frozen_time": self.now}))
         elif op in ("decline", "recover", "new_card"):
-            number = "4000000000009995" if op == "decline" else "4242424242424242"
+            number = "4000000000000341" if op == "decline" else "4242424242424242"  # attaches, then declines
             card = self._ok(self.api.post("/v1/payment_methods", {"type": "card", "card": {"number": number, "exp_month": 3, "exp_year": 2036}}))["id"]
             self._ok(self.api.post(f"/v1/payment_methods/{card}/attach", {"customer": person["customer"]}))
             self._ok(self.api.post(f"/v1/customers/{person['customer']}", {"invoice_settings": {"default_payment_method": card}}))

@@ -77,6 +77,8 @@ _SUBSCRIPTION = {
     "proration_behavior": Enum(*subscriptions.PRORATIONS),
     "payment_behavior": Enum("allow_incomplete", "default_incomplete", "error_if_incomplete", "pending_if_incomplete"),
     "collection_method": Enum("charge_automatically"),
+    "payment_settings": Obj(save_default_payment_method=Enum("off", "on_subscription"),
+                            payment_method_types=ListOf(Enum("card"))),
 }
 
 

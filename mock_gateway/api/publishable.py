@@ -25,6 +25,8 @@ ALLOWED: dict[tuple[str, str], str | None] = {
     ("POST", "/v1/payment_methods"): None,
     ("GET", "/v1/payment_intents/{id}"): "payment_intent",
     ("POST", "/v1/payment_intents/{id}/confirm"): "payment_intent",
+    ("GET", "/v1/setup_intents/{id}"): "setup_intent",  # Stripe.js confirmCardSetup
+    ("POST", "/v1/setup_intents/{id}/confirm"): "setup_intent",
 }
 
 

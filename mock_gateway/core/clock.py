@@ -86,6 +86,11 @@ def schedule(ctx: Ctx, name: str, ref: str, at: int, clock: str | None = None, d
     )
 
 
+def is_scheduled(ctx: Ctx, name: str, ref: str) -> bool:
+    tables.ensure(ctx.store, _DDL)
+    return ctx.store.conn.execute("SELECT 1 FROM scheduled_tasks WHERE task = ? AND ref = ?", (name, ref)).fetchone() is not None
+
+
 def unschedule(ctx: Ctx, name: str, ref: str) -> None:
     tables.ensure(ctx.store, _DDL)
     ctx.store.conn.execute("DELETE FROM scheduled_tasks WHERE task = ? AND ref = ?", (name, ref))

@@ -49,10 +49,16 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     }
     if cus["test_clock"]:
         ctx.get(cus["test_clock"], "test_helpers.test_clock", "test clock", param="test_clock")
-    ctx.store.insert(cus)
-    ctx.emit("customer.created", cus)
+    pm = None
     if p.get("payment_method"):
         pm = payment_methods.resolve(ctx, p["payment_method"], param="payment_method")
+        # The test-clocks recipe names one test token twice (`payment_method=pm_card_visa` and
+        # `invoice_settings[default_payment_method]=pm_card_visa`): the default is that card.
+        if cus["invoice_settings"]["default_payment_method"] == p["payment_method"]:
+            cus["invoice_settings"]["default_payment_method"] = pm["id"]
+    ctx.store.insert(cus)
+    ctx.emit("customer.created", cus)
+    if pm is not None:
         payment_methods.attach(ctx, pm, cus["id"])
     return cus
 

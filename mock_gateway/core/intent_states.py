@@ -9,9 +9,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import balance, disputes
 from .context import Ctx
 from .errors import invalid_request, unexpected_state
 from .ids import new_id
+from .instruments import Behaviour, charge_outcome
 from .metadata import merge_metadata
 
 OPEN_STATES = ("requires_payment_method", "requires_confirmation", "requires_action", "processing", "requires_capture")
@@ -27,6 +29,12 @@ def save(ctx: Ctx, pi: dict[str, Any]) -> None:
     ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
 
 
+def behaviour_of(pm: dict[str, Any]) -> Behaviour:
+    """What the PaymentMethod's test instrument does (Radar's verdict, disputes, funds): a card's
+    from its test number (core/methods/card.py), every other method the default."""
+    return Behaviour.decode(pm["_behaviour"]) if "_behaviour" in pm else Behaviour()
+
+
 def new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, captured: bool,
                failure: Failure | None, details: dict[str, Any]) -> dict[str, Any]:
     """A charge for one attempt; `details` is its payment_method_details[type] (the method decides)."""
@@ -37,7 +45,7 @@ def new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, ca
         "amount": pi["amount"],
         "amount_captured": pi["amount"] if captured and paid else 0,
         "amount_refunded": 0,
-        "balance_transaction": new_id("txn") if captured and paid else None,
+        "balance_transaction": None,  # set below when the money is captured (core/balance.py)
         "billing_details": pm["billing_details"],
         "calculated_statement_descriptor": pi.get("statement_descriptor") or "CHECKOUT HARNESS",
         "captured": captured and paid,
@@ -51,13 +59,7 @@ def new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, ca
         "fraud_details": {},
         "livemode": False,
         "metadata": pi["metadata"],
-        "outcome": {
-            "network_status": "approved_by_network" if paid else "declined_by_network",
-            "reason": None if paid else (failure[2] if failure and len(failure) > 2 else None),
-            "risk_level": "highest" if failure and failure[0] == "card_declined" and "fraud" in (failure[1] or "") else "normal",
-            "seller_message": "Payment complete." if paid else "The bank did not return any further details with this decline.",
-            "type": "authorized" if paid else "issuer_declined",
-        },
+        "outcome": charge_outcome(behaviour_of(pm), paid, failure[2] if failure and len(failure) > 2 else None),
         "paid": paid,
         "payment_intent": pi["id"],
         "payment_method": pm["id"],
@@ -69,6 +71,9 @@ def new_charge(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], status: str, ca
         "shipping": pi.get("shipping"),
         "status": status,
     }
+    if captured and paid:
+        immediate = behaviour_of(pm).funds == "available"
+        charge["balance_transaction"] = balance.for_charge(ctx, charge, charge["amount"], immediate)["id"]
     ctx.store.insert(charge, customer=pi["customer"], parent=pi["id"], kind=status)
     pi["latest_charge"] = charge["id"]
     return charge
@@ -91,7 +96,8 @@ def capture(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     charge = ctx.get(pi["latest_charge"], "charge")
     charge["captured"] = True
     charge["amount_captured"] = amount
-    charge["balance_transaction"] = new_id("txn")
+    pm = ctx.store.get(charge["payment_method"]) or {}
+    charge["balance_transaction"] = balance.for_charge(ctx, charge, amount, behaviour_of(pm).funds == "available")["id"]
     ctx.store.update(charge)
     for key in ("metadata", "description", "statement_descriptor"):
         if key in p:
@@ -102,6 +108,7 @@ def capture(ctx: Ctx, pi: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     save(ctx, pi)
     ctx.emit("charge.captured", charge)
     ctx.emit("payment_intent.succeeded", pi)
+    disputes.after_charge(ctx, charge, behaviour_of(pm))
     return pi
 
 

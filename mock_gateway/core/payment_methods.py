@@ -15,7 +15,8 @@ from .metadata import merge_metadata
 from .methods import card
 from .methods.records import attach, billing_details, save
 
-__all__ = ["attach", "behaviour_of", "billing_details", "create", "detach", "resolve", "save_other", "update"]
+__all__ = ["attach", "behaviour_of", "billing_details", "create", "detach", "mark_set_up", "renew_test_card", "resolve",
+           "save_other", "update"]
 
 
 def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
@@ -36,6 +37,8 @@ def resolve(ctx: Ctx, ref: str, param: str = "payment_method") -> dict[str, Any]
 
 
 behaviour_of = card.behaviour_of
+mark_set_up = card.mark_set_up  # a SetupIntent (core/setup_intents.py) saved the card for off-session use
+renew_test_card = card.renew_test_card
 
 
 def update(ctx: Ctx, pm: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:

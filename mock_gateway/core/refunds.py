@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import balance, clock
 from .context import Ctx
 from .currencies import format_amount
 from .errors import invalid_request
 from .ids import new_id
+from .instruments import Behaviour
 from .metadata import merge_metadata
+from .payment_methods import behaviour_of
 
 
 def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
@@ -40,11 +43,12 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
             param="amount",
             code="amount_too_large",
         )
+    behaviour = _card_behaviour(ctx, charge)
     refund = {
         "id": new_id("re"),
         "object": "refund",
         "amount": amount,
-        "balance_transaction": new_id("txn"),
+        "balance_transaction": None,
         "charge": charge["id"],
         "created": ctx.now,
         "currency": charge["currency"],
@@ -53,9 +57,14 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "payment_intent": charge["payment_intent"],
         "reason": p.get("reason"),
         "receipt_number": None,
-        "status": "succeeded",
+        "status": "pending" if behaviour.refund == "pending" else "succeeded",
     }
+    refund["balance_transaction"] = balance.for_refund(ctx, refund, charge)["id"]
     ctx.store.insert(refund, parent=charge["payment_intent"], kind=charge["id"])
+    if behaviour.refund in ("fail", "pending"):  # pm_card_refundFail / pm_card_pendingRefund: decided later
+        scope, now = balance.scope_of(ctx, charge.get("customer"))
+        clock.schedule(ctx, SETTLE_TASK, refund["id"], now + SETTLES_AFTER, None if scope == balance.ACCOUNT else scope,
+                       {"outcome": behaviour.refund})
     charge["amount_refunded"] += amount
     charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
     ctx.store.update(charge)
@@ -64,9 +73,45 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     return refund
 
 
+SETTLE_TASK = "refund.settle"
+SETTLES_AFTER = 60  # seconds (on the charge's clock) before a refund card's refund fails or succeeds
+
+
+def _card_behaviour(ctx: Ctx, charge: dict[str, Any]) -> Behaviour:
+    pm = ctx.store.get(charge["payment_method"]) if charge.get("payment_method") else None
+    return behaviour_of(pm) if pm else Behaviour()
+
+
+def _settle(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
+    """pm_card_pendingRefund's refund succeeds; pm_card_refundFail's fails and its money comes back."""
+    refund = ctx.store.get(ref)
+    if refund is None or refund["status"] not in ("pending", "succeeded"):
+        return
+    previous = {"status": refund["status"]}
+    if data.get("outcome") == "pending":
+        refund["status"] = "succeeded"
+        ctx.store.update(refund)
+        ctx.emit("refund.updated", refund, previous)
+        ctx.emit("charge.refund.updated", refund, previous)
+        return
+    charge = ctx.get(refund["charge"], "charge")
+    refund["status"] = "failed"
+    refund["failure_reason"] = "expired_or_canceled_card"
+    refund["failure_balance_transaction"] = balance.for_refund(ctx, refund, charge, failed=True)["id"]
+    ctx.store.update(refund)
+    charge["amount_refunded"] -= refund["amount"]
+    charge["refunded"] = False
+    ctx.store.update(charge)
+    ctx.emit("refund.failed", refund, previous)
+    ctx.emit("charge.refund.updated", refund, previous)
+
+
 def update(ctx: Ctx, refund: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     if "metadata" in p:
         refund["metadata"] = merge_metadata(refund["metadata"], p["metadata"])
     ctx.store.update(refund)
     ctx.emit("refund.updated", refund)
     return refund
+
+
+TASKS: dict[str, clock.Handler] = {SETTLE_TASK: _settle}

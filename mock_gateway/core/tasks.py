@@ -6,7 +6,7 @@ advance and the real-time sweep run them.
 
 from __future__ import annotations
 
-from . import clock
+from . import balance, clock, refunds
 from .billing import invoices, notices, subscriptions
 from .methods import authorizations, konbini, qr
 
@@ -17,4 +17,6 @@ TASKS: dict[str, clock.Handler] = {
     **invoices.TASKS,
     **notices.TASKS,
     **subscriptions.TASKS,
+    **balance.TASKS,  # payouts
+    **refunds.TASKS,  # refund cards' refunds settle later
 }

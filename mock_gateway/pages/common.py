@@ -87,8 +87,8 @@ def back_to_merchant(pi: dict[str, Any]) -> Response | None:
     status = "succeeded" if pi["status"] in ("succeeded", "requires_capture", "processing") else "failed"
     parts = urlsplit(return_url)
     query = parse_qsl(parts.query, keep_blank_values=True) + [
-        ("payment_intent", pi["id"]),
-        ("payment_intent_client_secret", pi["client_secret"]),
+        (pi["object"], pi["id"]),  # payment_intent, or setup_intent for a SetupIntent's challenge
+        (f"{pi['object']}_client_secret", pi["client_secret"]),
         ("redirect_status", status),
     ]
     return RedirectResponse(urlunsplit(parts._replace(query=urlencode(query))), status_code=303)

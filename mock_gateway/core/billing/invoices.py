@@ -19,7 +19,9 @@ from ..context import Ctx, public
 from ..currencies import minimum_amount
 from ..errors import StripeError, card_error, invalid_request
 from ..ids import new_id
+from ..methods.base import PAID_ON_SESSION_HOOKS
 from . import settings
+from .clocked import clocked
 
 RETRY_TASK = "billing.invoice_retry"
 OPEN = ("open", "uncollectible")
@@ -289,6 +291,40 @@ def _payment_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
     ctx.emit("invoice_payment.paid", payment)
 
 
+def open_intent(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> dict[str, Any]:
+    """payment_behavior=default_incomplete: the invoice's PaymentIntent, created and left for the
+    customer to confirm on session (with the default payment method set on it when there is one)."""
+    pm_id = payment_method_for(ctx, inv, sub)
+    pi = payment_intents.create(ctx, {
+        "amount": inv["amount_remaining"], "currency": inv["currency"], "customer": inv["customer"],
+        "description": f"Invoice {inv['number']}", "payment_method": pm_id, "payment_method_types": ["card"],
+        "setup_future_usage": "off_session", "metadata": {},
+    })
+    pi["_invoice"] = inv["id"]  # shown as `invoice` before 2025-03-31.basil (api/versions.py)
+    ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
+    inv["_payment_intent"] = pi["id"]
+    _new_payment(ctx, inv, pi)
+    _save(ctx, inv)
+    return pi
+
+
+def paid_by_intent(ctx: Ctx, pi: dict[str, Any]) -> None:
+    """The invoice's PaymentIntent succeeded when confirmed by the customer (on session, e.g. the
+    first invoice of a default_incomplete subscription, or after 3-D Secure): the invoice is paid."""
+    if not pi.get("_invoice"):
+        return
+    inv = ctx.store.get(pi["_invoice"])
+    if inv is None or inv.get("object") != "invoice" or inv["status"] not in OPEN or inv.get("_payment_intent") != pi["id"]:
+        return
+    inv["attempt_count"] += 1
+    inv["attempted"] = True
+    sub = ctx.store.get(inv["_subscription"]) if inv.get("_subscription") else None
+    if sub is not None and (sub.get("payment_settings") or {}).get("save_default_payment_method") == "on_subscription":
+        sub["default_payment_method"] = pi["payment_method"]  # renewals charge the card the customer confirmed
+        ctx.store.update(sub)
+    _mark_paid(clocked(ctx, inv["customer"]), inv, pi, sub)
+
+
 def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None) -> None:
     paid = pi["amount_received"] if pi else 0
     retry_pending = inv["next_payment_attempt"] is not None
@@ -390,3 +426,4 @@ def open_invoices(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
 
 
 TASKS: dict[str, clock.Handler] = {RETRY_TASK: _retry}
+PAID_ON_SESSION_HOOKS.append(paid_by_intent)  # an invoice's intent the customer confirmed pays the invoice

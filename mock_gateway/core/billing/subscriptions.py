@@ -103,6 +103,8 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "livemode": False,
         "metadata": p.get("metadata") or {},
         "pause_collection": None,
+        "payment_settings": {"payment_method_options": None, "payment_method_types": None,
+                             "save_default_payment_method": "off", **(p.get("payment_settings") or {})},
         "quantity": items[0]["quantity"] if len(items) == 1 else None,
         "start_date": start,
         "status": "trialing" if trial_end else "incomplete",
@@ -123,7 +125,11 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
     _save(ctx, sub)
     invoices.finalize(ctx, inv, save=False)  # the attempt saves it (an open invoice is always attempted)
     sub = ctx.get(sub_id, "subscription")
-    if inv["status"] == "open":
+    if inv["status"] == "open" and p.get("payment_behavior") == "default_incomplete":
+        # the page confirms the first invoice's PaymentIntent (Stripe.js); paying it activates the subscription
+        invoices.open_intent(ctx, inv, sub)
+        clock.schedule(ctx, EXPIRE_TASK, sub_id, at=ctx.now + INCOMPLETE_FOR, clock=sub["test_clock"])
+    elif inv["status"] == "open":
         failure = invoices.attempt(ctx, inv, automatic=True)
         sub = ctx.get(sub_id, "subscription")
         if failure is not None:

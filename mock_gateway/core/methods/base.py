@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .. import intent_states
+from .. import disputes, intent_states
 from ..context import Ctx, public
 from ..errors import invalid_request, unexpected_state
 from . import authorizations, records
@@ -91,6 +91,16 @@ save_intent = intent_states.save
 SETTLED_HOOKS: list[Callable[[Ctx, dict[str, Any]], None]] = []
 
 
+# Called when the customer's own confirm (on session) paid an intent: billing registers one so that
+# the invoice an intent was made for is paid (core/billing/invoices.py paid_by_intent).
+PAID_ON_SESSION_HOOKS: list[Callable[[Ctx, dict[str, Any]], None]] = []
+
+
+def paid_on_session(ctx: Ctx, pi: dict[str, Any]) -> None:
+    for hook in PAID_ON_SESSION_HOOKS:
+        hook(ctx, pi)
+
+
 def require_action(ctx: Ctx, pi: dict[str, Any], next_action: dict[str, Any]) -> dict[str, Any]:
     """The shopper has something to do (pay at a store, transfer, approve, scan)."""
     pi["status"] = "requires_action"
@@ -115,6 +125,8 @@ def authorise(ctx: Ctx, pi: dict[str, Any], pm: dict[str, Any], details: dict[st
     save_intent(ctx, pi)
     ctx.emit("charge.succeeded", charge)
     ctx.emit("payment_intent.amount_capturable_updated" if manual else "payment_intent.succeeded", pi)
+    if not manual:
+        disputes.after_charge(ctx, charge, intent_states.behaviour_of(pm))  # the dispute cards open one now
     return pi
 
 
