@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import time
 import weakref
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import orjson
 
@@ -63,7 +64,7 @@ class _Batch:
         self.clock, self.horizon, self.stale = clock, -1, False
 
 
-_BATCHES: "weakref.WeakKeyDictionary[Store, _Batch]" = weakref.WeakKeyDictionary()
+_BATCHES: weakref.WeakKeyDictionary[Store, _Batch] = weakref.WeakKeyDictionary()
 
 
 def install(tasks: Mapping[str, Handler]) -> None:

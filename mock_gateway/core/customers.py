@@ -19,7 +19,7 @@ def _address(value: dict[str, Any] | None) -> dict[str, Any] | None:
 
 
 def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
-    cus = {
+    cus: dict[str, Any] = {
         "id": new_id("cus", 14),
         "object": "customer",
         "address": _address(p.get("address")),

@@ -435,7 +435,7 @@ class Store:
             "SELECT method, path, fingerprint, status, body FROM idempotency WHERE api_key = ? AND key = ?",
             (api_key, key),
         ).fetchone()
-        return tuple(row) if row else None  # type: ignore[return-value]
+        return tuple(row) if row else None
 
     def save_idempotent_result(
         self, api_key: str, key: str, method: str, path: str, fingerprint: str, status: int, body: bytes, now: int

@@ -208,7 +208,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
         if not pm_id:
             raise invalid_request("The customer has no default payment method to pay this invoice with.",
                                   param="payment_method", code="invoice_no_payment_method_types")
-        pm = ctx.get(pm_id, "payment_method", "PaymentMethod", param="payment_method")
+        ctx.get(pm_id, "payment_method", "PaymentMethod", param="payment_method")  # it must still exist
         pi = store.get(inv["_payment_intent"]) if inv.get("_payment_intent") else None
         if pi is not None and pi["status"] == "succeeded":  # paid already: never twice
             store.keep("invoice_attempt", point)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 INTERVALS = ("day", "week", "month", "year")
 _SECONDS = {"day": 86400, "week": 7 * 86400}
@@ -14,7 +14,7 @@ def shift(anchor: int, interval: str, count: int) -> int:
     if interval in _SECONDS:
         return anchor + _SECONDS[interval] * count
     months = count * (12 if interval == "year" else 1)
-    t = datetime.fromtimestamp(anchor, timezone.utc)
+    t = datetime.fromtimestamp(anchor, UTC)
     index = t.month - 1 + months
     year, month = t.year + index // 12, index % 12 + 1
     day = min(t.day, calendar.monthrange(year, month)[1])
@@ -29,7 +29,7 @@ def period_end(anchor: int, interval: str, interval_count: int, index: int) -> i
 def month_end(year: int, month: int) -> int:
     """The last second of a card's expiry month: the card works until then."""
     last = calendar.monthrange(year, month)[1]
-    return int(datetime(year, month, last, 23, 59, 59, tzinfo=timezone.utc).timestamp())
+    return int(datetime(year, month, last, 23, 59, 59, tzinfo=UTC).timestamp())
 
 
 def monthly_amount(unit_amount: int, quantity: int, interval: str, interval_count: int) -> float:

@@ -8,7 +8,8 @@ and what its charge records. The steps below move the intent through the state m
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from .. import disputes, intent_states
 from ..context import Ctx, public
