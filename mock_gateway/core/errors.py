@@ -41,13 +41,28 @@ class StripeError(Exception):
         body: dict[str, Any] = {"type": self.type, "message": self.message}
         if self.code:
             body["code"] = self.code
-            body["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
+            body["doc_url"] = doc_url(self.code)
         if self.param:
             body["param"] = self.param
         if self.decline_code:
             body["decline_code"] = self.decline_code
         body.update(self.extra)
         return {"error": body}
+
+
+# What Stripe says when 3-D Secure (of a payment or a setup) failed.
+AUTHENTICATION_FAILED = "We are unable to authenticate your payment method. Please choose a different payment method and try again."
+
+
+def doc_url(code: str) -> str:
+    """Stripe's page for an error code."""
+    return f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"
+
+
+def payment_error(type: str, code: str, message: str, payment_method: dict[str, Any] | None, **more: Any) -> dict[str, Any]:
+    """An intent's `last_payment_error` / `last_setup_error`: what failed, its page, the payment method
+    (public shape) and whatever else the failure records (`charge`, `decline_code`, `param`)."""
+    return {"code": code, "doc_url": doc_url(code), "message": message, "payment_method": payment_method, "type": type, **more}
 
 
 def invalid_request(message: str, param: str | None = None, code: str | None = None, status: int = 400) -> StripeError:

@@ -14,7 +14,7 @@ from typing import Any
 
 from . import payment_methods
 from .context import Ctx, public
-from .errors import StripeError, invalid_request, unexpected_state
+from .errors import AUTHENTICATION_FAILED, StripeError, invalid_request, payment_error, unexpected_state
 from .ids import new_id
 from .instruments import DECLINE_MESSAGES
 from .metadata import merge_metadata
@@ -143,9 +143,7 @@ def confirm(ctx: Ctx, si: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
 def _fail(ctx: Ctx, si: dict[str, Any], pm: dict[str, Any], decline_code: str) -> dict[str, Any]:
     code, message, param = DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"])
     si["status"] = "requires_payment_method"
-    si["last_setup_error"] = {"code": code, "decline_code": decline_code, "message": message, "param": param,
-                              "payment_method": public(pm), "type": "card_error",
-                              "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}"}
+    si["last_setup_error"] = payment_error("card_error", code, message, public(pm), decline_code=decline_code, param=param)
     _save(ctx, si)
     ctx.emit("setup_intent.setup_failed", si)
     err = StripeError(402, "card_error", message, code=code, param=param, decline_code=decline_code,
@@ -161,11 +159,8 @@ def complete_authentication(ctx: Ctx, si: dict[str, Any], success: bool) -> dict
     if not success:
         pm = ctx.get(si["payment_method"], "payment_method", "PaymentMethod", param="payment_method")
         si["status"], si["next_action"] = "requires_payment_method", None
-        si["last_setup_error"] = {
-            "code": "setup_intent_authentication_failure",
-            "doc_url": "https://stripe.com/docs/error-codes/setup-intent-authentication-failure",
-            "message": "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
-            "payment_method": public(pm), "type": "invalid_request_error"}
+        si["last_setup_error"] = payment_error("invalid_request_error", "setup_intent_authentication_failure",
+                                               AUTHENTICATION_FAILED, public(pm))
         _save(ctx, si)
         ctx.emit("setup_intent.setup_failed", si)
         return si

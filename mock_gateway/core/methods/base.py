@@ -13,7 +13,7 @@ from typing import Any
 
 from .. import disputes, intent_states
 from ..context import Ctx, public
-from ..errors import invalid_request, unexpected_state
+from ..errors import invalid_request, payment_error, unexpected_state
 from . import authorizations, records
 
 
@@ -146,13 +146,7 @@ def fail(ctx: Ctx, pi: dict[str, Any], code: str, message: str) -> dict[str, Any
     pm = ctx.store.get(pi["payment_method"]) if pi.get("payment_method") else None
     pi["status"] = "requires_payment_method"
     pi["next_action"] = None
-    pi["last_payment_error"] = {
-        "code": code,
-        "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
-        "message": message,
-        "payment_method": public(pm) if pm else None,
-        "type": "invalid_request_error",
-    }
+    pi["last_payment_error"] = payment_error("invalid_request_error", code, message, public(pm) if pm else None)
     save_intent(ctx, pi)
     ctx.emit("payment_intent.payment_failed", pi)
     for hook in SETTLED_HOOKS:

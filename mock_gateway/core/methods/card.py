@@ -18,7 +18,7 @@ from typing import Any
 
 from .. import intent_states
 from ..context import Ctx, public
-from ..errors import StripeError, card_error, invalid_request, unexpected_state
+from ..errors import AUTHENTICATION_FAILED, StripeError, card_error, invalid_request, payment_error, unexpected_state
 from ..instruments import (
     DECLINE_MESSAGES,
     Behaviour,
@@ -203,16 +203,8 @@ class Card(base.MethodType):
             code, message, param = DECLINE_MESSAGES.get(decline_code, DECLINE_MESSAGES["generic_decline"])
         charge = intent_states.new_charge(ctx, pi, pm, "failed", False, (code, message, decline_code), self.charge_details(pi, pm))
         pi["status"] = "requires_payment_method"
-        pi["last_payment_error"] = {
-            "charge": charge["id"],
-            "code": code,
-            "decline_code": decline_code,
-            "doc_url": f"https://stripe.com/docs/error-codes/{code.replace('_', '-')}",
-            "message": message,
-            "param": param,
-            "payment_method": public(pm),
-            "type": "card_error",
-        }
+        pi["last_payment_error"] = payment_error("card_error", code, message, public(pm), charge=charge["id"],
+                                                 decline_code=decline_code, param=param)
         intent_states.save(ctx, pi)
         ctx.emit("charge.failed", charge)
         ctx.emit("payment_intent.payment_failed", pi)
@@ -227,13 +219,8 @@ class Card(base.MethodType):
         if not success:
             pi["status"] = "requires_payment_method"
             pi["next_action"] = None
-            pi["last_payment_error"] = {
-                "code": "payment_intent_authentication_failure",
-                "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
-                "message": "We are unable to authenticate your payment method. Please choose a different payment method and try again.",
-                "payment_method": public(pm),
-                "type": "invalid_request_error",
-            }
+            pi["last_payment_error"] = payment_error("invalid_request_error", "payment_intent_authentication_failure",
+                                                     AUTHENTICATION_FAILED, public(pm))
             intent_states.save(ctx, pi)
             ctx.emit("payment_intent.payment_failed", pi)
             return pi
