@@ -12,7 +12,6 @@ target, each policy on its own test clock. Results into a directory (normally ru
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import threading
 import time
@@ -22,6 +21,7 @@ from typing import Any
 
 from scenarios.churn import ChurnPlan, Policy
 
+from ..runfiles import write_json
 from ..servers import GatewayProcess, ManagedProcess
 from ..stripe_api import StripeApi
 from .driver import PolicyRun
@@ -40,12 +40,6 @@ def stop_gateways() -> None:
     """Stop the gateways still running (each is in its own session: they would outlive this process),
     including one still starting, and let no policy start another one afterwards."""
     ManagedProcess.stop_all()
-
-
-def _write_json(path: Path, data: Any) -> None:
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def _sign_up_once(plan: ChurnPlan, cohort: Any, members: range, directory: Path, progress: Any) -> dict[str, Any]:
@@ -79,7 +73,7 @@ def _heaviest_first(policies: tuple[Policy, ...]) -> list[Policy]:
 def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None, api_key: str = API_KEY,
                keep_ledgers: bool = False) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
-    _write_json(out / "plan.json", {"seed": seed, "target": target, **plan.as_dict()})
+    write_json(out / "plan.json", {"seed": seed, "target": target, **plan.as_dict()})
     cohort = draw(plan, seed)
     parts = split(plan.subscribers, 1 if target else plan.shards)  # on a target: one clock per policy
     lock = threading.Lock()
@@ -94,7 +88,7 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
     def report(name: str, values: dict[str, Any]) -> None:
         with lock:
             progress[name] = values
-            _write_json(out / "progress.json", {"elapsed_s": round(time.perf_counter() - started, 1), "policies": progress})
+            write_json(out / "progress.json", {"elapsed_s": round(time.perf_counter() - started, 1), "policies": progress})
 
     def part_dir(policy: str, k: int) -> Path:
         return out / policy if len(parts) == 1 else out / policy / f"part-{k + 1}"
@@ -154,7 +148,7 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
         "subscriber_months_per_s": round(plan.subscribers * plan.months * len(plan.policies) / elapsed, 1),
         "policies": results,
     }
-    _write_json(out / "results.json", summary)
+    write_json(out / "results.json", summary)
     return summary
 
 
