@@ -31,7 +31,7 @@ from .model import NEVER, Cohort, expiry
 DAY = 86400
 RENEWAL_HOUR = 12 * 3600  # subscribers sign up at noon; the driver acts at midnight
 WORKING_CARD = "4242424242424242"
-DECLINING_CARD = "4000000000009995"  # Stripe's test card declined with insufficient_funds
+DECLINING_CARD = "4000000000000341"  # Stripe's test card that attaches, then declines every charge (pm_card_chargeCustomerFail)
 SETTINGS = "/v1/test_helpers/billing_settings"  # a checkout-harness gateway's stand-in for the Dashboard's retry settings
 
 
