@@ -10,7 +10,7 @@ import time
 from hypothesis import strategies as st
 
 from mock_gateway.core import clock, customers, payment_methods
-from mock_gateway.core.billing import invoices, subscriptions
+from mock_gateway.core.billing import dunning, invoices, subscriptions
 from mock_gateway.core.billing.clocked import clocked
 from mock_gateway.core.context import Ctx
 from mock_gateway.core.errors import StripeError
@@ -67,7 +67,7 @@ def _switch_card(ctx: Ctx, person: dict[str, str], number: str, expiry: str) -> 
 
 
 def _pay_open(ctx: Ctx, person: dict[str, str]) -> None:
-    for inv in invoices.open_invoices(ctx, person["sub"]):
+    for inv in dunning.open_invoices(ctx, person["sub"]):
         try:
             invoices.pay(clocked(ctx, person["customer"]), inv, {})
         except StripeError as err:

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from harness.churn.book import reconcile
 from mock_gateway.api import versions
 from mock_gateway.core import clock
-from mock_gateway.core.billing import invoices, prices, subscriptions
+from mock_gateway.core.billing import dunning, prices, subscriptions
 from mock_gateway.core.billing import settings as billing_settings
 from mock_gateway.core.context import Ctx
 from mock_gateway.store.db import Store
@@ -77,5 +77,5 @@ def test_no_invoice_is_paid_twice_and_amounts_add_up(ops, retry, after):
     for p in people:
         sub = store.get(p["sub"])
         if sub["status"] == "active":
-            assert not invoices.open_invoices(ctx, sub["id"])  # active means nothing is owed
+            assert not dunning.open_invoices(ctx, sub["id"])  # active means nothing is owed
     store.close()

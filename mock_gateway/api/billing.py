@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..core.billing import invoices, prices, products, subscriptions
+from ..core.billing import dunning, invoices, prices, products, subscriptions
 from ..core.billing.clocked import clocked
 from ..core.billing.periods import INTERVALS
 from ..core.context import Ctx
@@ -136,7 +136,7 @@ def void_invoice(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
 @route("POST", "/v1/invoices/{id}/mark_uncollectible")
 def mark_uncollectible(ctx: Ctx, p: dict[str, Any], id: str) -> dict[str, Any]:
     inv = ctx.get(id, "invoice")
-    return invoices.mark_uncollectible(clocked(ctx, inv["customer"]), inv)
+    return dunning.mark_uncollectible(clocked(ctx, inv["customer"]), inv)
 
 
 @route("GET", "/v1/invoices", {"customer": String(), "subscription": String(),

@@ -22,13 +22,9 @@ from ..ids import new_id
 from ..methods.base import PAID_ON_SESSION_HOOKS
 from . import settings
 from .clocked import clocked
+from .dunning import RETRY_TASK, on_invoice_failed, on_invoice_paid, save_invoice
 
-RETRY_TASK = "billing.invoice_retry"
 OPEN = ("open", "uncollectible")
-
-
-def _save(ctx: Ctx, inv: dict[str, Any]) -> None:
-    ctx.store.update(inv, kind=inv["status"])
 
 
 def _pricing(price: Any) -> dict[str, Any] | None:
@@ -169,7 +165,7 @@ def finalize(ctx: Ctx, inv: dict[str, Any], *, save: bool = True) -> dict[str, A
     inv["status_transitions"]["finalized_at"] = ctx.now
     inv["hosted_invoice_url"] = f"{ctx.base_url}/billing/invoices/{inv['id']}/{inv['_token']}"
     if save or inv["amount_due"] == 0:
-        _save(ctx, inv)
+        save_invoice(ctx, inv)
     ctx.emit("invoice.finalized", inv)
     if inv["amount_due"] == 0:
         _mark_paid(ctx, inv)
@@ -234,7 +230,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     if automatic:
         _failed(ctx, inv, sub)
     else:
-        _save(ctx, inv)
+        save_invoice(ctx, inv)
         ctx.emit("invoice.payment_failed", inv)
     return failure
 
@@ -304,7 +300,7 @@ def open_intent(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> di
     ctx.store.update(pi, customer=pi["customer"], kind=pi["status"])
     inv["_payment_intent"] = pi["id"]
     _new_payment(ctx, inv, pi)
-    _save(ctx, inv)
+    save_invoice(ctx, inv)
     return pi
 
 
@@ -332,15 +328,13 @@ def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, 
     if pi is not None:
         _payment_paid(ctx, inv, pi)
     inv["status_transitions"]["paid_at"] = ctx.now
-    _save(ctx, inv)
+    save_invoice(ctx, inv)
     if retry_pending:  # a retry is scheduled only with next_payment_attempt set (`_failed`)
         clock.unschedule(ctx, RETRY_TASK, inv["id"])
     ctx.emit("invoice.paid", inv)
     ctx.emit("invoice.payment_succeeded", inv)
     if inv.get("_subscription"):
-        from . import subscriptions
-
-        subscriptions.on_invoice_paid(ctx, inv, sub)
+        on_invoice_paid(ctx, inv, sub)
 
 
 def _failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> None:
@@ -354,12 +348,10 @@ def _failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> None:
         retry_at = ctx.now + int(delays[done - 1] * 86400)
         clock.schedule(ctx, RETRY_TASK, inv["id"], at=retry_at, clock=inv.get("test_clock"))
     inv["next_payment_attempt"] = retry_at
-    _save(ctx, inv)
+    save_invoice(ctx, inv)
     ctx.emit("invoice.payment_failed", inv)
     if sub is not None:
-        from . import subscriptions
-
-        subscriptions.on_invoice_failed(ctx, inv, sub, exhausted=automatic and retry_at is None, policy=policy)
+        on_invoice_failed(ctx, inv, sub, exhausted=automatic and retry_at is None, policy=policy)
 
 
 def _retry(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
@@ -400,29 +392,10 @@ def void(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
             payment_intents.cancel(ctx, pi, {"cancellation_reason": "void_invoice"})
     inv.update(status="void", amount_remaining=0, next_payment_attempt=None)
     inv["status_transitions"]["voided_at"] = ctx.now
-    _save(ctx, inv)
+    save_invoice(ctx, inv)
     clock.unschedule(ctx, RETRY_TASK, inv["id"])
     ctx.emit("invoice.voided", inv)
     return inv
-
-
-def mark_uncollectible(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
-    if inv["status"] != "open":
-        raise invalid_request(f"You can only mark an open invoice uncollectible; this one is {inv['status']}.", param="invoice")
-    inv.update(status="uncollectible", next_payment_attempt=None)
-    inv["status_transitions"]["marked_uncollectible_at"] = ctx.now
-    _save(ctx, inv)
-    clock.unschedule(ctx, RETRY_TASK, inv["id"])
-    ctx.emit("invoice.marked_uncollectible", inv)
-    return inv
-
-
-def open_invoices(ctx: Ctx, sub_id: str) -> list[dict[str, Any]]:
-    rows = ctx.store.conn.execute(
-        "SELECT data FROM objects WHERE parent = ? AND type = 'invoice' AND kind IN ('open', 'uncollectible') ORDER BY seq",
-        (sub_id,),
-    ).fetchall()
-    return [orjson.loads(r[0]) for r in rows]
 
 
 TASKS: dict[str, clock.Handler] = {RETRY_TASK: _retry}

@@ -20,25 +20,11 @@ from ..ids import new_id
 from ..metadata import merge_metadata
 from . import invoices, notices
 from .clocked import clock_of, clocked
+from .dunning import ENDED, EXPIRE_TASK, RENEW_TASK, RETRY_TASK, end_subscription, open_invoices, save_subscription, sync_periods
 from .periods import period_end
 
-RENEW_TASK = "billing.renew"
-EXPIRE_TASK = "billing.incomplete_expire"
-ENDED = ("canceled", "incomplete_expired")
 INCOMPLETE_FOR = 23 * 3600
 PRORATIONS = ("create_prorations", "none", "always_invoice")
-
-
-def _save(ctx: Ctx, sub: dict[str, Any]) -> None:
-    _sync_periods(sub)
-    ctx.store.update(sub, kind=sub["status"])
-
-
-def _sync_periods(sub: dict[str, Any]) -> None:
-    """Every item shows the subscription's period (items share one interval here)."""
-    for item in sub["items"]["data"]:
-        item["current_period_start"] = sub["_current_period_start"]
-        item["current_period_end"] = sub["_current_period_end"]
 
 
 def _item(ctx: Ctx, spec: dict[str, Any], sub_id: str, i: int, currency: str | None, interval: tuple | None) -> dict[str, Any]:
@@ -116,13 +102,13 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
         "_current_period_end": trial_end or period_end(anchor, recurring["interval"], recurring["interval_count"], 0),
         "_current_period_start": start,
     }
-    _sync_periods(sub)
+    sync_periods(sub)
     ctx.store.insert(sub, customer=customer["id"], kind=sub["status"])
     ctx.emit("customer.subscription.created", sub)
     inv = invoices.create(ctx, sub, "subscription_create", {"start": start, "end": sub["_current_period_end"]},
                           with_items=not trial_end)
     sub["latest_invoice"] = inv["id"]
-    _save(ctx, sub)
+    save_subscription(ctx, sub)
     invoices.finalize(ctx, inv, save=False)  # the attempt saves it (an open invoice is always attempted)
     sub = ctx.get(sub_id, "subscription")
     if inv["status"] == "open" and p.get("payment_behavior") == "default_incomplete":
@@ -147,60 +133,13 @@ def _schedule_next(ctx: Ctx, sub: dict[str, Any]) -> None:
     notices.schedule_upcoming(ctx, sub)
 
 
-def on_invoice_paid(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None = None) -> None:
-    if sub is None or sub["status"] not in ("active", "trialing"):  # a known active one needs no re-read
-        sub = ctx.store.get(inv["_subscription"])
-    if sub is None or sub["status"] in ENDED or sub["status"] in ("active", "trialing"):
-        return
-    if invoices.open_invoices(ctx, sub["id"]):
-        return
-    previous = {"status": sub["status"]}
-    sub["status"] = "active"
-    clock.unschedule(ctx, EXPIRE_TASK, sub["id"])
-    _save(ctx, sub)
-    ctx.emit("customer.subscription.updated", sub, previous)
-
-
-def on_invoice_failed(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any], *, exhausted: bool, policy: dict[str, Any]) -> None:
-    sub = ctx.store.get(sub["id"]) or sub
-    if sub["status"] in ENDED:
-        return
-    previous = {"status": sub["status"]}
-    if sub["status"] in ("active", "trialing"):
-        sub["status"] = "past_due"
-    if exhausted:
-        action = policy["after_retries"]
-        if action in ("cancel", "unpaid"):
-            invoices.mark_uncollectible(ctx, inv)
-        if action == "cancel":
-            _end(ctx, sub, "payment_failed")
-            return
-        if action == "unpaid":
-            sub["status"] = "unpaid"
-    if sub["status"] != previous["status"]:
-        _save(ctx, sub)
-        ctx.emit("customer.subscription.updated", sub, previous)
-
-
-def _end(ctx: Ctx, sub: dict[str, Any], reason: str) -> None:
-    sub["status"] = "canceled"
-    sub["canceled_at"] = sub["canceled_at"] or ctx.now
-    sub["ended_at"] = ctx.now
-    sub["cancellation_details"]["reason"] = reason
-    _save(ctx, sub)
-    clock.unschedule(ctx, RENEW_TASK, sub["id"])
-    clock.unschedule(ctx, EXPIRE_TASK, sub["id"])
-    notices.unschedule_upcoming(ctx, sub)
-    ctx.emit("customer.subscription.deleted", sub)
-
-
 def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     """The period ended: cancel (at period end), or start the next period and bill it."""
     sub = ctx.store.get(ref)
     if sub is None or sub["status"] in ENDED or sub["status"] == "incomplete":
         return
     if sub["cancel_at_period_end"]:
-        _end(ctx, sub, sub["cancellation_details"]["reason"] or "cancellation_requested")
+        end_subscription(ctx, sub, sub["cancellation_details"]["reason"] or "cancellation_requested")
         return
     recurring = sub["items"]["data"][0]["price"]["recurring"]
     previous = {"items": {**sub["items"], "data": [dict(i) for i in sub["items"]["data"]]}, "status": sub["status"]}
@@ -212,7 +151,7 @@ def _renew(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
         sub["status"] = "active"
     inv = invoices.create(ctx, sub, "subscription_cycle", {"start": sub["_current_period_start"], "end": sub["_current_period_end"]})
     sub["latest_invoice"] = inv["id"]
-    _save(ctx, sub)
+    save_subscription(ctx, sub)
     ctx.emit("customer.subscription.updated", sub, previous)
     failure = None
     if sub["status"] != "unpaid":  # an unpaid subscription's invoices stay drafts, as Stripe leaves them
@@ -226,11 +165,11 @@ def _expire_incomplete(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
     sub = ctx.store.get(ref)
     if sub is None or sub["status"] != "incomplete":
         return
-    for inv in invoices.open_invoices(ctx, ref):
+    for inv in open_invoices(ctx, ref):
         invoices.void(ctx, inv)
     sub["status"] = "incomplete_expired"
     sub["ended_at"] = ctx.now
-    _save(ctx, sub)
+    save_subscription(ctx, sub)
     clock.unschedule(ctx, RENEW_TASK, ref)
     notices.unschedule_upcoming(ctx, sub)
     ctx.emit("customer.subscription.deleted", sub)
@@ -267,13 +206,13 @@ def update(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     if p.get("items"):
         previous["items"] = {"data": [dict(i) for i in sub["items"]["data"]]}
         proration_items = _change_items(ctx, sub, p["items"], p.get("proration_behavior", "create_prorations"))
-    _save(ctx, sub)
+    save_subscription(ctx, sub)
     ctx.emit("customer.subscription.updated", sub, previous)
     if p.get("proration_behavior") == "always_invoice" and proration_items:
         inv = invoices.create(ctx, sub, "subscription_update", {"start": ctx.now, "end": sub["_current_period_end"]},
                               with_items=False)
         sub["latest_invoice"] = inv["id"]
-        _save(ctx, sub)
+        save_subscription(ctx, sub)
         invoices.finalize(ctx, inv)
         if inv["status"] == "open":
             invoices.attempt(ctx, inv, automatic=True)
@@ -358,9 +297,9 @@ def cancel(ctx: Ctx, sub: dict[str, Any], p: dict[str, Any]) -> dict[str, Any]:
     sub["canceled_at"] = ctx.now
     if p.get("cancellation_details"):
         sub["cancellation_details"].update(p["cancellation_details"])
-    for inv in invoices.open_invoices(ctx, sub["id"]):
-        clock.unschedule(ctx, invoices.RETRY_TASK, inv["id"])
-    _end(ctx, sub, "cancellation_requested")
+    for inv in open_invoices(ctx, sub["id"]):
+        clock.unschedule(ctx, RETRY_TASK, inv["id"])
+    end_subscription(ctx, sub, "cancellation_requested")
     return sub
 
 
