@@ -37,6 +37,8 @@ from typing import Any
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from .core.billing import settings as billing_settings
+from .core.context import public
 from .core.currencies import format_amount
 from .outbox import Outbox
 from .store.db import Store
@@ -123,14 +125,47 @@ def _customer_email(store: Store, customer_id: str | None) -> str | None:
     return (customer or {}).get("email")
 
 
+def _date(ts: int, locale: str) -> str:
+    return time.strftime("%Y年%m月%d日" if locale == "ja" else "%Y-%m-%d", time.gmtime(ts + (9 * 3600 if locale == "ja" else 0)))
+
+
+def _billing_plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None, str, dict[str, Any]] | None:
+    """A billing event's mail (renewal notice, payment failed, card expiring), or None: whether it goes out
+    follows the clock's dunning settings (core/billing/settings.py)."""
+    obj = event["data"]["object"]
+    etype = event["type"]
+    kind = {"invoice.upcoming": "renewal_notice", "invoice.payment_failed": "payment_failed",
+            "customer.source.expiring": "card_expiring"}.get(etype)
+    if kind is None:
+        return None
+    customer = store.get(obj.get("customer") or "") or {}
+    to = customer.get("email")
+    if not to:
+        return None
+    notices = billing_settings.get(store, customer.get("test_clock"))["notices"]
+    if not notices[{"renewal_notice": "upcoming_renewal", "payment_failed": "payment_failed",
+                    "card_expiring": "card_expiring"}[kind]]:
+        return None
+    if kind == "card_expiring":
+        card = obj["card"]
+        locale = locale_for(store, obj, customer["id"], customer.get("currency") or "jpy")
+        return kind, to, None, locale, {"card": card, "customer": public(customer)}
+    locale = locale_for(store, obj, customer["id"], obj["currency"])
+    values = {"invoice": obj, "amount": money(obj["amount_due"], obj["currency"]), "customer": public(customer),
+              "renews_on": _date(obj.get("period_start") or obj.get("next_payment_attempt") or 0, locale),
+              "next_attempt": _date(obj["next_payment_attempt"], locale) if obj.get("next_payment_attempt") else None}
+    if kind == "payment_failed" and obj.get("billing_reason") == "subscription_create":
+        return None  # the customer is on the page when the first payment fails
+    stored = store.get(obj["id"]) if obj.get("id") else None  # the invoice's intent is not in its public shape
+    return kind, to, (stored or {}).get("_payment_intent"), locale, values
+
+
 def plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None, str, dict[str, Any]] | None:
     """(kind, recipient, payment intent, locale, template values) for an event that calls for mail."""
     obj = event["data"]["object"]
     etype = event["type"]
     if etype in ("invoice.upcoming", "invoice.payment_failed", "customer.source.expiring"):
-        from .core.billing.notices import mail_plan  # renewal notice, payment failed, card expiring
-
-        return mail_plan(store, event)
+        return _billing_plan(store, event)
     if etype == "payment_intent.succeeded" and obj.get("receipt_email"):
         return ("receipt", obj["receipt_email"], obj["id"], locale_for(store, obj, obj.get("customer"), obj["currency"]),
                 {"pi": obj, "amount": money(obj["amount_received"] or obj["amount"], obj["currency"])})

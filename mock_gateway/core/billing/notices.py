@@ -7,12 +7,10 @@ settings (`notices.upcoming_renewal`, `.payment_failed`, `.card_expiring`).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-from ...store.db import Store
 from .. import clock
-from ..context import Ctx, public
+from ..context import Ctx
 from . import settings
 from .periods import month_end
 
@@ -59,45 +57,6 @@ def _upcoming(ctx: Ctx, ref: str, data: dict[str, Any]) -> None:
             pm["_expiring_notified"] = True
             ctx.store.update(pm)
             ctx.emit("customer.source.expiring", pm)
-
-
-# -- mail -------------------------------------------------------------------------------------------
-
-
-def _date(ts: int, locale: str) -> str:
-    return time.strftime("%Y年%m月%d日" if locale == "ja" else "%Y-%m-%d", time.gmtime(ts + (9 * 3600 if locale == "ja" else 0)))
-
-
-def mail_plan(store: Store, event: dict[str, Any]) -> tuple[str, str, str | None, str, dict[str, Any]] | None:
-    """(kind, recipient, payment intent, locale, template values) for a billing event, or None."""
-    from ...mail import locale_for, money
-
-    obj = event["data"]["object"]
-    etype = event["type"]
-    kind = {"invoice.upcoming": "renewal_notice", "invoice.payment_failed": "payment_failed",
-            "customer.source.expiring": "card_expiring"}.get(etype)
-    if kind is None:
-        return None
-    customer = store.get(obj.get("customer") or "") or {}
-    to = customer.get("email")
-    if not to:
-        return None
-    notices = settings.get(store, customer.get("test_clock"))["notices"]
-    if not notices[{"renewal_notice": "upcoming_renewal", "payment_failed": "payment_failed",
-                    "card_expiring": "card_expiring"}[kind]]:
-        return None
-    if kind == "card_expiring":
-        card = obj["card"]
-        locale = locale_for(store, obj, customer["id"], customer.get("currency") or "jpy")
-        return kind, to, None, locale, {"card": card, "customer": public(customer)}
-    locale = locale_for(store, obj, customer["id"], obj["currency"])
-    values = {"invoice": obj, "amount": money(obj["amount_due"], obj["currency"]), "customer": public(customer),
-              "renews_on": _date(obj.get("period_start") or obj.get("next_payment_attempt") or 0, locale),
-              "next_attempt": _date(obj["next_payment_attempt"], locale) if obj.get("next_payment_attempt") else None}
-    if kind == "payment_failed" and obj.get("billing_reason") == "subscription_create":
-        return None  # the customer is on the page when the first payment fails
-    stored = store.get(obj["id"]) if obj.get("id") else None  # the invoice's intent is not in its public shape
-    return kind, to, (stored or {}).get("_payment_intent"), locale, values
 
 
 TASKS: dict[str, clock.Handler] = {UPCOMING_TASK: _upcoming}
