@@ -34,11 +34,11 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .outbox import Outbox
 from .core.currencies import format_amount
+from .store import packing
 from .store.db import Store
 
 log = logging.getLogger("mock_gateway.mail")
@@ -218,7 +218,7 @@ def dispatch(store: Store, now: float, batch: int = 500) -> int:
     with store.transaction():
         rows = OUTBOX.events_after(store, OUTBOX.position(store), batch, "seq, data")
         for seq, data in rows:
-            event = orjson.loads(data)
+            event = packing.loads(data)
             try:
                 planned = plan(store, event)
                 if planned is None:
