@@ -8,7 +8,8 @@ import sqlite3
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mock_gateway.api.forms import parse_form
 from mock_gateway.api.gateway import Gateway
