@@ -40,6 +40,7 @@ class _Codecs(threading.local):
 
 _codecs = _Codecs()
 _prepared: dict[int, zstandard.ZstdCompressionDict] = {}
+_digested: set[int] = set()
 
 
 def _dictionary(dictionary_id: int) -> zstandard.ZstdCompressionDict:
@@ -57,9 +58,12 @@ def pack(json: bytes) -> bytes:
     """JSON text (UTF-8) to the packed form: dictionary id, then a zstd frame without checksum or dictionary id."""
     compressor = _codecs.compressor
     if compressor is None:
+        dictionary = _dictionary(CURRENT)
+        if CURRENT not in _digested:  # the dictionary's tables made once for this level, not at every compress
+            dictionary.precompute_compress(level=LEVEL)
+            _digested.add(CURRENT)
         compressor = _codecs.compressor = zstandard.ZstdCompressor(
-            level=LEVEL, dict_data=_dictionary(CURRENT), write_checksum=False, write_dict_id=False,
-            write_content_size=True)
+            level=LEVEL, dict_data=dictionary, write_checksum=False, write_dict_id=False, write_content_size=True)
     return bytes((CURRENT,)) + compressor.compress(json)
 
 
