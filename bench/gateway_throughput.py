@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -201,8 +202,9 @@ def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
                         text = text.replace(old, old[: len(old) - len(tag)] + tag)
                     return text
 
-                object_rows += [(fresh(r[0]), r[1], r[2], r[3], fresh(r[4]) if r[4] else None, r[5], fresh(r[6])) for r in objects]
-                key_rows += [(r[0], f"{r[1]}-{tag}", r[2], fresh(r[3]), r[4], r[5], fresh(r[6].decode()).encode(), r[7])
+                object_rows += [(fresh(r[0]), r[1], r[2], r[3], fresh(r[4]) if r[4] else None, r[5], fresh_data(r[6], fresh))
+                                for r in objects]
+                key_rows += [(r[0], f"{r[1]}-{tag}", r[2], fresh(r[3]), r[4], r[5], fresh_data(r[6], fresh), r[7])
                              for r in idempotency]
             with store.transaction():
                 conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)",
@@ -214,6 +216,16 @@ def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
         store.close()
 
 
+def fresh_data(data: str | bytes, fresh: Callable[[str], str]) -> str | bytes:
+    """A stored value (JSON text, or packed by store/packing.py) with its ids made fresh, stored the same way."""
+    from mock_gateway.store import packing
+
+    text = fresh(packing.unpack(data).decode())
+    if isinstance(data, str):
+        return text
+    return packing.pack(text.encode()) if data[:1] != b"{" else text.encode()
+
+
 def stored_bytes_per_pair(db: Path) -> float:
     """Bytes the database holds per create+confirm pair (warm-up pairs included): its pages in use, after the WAL
     is copied in, over the PaymentIntents stored. Read once the gateway has stopped."""
@@ -222,9 +234,20 @@ def stored_bytes_per_pair(db: Path) -> float:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         pages, free, size = (conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
         intents = conn.execute("SELECT count(*) FROM objects WHERE type = 'payment_intent'").fetchone()[0]
+        if intents:
+            print("  stored per pair: " + ", ".join(f"{name} {used / intents:,.0f} B" for name, used in _bytes_by_table(conn)),
+                  flush=True)
     finally:
         conn.close()
     return (pages - free) * size / intents if intents else 0.0
+
+
+def _bytes_by_table(conn: sqlite3.Connection) -> list[tuple[str, int]]:
+    """Pages in use per table and index (SQLite's dbstat table, when compiled in), largest first."""
+    try:
+        return conn.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC LIMIT 8").fetchall()
+    except sqlite3.OperationalError:  # built without SQLITE_ENABLE_DBSTAT_VTAB
+        return []
 
 
 def run_minimal(workers: int, directory: Path, args: argparse.Namespace) -> Result:

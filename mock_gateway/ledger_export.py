@@ -20,21 +20,22 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from .core.channels import CHANNELS
 from .core.context import public
 from .core.errors import StripeError, invalid_request
+from .store import packing
 from .store.db import Store
 
 PAGE = 1000
 _CHANNEL = {
-    "payment_intent": "json_extract(o.data, '$.metadata.channel')",
-    "charge": "json_extract(o.data, '$.metadata.channel')",
-    "refund": "(SELECT json_extract(p.data, '$.metadata.channel') FROM objects p WHERE p.id = json_extract(o.data, '$.payment_intent'))",
-    "event": "json_extract(o.data, '$.data.object.metadata.channel')",
+    "payment_intent": "json_extract(unpacked(o.data), '$.metadata.channel')",
+    "charge": "json_extract(unpacked(o.data), '$.metadata.channel')",
+    "refund": "(SELECT json_extract(unpacked(p.data), '$.metadata.channel') FROM objects p WHERE p.id = json_extract(unpacked(o.data), '$.payment_intent'))",
+    "event": "json_extract(unpacked(o.data), '$.data.object.metadata.channel')",
 }
 _METHOD = {
-    "payment_intent": "json_extract(o.data, '$._payment_method_type')",
-    "charge": "json_extract(o.data, '$.payment_method_details.type')",
-    "refund": "json_extract(o.data, '$.destination_details.type')",
+    "payment_intent": "json_extract(unpacked(o.data), '$._payment_method_type')",
+    "charge": "json_extract(unpacked(o.data), '$.payment_method_details.type')",
+    "refund": "json_extract(unpacked(o.data), '$.destination_details.type')",
     "payment_method": "o.kind",
-    "event": "coalesce(json_extract(o.data, '$.data.object.payment_method_details.type'), json_extract(o.data, '$.data.object.type'))",
+    "event": "coalesce(json_extract(unpacked(o.data), '$.data.object.payment_method_details.type'), json_extract(unpacked(o.data), '$.data.object.type'))",
 }
 
 
@@ -71,7 +72,7 @@ def rows(store: Store, where: str, args: list[Any]) -> Iterator[dict[str, Any]]:
             f"SELECT o.seq, o.data FROM objects o WHERE {where} AND o.seq > ? ORDER BY o.seq LIMIT ?", (*args, after, PAGE)
         ).fetchall()
         for _seq, data in page:
-            yield public(orjson.loads(data))
+            yield public(packing.loads(data))
         if len(page) < PAGE:
             return
         after = page[-1][0]

@@ -34,13 +34,13 @@ from email.mime.text import MIMEText
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from .core.billing import settings as billing_settings
 from .core.context import public
 from .core.currencies import format_amount
 from .outbox import Outbox
+from .store import packing
 from .store.db import Store
 
 log = logging.getLogger("mock_gateway.mail")
@@ -253,7 +253,7 @@ def dispatch(store: Store, now: float, batch: int = 500) -> int:
     with store.transaction():
         rows = OUTBOX.events_after(store, OUTBOX.position(store), batch, "seq, data")
         for _seq, data in rows:
-            event = orjson.loads(data)
+            event = packing.loads(data)
             try:
                 planned = plan(store, event)
                 if planned is None:

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from harness.churn.book import BillingBook, invoice_counts, monthly_amount, reconcile, subscription_counts
 from harness.servers import GatewayProcess
 from harness.stripe_api import StripeApi
+from mock_gateway.store import packing
 
 T0 = 1_767_225_600 + 12 * 3600
 DAY = 86400
@@ -37,6 +38,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StripeAp
 def _sql_summary(db: Path, customers: list[str]) -> dict[str, Any]:
     """The counts as the gateway's SQL summary made them, from the ledger file (read-only)."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    packing.register(conn)  # unpacked(data): PaymentIntents are stored packed
     scope, args = " AND o.customer IN (SELECT value FROM json_each(?))", (__import__("json").dumps(customers),)
     subs: dict[str, int] = {}
     reasons: dict[str, int] = {}
@@ -61,9 +63,9 @@ def _sql_summary(db: Path, customers: list[str]) -> dict[str, Any]:
         "SELECT COUNT(*) FROM objects o WHERE o.type = 'invoice' AND ((o.kind = 'paid' AND json_extract(o.data, '$.attempt_count') > 1) "
         f"OR (o.kind IN ('open', 'uncollectible', 'void') AND json_extract(o.data, '$.attempt_count') >= 1)){scope}", args).fetchone()[0]
     charges = dict(conn.execute(  # succeeded charges per invoice, through the intents that name it
-        "SELECT json_extract(pi.data, '$.invoice'), COUNT(*) FROM objects ch JOIN objects pi ON pi.id = ch.parent "
+        "SELECT json_extract(unpacked(pi.data), '$.invoice'), COUNT(*) FROM objects ch JOIN objects pi ON pi.id = ch.parent "
         "WHERE ch.type = 'charge' AND ch.kind = 'succeeded' AND pi.type = 'payment_intent' "
-        "AND json_extract(pi.data, '$.invoice') IS NOT NULL GROUP BY 1").fetchall())
+        "AND json_extract(unpacked(pi.data), '$.invoice') IS NOT NULL GROUP BY 1").fetchall())
     conn.close()
     return {"subscriptions": subs, "canceled_by_reason": reasons, "mrr": mrr, "invoices": dict(sorted(invoices.items())),
             "recovered": {"invoices": recovered_n, "amount": recovered_amount, "failed_invoices": failed_first},

@@ -27,6 +27,7 @@ from mock_gateway.api.gateway import Gateway
 from mock_gateway.app import ROUTES
 from mock_gateway.core import clock
 from mock_gateway.core.context import Ctx
+from mock_gateway.store import packing
 from mock_gateway.store.db import Store
 
 pytestmark = pytest.mark.timeout(180)
@@ -53,14 +54,27 @@ def _seed(db: Path) -> str:
             for i in range(TASKS):
                 pi_id, charge_id = (f"pi_copy{i:05d}", f"ch_copy{i:05d}") if i < REAL else (f"pi_gone_{i}", f"ch_gone_{i}")
                 if i < REAL:  # a copy of the uncaptured payment and its charge under new ids
-                    store.conn.execute(
-                        "INSERT INTO objects (id, type, created, customer, parent, kind, data) SELECT replace(replace(id, ?1, ?3), ?2, ?4), "
-                        "type, created, customer, replace(parent, ?1, ?3), kind, replace(replace(data, ?1, ?3), ?2, ?4) "
-                        "FROM objects WHERE id IN (?1, ?2)", (pi["id"], pi["latest_charge"], pi_id, charge_id))
+                    _copy_rows(store, {pi["id"]: pi_id, pi["latest_charge"]: charge_id})
                 clock.schedule(ctx, "payment_intent.authorization_expiry", pi_id, T0 + 60 + i % 3600, clk["id"], {"charge": charge_id})
         return clk["id"]
     finally:
         store.close()
+
+
+def _copy_rows(store: Store, new_ids: dict[str, str]) -> None:
+    """Copy the rows of `new_ids`' keys under the new ids, every old id in them replaced (packed rows stay packed)."""
+    def fresh(text: str) -> str:
+        for old, new in new_ids.items():
+            text = text.replace(old, new)
+        return text
+
+    rows = store.conn.execute(f"SELECT id, type, created, customer, parent, kind, data FROM objects WHERE id IN "
+                              f"({','.join('?' * len(new_ids))})", list(new_ids)).fetchall()
+    for id, type, created, customer, parent, kind, data in rows:
+        text = fresh(packing.unpack(data).decode())
+        stored = packing.pack(text.encode()) if isinstance(data, bytes) else text
+        store.conn.execute("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)",
+                           (new_ids[id], type, created, customer, fresh(parent) if parent else None, kind, stored))
 
 
 def _writes(url: str, stop: threading.Event | None, count: int, out: list[tuple[float, float]]) -> None:

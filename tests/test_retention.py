@@ -100,7 +100,7 @@ def test_a_test_clocks_time_does_not_expire_keys(env):
     clock.now += 3600
     prune()
     assert _create(gateway, "kept") == (first[0], first[1], True)
-    assert _count(gateway, "SELECT count(*) FROM objects WHERE type = 'event' AND data LIKE '%test_clock.advancing%'") == 1
+    assert _count(gateway, "SELECT count(*) FROM objects WHERE type = 'event' AND kind = 'test_helpers.test_clock.advancing'") == 1
 
 
 def test_the_pruner_thread_prunes_in_the_background(tmp_path):

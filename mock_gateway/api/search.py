@@ -13,10 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
-
 from ..core.context import Ctx, public
 from ..core.errors import invalid_request
+from ..store import packing
 from .params import Integer, String
 from .registry import RouteTable
 from .search_query import Clause, Query, QueryError, parse
@@ -162,7 +161,7 @@ def search(ctx: Ctx, name: str, p: dict[str, Any]) -> dict[str, Any]:
             (resource.object_type, below if below is not None else 2**62, SCAN_BATCH),
         ).fetchall()
         for seq, data in rows:
-            obj = orjson.loads(data)
+            obj = packing.loads(data)
             if matches(resource, query, obj):
                 found.append((seq, obj))
                 if len(found) > limit:

@@ -25,6 +25,8 @@ from typing import Any, TypeVar
 
 import orjson
 
+from . import packing
+
 T = TypeVar("T")
 
 _SCHEMA = """
@@ -104,6 +106,7 @@ class Store:
         self.conn.execute("PRAGMA synchronous=NORMAL")
         self.conn.execute("PRAGMA busy_timeout=30000")
         self.conn.execute("PRAGMA foreign_keys=OFF")
+        packing.register(self.conn)  # unpacked(data): the JSON of a packed row, for SQL that reads inside it
         # A request's savepoint (group commit) keeps the pages it changes in a sub-journal: in memory, not a file.
         self.conn.execute("PRAGMA temp_store=MEMORY")
         if cache_mb:  # the page cache (SQLite's default: 2 MiB)
@@ -323,13 +326,15 @@ class Store:
             entry = self._cache.get(id)
             if entry is not None:
                 return orjson.loads(entry[0])
-        # as bytes (the UTF-8 SQLite holds), which orjson reads as they are: no str decoded and encoded again
+        # as bytes (the UTF-8 SQLite holds, or a packed BLOB), which orjson reads as they are: no str decoded and
+        # encoded again
         row = self.conn.execute("SELECT CAST(data AS BLOB), customer, parent, kind FROM objects WHERE id = ?", (id,)).fetchone()
         if row is None:
             return None
+        data = packing.unpack(row[0])
         if self._depth:
-            self._remember(id, row[0], row[1:])
-        return orjson.loads(row[0])
+            self._remember(id, data, row[1:])
+        return orjson.loads(data)
 
     def _remember(self, id: str, data: bytes, columns: tuple[Any, ...] | None) -> None:
         """What the row holds now: its JSON, and its indexed columns (customer, parent, kind) when known."""
@@ -339,14 +344,19 @@ class Store:
 
     # The JSON goes in as orjson's UTF-8 bytes, stored as TEXT by CAST (the bytes taken as the database's
     # UTF-8): no decoding to a str and encoding back for SQLite (docs/performance.md; every invoice
-    # line holds a non-ASCII "×", so neither is the ASCII fast path).
+    # line holds a non-ASCII "×", so neither is the ASCII fast path). Types that no SQL reads inside
+    # (packing.PACKED_TYPES) go in packed, as a BLOB.
     def insert(self, obj: dict[str, Any], **columns: str | None) -> None:
         data = orjson.dumps(obj)
         values = (columns.get("customer"), columns.get("parent"), columns.get("kind"))
-        self.conn.execute(
-            "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
-            (obj["id"], obj["object"], obj.get("created", 0), *values, data),
-        )
+        if obj["object"] in packing.PACKED_TYPES:
+            self.conn.execute("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                              (obj["id"], obj["object"], obj.get("created", 0), *values, packing.pack(data)))
+        else:
+            self.conn.execute(
+                "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
+                (obj["id"], obj["object"], obj.get("created", 0), *values, data),
+            )
         if self._depth and obj["object"] != "event":  # events are written, rarely read back in the same transaction
             self._remember(obj["id"], data, values)
 
@@ -354,8 +364,9 @@ class Store:
         data = orjson.dumps(obj)
         entry = self._cache.get(obj["id"]) if self._depth else None
         known = entry[1] if entry is not None else None
-        sets = ["data = CAST(? AS TEXT)"]
-        values: list[Any] = [data]
+        packed = obj["object"] in packing.PACKED_TYPES
+        sets = ["data = ?" if packed else "data = CAST(? AS TEXT)"]
+        values: list[Any] = [packing.pack(data) if packed else data]
         for i, name in enumerate(_COLUMNS):
             # an indexed column set to the value it holds still rewrites its index entries: set only changes
             if name in columns and (known is None or known[i] != columns[name]):
@@ -401,8 +412,9 @@ class Store:
             else:
                 where.append(f"{name} = ?")
                 args.append(value)
+        column = "unpacked(data)" if type in packing.PACKED_TYPES else "data"
         for path, value in (json_filters or {}).items():
-            where.append(f"json_extract(data, '$.{path}') = ?")
+            where.append(f"json_extract({column}, '$.{path}') = ?")
             args.append(value)
         for op, value in (created or {}).items():
             sql_op = {"eq": "=", "gt": ">", "gte": ">=", "lt": "<", "lte": "<="}[op]
@@ -415,18 +427,18 @@ class Store:
             sql = f"SELECT data FROM objects WHERE {' AND '.join(where)} ORDER BY seq ASC LIMIT ?"
             rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
             has_more = len(rows) > limit
-            return [orjson.loads(r[0]) for r in reversed(rows[:limit])], has_more
+            return [packing.loads(r[0]) for r in reversed(rows[:limit])], has_more
         if after_seq is not None:
             where.append("seq < ?")
             args.append(after_seq)
         sql = f"SELECT data FROM objects WHERE {' AND '.join(where)} ORDER BY seq DESC LIMIT ?"
         rows = self.conn.execute(sql, (*args, limit + 1)).fetchall()
-        return [orjson.loads(r[0]) for r in rows[:limit]], len(rows) > limit
+        return [packing.loads(r[0]) for r in rows[:limit]], len(rows) > limit
 
     def iter_type(self, type: str) -> Iterator[dict[str, Any]]:
         """Every object of a type, oldest first (for ledger export)."""
         for (data,) in self.conn.execute("SELECT data FROM objects WHERE type = ? ORDER BY seq", (type,)):
-            yield orjson.loads(data)
+            yield packing.loads(data)
 
     # -- idempotency -----------------------------------------------------------------------
 
@@ -435,14 +447,16 @@ class Store:
             "SELECT method, path, fingerprint, status, body FROM idempotency WHERE api_key = ? AND key = ?",
             (api_key, key),
         ).fetchone()
-        return tuple(row) if row else None
+        if row is None:
+            return None
+        return (row[0], row[1], row[2], row[3], packing.unpack(row[4]))
 
     def save_idempotent_result(
         self, api_key: str, key: str, method: str, path: str, fingerprint: str, status: int, body: bytes, now: int
     ) -> None:
         self.conn.execute(
             "INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) VALUES (?,?,?,?,?,?,?,?)",
-            (api_key, key, method, path, fingerprint, status, body, now),
+            (api_key, key, method, path, fingerprint, status, packing.pack(body), now),
         )
 
     # -- tables beyond the ledger's own -----------------------------------------------------

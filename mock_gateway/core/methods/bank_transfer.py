@@ -221,7 +221,7 @@ def fund(ctx: Ctx, customer: dict[str, Any], amount: int, currency: str, referen
 def _waiting_ids(ctx: Ctx, customer_id: str) -> list[str]:
     rows = ctx.store.conn.execute(
         "SELECT id FROM objects WHERE type = 'payment_intent' AND customer = ? AND kind = 'requires_action' "
-        "AND json_extract(data, '$.next_action.type') = ? ORDER BY seq",
+        "AND json_extract(unpacked(data), '$.next_action.type') = ? ORDER BY seq",  # intents are packed (store/packing.py)
         (customer_id, ACTION),
     ).fetchall()
     return [r[0] for r in rows]
