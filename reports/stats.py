@@ -356,6 +356,9 @@ def bootstrap_median_diff_interval(
     if np.ptp(xa) == 0.0 and np.ptp(xb) == 0.0:
         return (diff, diff, diff)
     low, high = _bootstrap((xa, xb), _median_diff_stat, confidence, n_resamples, seed, method)
+    if method == "percentile":  # differences of resampled medians: never outside what the data allow
+        low = max(low, float(xb.min() - xa.max()))
+        high = min(high, float(xb.max() - xa.min()))
     return (diff, low, high)
 
 
