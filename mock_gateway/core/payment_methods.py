@@ -36,6 +36,16 @@ def resolve(ctx: Ctx, ref: str, param: str = "payment_method") -> dict[str, Any]
     return ctx.get(ref, "payment_method", "PaymentMethod", param=param)
 
 
+def from_params(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any] | None:
+    """The payment method an intent's create/update/confirm names: made from `payment_method_data`,
+    or `payment_method` (an id or a test token); None when neither is given."""
+    if p.get("payment_method_data"):
+        return create(ctx, p["payment_method_data"])
+    if p.get("payment_method"):
+        return resolve(ctx, p["payment_method"])
+    return None
+
+
 behaviour_of = card.behaviour_of
 mark_set_up = card.mark_set_up  # a SetupIntent (core/setup_intents.py) saved the card for off-session use
 renew_test_card = card.renew_test_card

@@ -66,11 +66,7 @@ def create(ctx: Ctx, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def _set_payment_method(ctx: Ctx, si: dict[str, Any], p: dict[str, Any]) -> None:
-    pm = None
-    if p.get("payment_method_data"):
-        pm = payment_methods.create(ctx, p["payment_method_data"])
-    elif p.get("payment_method"):
-        pm = payment_methods.resolve(ctx, p["payment_method"])
+    pm = payment_methods.from_params(ctx, p)
     if pm is None:
         return
     if pm["type"] != "card":
