@@ -21,13 +21,16 @@ import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ..checkout import sessions
 from ..core import payment_intents
+from ..core.billing import invoices
 from ..core.clock import StepBudget
 from ..core.clock import install as install_tasks
 from ..core.context import Ctx
 from ..core.errors import StripeError, authentication, invalid_request
 from ..core.ids import new_id
 from ..core.instruments import fingerprint
+from ..core.methods.base import install_hooks
 from ..core.tasks import TASKS
 from ..store.db import Store
 from . import publishable, versions
@@ -107,6 +110,8 @@ class Gateway:
         self.store = store
         self.clock = clock
         install_tasks(TASKS)  # the scheduled tasks this gateway runs (core/tasks.py)
+        # an intent settled later completes its Checkout Session; one paid on session pays its invoice
+        install_hooks(settled=[sessions.settle_async], paid_on_session=[invoices.paid_by_intent])
         self.faults: Any = None  # mock_gateway.faults.FaultInjector while a fault profile is set
         self._pending: list[tuple[Job | _Work, asyncio.Future[tuple[int, bytes, bool]]]] = []  # writes for the next group commit
         self._scheduled = False

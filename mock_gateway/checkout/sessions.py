@@ -20,7 +20,6 @@ from ..core import customers, payment_intents
 from ..core.context import Ctx, public
 from ..core.errors import invalid_request, missing, not_found
 from ..core.ids import new_id
-from ..core.methods.base import SETTLED_HOOKS
 from ..core.urls import check_redirect_url
 from . import methods
 from .regions import COUNTRIES
@@ -381,8 +380,6 @@ def settle_async(ctx: Ctx, pi: dict[str, Any]) -> None:
     elif pi["status"] in ("requires_payment_method", "canceled"):
         ctx.emit("checkout.session.async_payment_failed", session)
 
-
-SETTLED_HOOKS.append(settle_async)
 
 
 def instructions_url(pi: dict[str, Any] | None) -> str | None:

@@ -19,7 +19,6 @@ from ..context import Ctx, public
 from ..currencies import minimum_amount
 from ..errors import StripeError, card_error, invalid_request
 from ..ids import new_id
-from ..methods.base import PAID_ON_SESSION_HOOKS
 from . import settings
 from .clocked import clocked
 from .dunning import RETRY_TASK, on_invoice_failed, on_invoice_paid, save_invoice
@@ -399,4 +398,3 @@ def void(ctx: Ctx, inv: dict[str, Any]) -> dict[str, Any]:
 
 
 TASKS: dict[str, clock.Handler] = {RETRY_TASK: _retry}
-PAID_ON_SESSION_HOOKS.append(paid_by_intent)  # an invoice's intent the customer confirmed pays the invoice

@@ -8,7 +8,7 @@ and what its charge records. The steps below move the intent through the state m
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from .. import disputes, intent_states
@@ -87,14 +87,18 @@ def int_option(value: Any, param: str, low: int, high: int) -> int:
 save_intent = intent_states.save
 
 
-# Called when a payment that settles later succeeds or fails (`succeed`, `fail`): the hosted
-# checkout registers one to mark its session paid (checkout/sessions.py settle_async).
-SETTLED_HOOKS: list[Callable[[Ctx, dict[str, Any]], None]] = []
+Hook = Callable[[Ctx, dict[str, Any]], None]
+# What the layers above do when a payment that settles later succeeds or fails (`succeed`, `fail`: the
+# hosted checkout marks its session paid) and when the customer's own confirm paid an intent (billing
+# pays the invoice it was made for). Set by install_hooks, which the Gateway calls with the list it
+# joins (api/gateway.py), as it installs the clock's tasks: core imports nothing above it.
+SETTLED_HOOKS: list[Hook] = []
+PAID_ON_SESSION_HOOKS: list[Hook] = []
 
 
-# Called when the customer's own confirm (on session) paid an intent: billing registers one so that
-# the invoice an intent was made for is paid (core/billing/invoices.py paid_by_intent).
-PAID_ON_SESSION_HOOKS: list[Callable[[Ctx, dict[str, Any]], None]] = []
+def install_hooks(*, settled: Sequence[Hook], paid_on_session: Sequence[Hook]) -> None:
+    SETTLED_HOOKS[:] = settled
+    PAID_ON_SESSION_HOOKS[:] = paid_on_session
 
 
 def paid_on_session(ctx: Ctx, pi: dict[str, Any]) -> None:
