@@ -235,9 +235,9 @@ def test_stop_all_ends_every_server_and_refuses_new_ones(monkeypatch):
 
 
 def test_the_driver_reads_each_event_once_newest_first(tmp_path):
-    """The driver's event reads start after the newest event read before (ending_before) and walk pages
-    towards the newest; what they return is what walking the whole list (starting_after) returns, less
-    what earlier reads returned."""
+    """The driver's event reads (several types in one list) start after the newest event read before
+    (ending_before) and walk pages towards the newest; what they return is what walking the whole list
+    of each type (starting_after) returns, less what earlier reads returned, newest first."""
     from harness.churn.driver import PolicyRun
     from harness.servers import GatewayProcess
     from harness.stripe_api import StripeApi
@@ -250,8 +250,12 @@ def test_the_driver_reads_each_event_once_newest_first(tmp_path):
         for n in (150, 0, 230, 1):
             for i in range(n):
                 assert api.post("/v1/customers", {"email": f"c{len(seen)}-{i}@example.jp"}).ok
-            everything = ids(api.list_all("/v1/events", {"type": "customer.created"}))
-            assert ids(run._events("customer.created", 0, 2**40)) == everything[:len(everything) - len(seen)]
+                if i % 3 == 0:  # another type in between
+                    assert api.post("/v1/products", {"name": f"p{len(seen)}-{i}"}).ok
+            everything = ids(api.list_all("/v1/events", {"types": ["customer.created", "product.created"]}))
+            assert set(everything) == set(ids(api.list_all("/v1/events", {"type": "customer.created"}))) | set(
+                ids(api.list_all("/v1/events", {"type": "product.created"})))
+            assert ids(run._events(("customer.created", "product.created"), 0, 2**40)) == everything[:len(everything) - len(seen)]
             seen = everything
-        assert len(seen) == 381
+        assert len(seen) == 381 + 128
         api.close()
