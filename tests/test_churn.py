@@ -259,3 +259,31 @@ def test_the_driver_reads_each_event_once_newest_first(tmp_path):
             seen = everything
         assert len(seen) == 381 + 128
         api.close()
+
+
+def test_the_pooled_client_answers_as_the_httpx_client():
+    """The churn's client (urllib3's pool) sends the same forms, query strings, keys and errors as StripeApi
+    (httpx), also from many threads at once over its kept-alive connections."""
+    from harness.churn.concurrent import each
+    from harness.servers import GatewayProcess
+    from harness.stripe_api import PooledStripeApi, StripeApi
+
+    with GatewayProcess(":memory:") as gateway:
+        plain, pooled = StripeApi(gateway.url, "sk_test_pool"), PooledStripeApi(gateway.url + "/", "sk_test_pool", connections=4)
+        try:
+            made = pooled.post("/v1/customers", {"email": "p@example.jp", "metadata": {"k": "v w&x"}}, idempotency_key="pool-1")
+            assert made.ok and made.body["metadata"] == {"k": "v w&x"}
+            assert pooled.post("/v1/customers", {"email": "p@example.jp", "metadata": {"k": "v w&x"}}, idempotency_key="pool-1").body == made.body
+            assert plain.get(f"/v1/customers/{made.body['id']}").body == pooled.get(f"/v1/customers/{made.body['id']}").body
+            ids = each(lambda i: pooled.post("/v1/customers", {"email": f"t{i}@example.jp"}).body["id"], list(range(40)))
+            assert len(set(ids)) == 40
+            query = {"email": "t7@example.jp", "limit": 3}
+            assert [c["id"] for c in pooled.get("/v1/customers", query).body["data"]] == [ids[7]]
+            assert [c["id"] for c in pooled.list_all("/v1/customers")] == [c["id"] for c in plain.list_all("/v1/customers")]
+            missing = pooled.get("/v1/customers/cus_missing")
+            assert (missing.status, missing.body) == (plain.get("/v1/customers/cus_missing").status, plain.get("/v1/customers/cus_missing").body)
+            bad = pooled.post("/v1/customers", {"email": "x" * 600})
+            assert bad.status == 400 and bad.error["param"] == "email"
+        finally:
+            plain.close()
+            pooled.close()
