@@ -100,12 +100,17 @@ class PooledStripeApi(StripeApi):
     thread in flight): about half the client CPU of httpx per request (0.26 against 0.48 ms a POST, 0.20
     against 0.43 ms a GET, measured on one core here), for callers that make tens of thousands of requests
     from many threads, the churn driver's sign-up and days, where httpx's per-request work took CPU from the
-    gateways on the same cores. Errors of the connection are urllib3's exceptions; there are no retries."""
+    gateways on the same cores. A request whose kept-alive connection the server closed as it was sent (uvicorn
+    closes idle ones after a few seconds; under load the close can cross a reuse) is sent again, up to twice, on
+    a new connection: safe for a POST too, as each carries its Idempotency-Key and a repeat answers the first
+    result. Other failures of the connection are urllib3's exceptions; HTTP errors are results, never retried."""
 
     def __init__(self, base_url: str, api_key: str = "sk_test_checkout_harness", timeout: float = 30.0, connections: int = 16) -> None:
         self.base_url = base_url.rstrip("/")
         self.prefix = urlsplit(self.base_url).path
-        self.pool = urllib3.connection_from_url(self.base_url, maxsize=connections, block=True, retries=False,
+        retries = urllib3.Retry(total=2, connect=2, read=2, other=0, status=0, redirect=0, allowed_methods=None,
+                                raise_on_redirect=False, raise_on_status=False)
+        self.pool = urllib3.connection_from_url(self.base_url, maxsize=connections, block=True, retries=retries,
                                                 timeout=urllib3.Timeout(total=timeout))
         self.headers = {"Authorization": f"Bearer {api_key}"}
 

@@ -287,3 +287,48 @@ def test_the_pooled_client_answers_as_the_httpx_client():
         finally:
             plain.close()
             pooled.close()
+
+
+def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
+    """A request whose connection the server resets (as a kept-alive one closed while reused) is sent again on
+    a new connection with the same Idempotency-Key; a server that always resets is an error, not a loop."""
+    import socket
+    import struct
+    import threading
+
+    from harness.stripe_api import PooledStripeApi
+
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    resets = {"left": 1}
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            seen.append(request)
+            if resets["left"] != 0:
+                resets["left"] -= 1
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            else:
+                conn.sendall(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"id": "x"}')
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    api = PooledStripeApi(f"http://127.0.0.1:{listener.getsockname()[1]}", "sk_test_reset", timeout=10)
+    try:
+        result = api.post("/v1/customers", {"email": "r@example.jp"}, idempotency_key="reset-1")
+        assert result.ok and result.body == {"id": "x"}
+        assert len(seen) == 2 and all(b"Idempotency-Key: reset-1" in r for r in seen)
+        resets["left"] = -1  # from now on every connection is reset
+        with pytest.raises(Exception, match="(?i)reset|aborted|retries"):
+            api.post("/v1/customers", {"email": "r@example.jp"})
+        assert len(seen) == 2 + 3  # the request and two more tries
+    finally:
+        api.close()
+        listener.close()
