@@ -10,9 +10,11 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 import orjson
+import urllib3
 
 
 def encode(params: dict[str, Any], prefix: str = "") -> list[tuple[str, str]]:
@@ -93,7 +95,39 @@ class StripeApi:
             params["starting_after"] = result.body["data"][-1]["id"]
 
 
-def _form(params: dict[str, Any] | None) -> bytes:
-    from urllib.parse import urlencode
+class PooledStripeApi(StripeApi):
+    """The same calls over urllib3's connection pool (kept-alive connections, TCP_NODELAY by default, one per
+    thread in flight): about half the client CPU of httpx per request (0.26 against 0.48 ms a POST, 0.20
+    against 0.43 ms a GET, measured on one core here), for callers that make tens of thousands of requests
+    from many threads, the churn driver's sign-up and days, where httpx's per-request work took CPU from the
+    gateways on the same cores. A request whose kept-alive connection the server closed as it was sent (uvicorn
+    closes idle ones after a few seconds; under load the close can cross a reuse) is sent again, up to twice, on
+    a new connection: safe for a POST too, as each carries its Idempotency-Key and a repeat answers the first
+    result. Other failures of the connection are urllib3's exceptions; HTTP errors are results, never retried."""
 
+    def __init__(self, base_url: str, api_key: str = "sk_test_checkout_harness", timeout: float = 30.0, connections: int = 16) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.prefix = urlsplit(self.base_url).path
+        retries = urllib3.Retry(total=2, connect=2, read=2, other=0, status=0, redirect=0, allowed_methods=None,
+                                raise_on_redirect=False, raise_on_status=False)
+        self.pool = urllib3.connection_from_url(self.base_url, maxsize=connections, block=True, retries=retries,
+                                                timeout=urllib3.Timeout(total=timeout))
+        self.headers = {"Authorization": f"Bearer {api_key}"}
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def post(self, path: str, params: dict[str, Any] | None = None, idempotency_key: str | None = None) -> ApiResult:
+        headers = {**self.headers, "Idempotency-Key": idempotency_key or str(uuid.uuid4()),
+                   "Content-Type": "application/x-www-form-urlencoded"}
+        response = self.pool.urlopen("POST", self.prefix + path, body=_form(params), headers=headers)
+        return ApiResult(response.status, orjson.loads(response.data))
+
+    def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
+        query = urlencode(encode(params or {}))
+        response = self.pool.urlopen("GET", f"{self.prefix}{path}?{query}" if query else self.prefix + path, headers=self.headers)
+        return ApiResult(response.status, orjson.loads(response.data))
+
+
+def _form(params: dict[str, Any] | None) -> bytes:
     return urlencode(encode(params or {})).encode()

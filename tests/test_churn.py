@@ -235,9 +235,9 @@ def test_stop_all_ends_every_server_and_refuses_new_ones(monkeypatch):
 
 
 def test_the_driver_reads_each_event_once_newest_first(tmp_path):
-    """The driver's event reads start after the newest event read before (ending_before) and walk pages
-    towards the newest; what they return is what walking the whole list (starting_after) returns, less
-    what earlier reads returned."""
+    """The driver's event reads (several types in one list) start after the newest event read before
+    (ending_before) and walk pages towards the newest; what they return is what walking the whole list
+    of each type (starting_after) returns, less what earlier reads returned, newest first."""
     from harness.churn.driver import PolicyRun
     from harness.servers import GatewayProcess
     from harness.stripe_api import StripeApi
@@ -250,8 +250,85 @@ def test_the_driver_reads_each_event_once_newest_first(tmp_path):
         for n in (150, 0, 230, 1):
             for i in range(n):
                 assert api.post("/v1/customers", {"email": f"c{len(seen)}-{i}@example.jp"}).ok
-            everything = ids(api.list_all("/v1/events", {"type": "customer.created"}))
-            assert ids(run._events("customer.created", 0, 2**40)) == everything[:len(everything) - len(seen)]
+                if i % 3 == 0:  # another type in between
+                    assert api.post("/v1/products", {"name": f"p{len(seen)}-{i}"}).ok
+            everything = ids(api.list_all("/v1/events", {"types": ["customer.created", "product.created"]}))
+            assert set(everything) == set(ids(api.list_all("/v1/events", {"type": "customer.created"}))) | set(
+                ids(api.list_all("/v1/events", {"type": "product.created"})))
+            assert ids(run._events(("customer.created", "product.created"), 0, 2**40)) == everything[:len(everything) - len(seen)]
             seen = everything
-        assert len(seen) == 381
+        assert len(seen) == 381 + 128
         api.close()
+
+
+def test_the_pooled_client_answers_as_the_httpx_client():
+    """The churn's client (urllib3's pool) sends the same forms, query strings, keys and errors as StripeApi
+    (httpx), also from many threads at once over its kept-alive connections."""
+    from harness.churn.concurrent import each
+    from harness.servers import GatewayProcess
+    from harness.stripe_api import PooledStripeApi, StripeApi
+
+    with GatewayProcess(":memory:") as gateway:
+        plain, pooled = StripeApi(gateway.url, "sk_test_pool"), PooledStripeApi(gateway.url + "/", "sk_test_pool", connections=4)
+        try:
+            made = pooled.post("/v1/customers", {"email": "p@example.jp", "metadata": {"k": "v w&x"}}, idempotency_key="pool-1")
+            assert made.ok and made.body["metadata"] == {"k": "v w&x"}
+            assert pooled.post("/v1/customers", {"email": "p@example.jp", "metadata": {"k": "v w&x"}}, idempotency_key="pool-1").body == made.body
+            assert plain.get(f"/v1/customers/{made.body['id']}").body == pooled.get(f"/v1/customers/{made.body['id']}").body
+            ids = each(lambda i: pooled.post("/v1/customers", {"email": f"t{i}@example.jp"}).body["id"], list(range(40)))
+            assert len(set(ids)) == 40
+            query = {"email": "t7@example.jp", "limit": 3}
+            assert [c["id"] for c in pooled.get("/v1/customers", query).body["data"]] == [ids[7]]
+            assert [c["id"] for c in pooled.list_all("/v1/customers")] == [c["id"] for c in plain.list_all("/v1/customers")]
+            missing = pooled.get("/v1/customers/cus_missing")
+            assert (missing.status, missing.body) == (plain.get("/v1/customers/cus_missing").status, plain.get("/v1/customers/cus_missing").body)
+            bad = pooled.post("/v1/customers", {"email": "x" * 600})
+            assert bad.status == 400 and bad.error["param"] == "email"
+        finally:
+            plain.close()
+            pooled.close()
+
+
+def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
+    """A request whose connection the server resets (as a kept-alive one closed while reused) is sent again on
+    a new connection with the same Idempotency-Key; a server that always resets is an error, not a loop."""
+    import socket
+    import struct
+    import threading
+
+    from harness.stripe_api import PooledStripeApi
+
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    resets = {"left": 1}
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            seen.append(request)
+            if resets["left"] != 0:
+                resets["left"] -= 1
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            else:
+                conn.sendall(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"id": "x"}')
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    api = PooledStripeApi(f"http://127.0.0.1:{listener.getsockname()[1]}", "sk_test_reset", timeout=10)
+    try:
+        result = api.post("/v1/customers", {"email": "r@example.jp"}, idempotency_key="reset-1")
+        assert result.ok and result.body == {"id": "x"}
+        assert len(seen) == 2 and all(b"Idempotency-Key: reset-1" in r for r in seen)
+        resets["left"] = -1  # from now on every connection is reset
+        with pytest.raises(Exception, match="(?i)reset|aborted|retries"):
+            api.post("/v1/customers", {"email": "r@example.jp"})
+        assert len(seen) == 2 + 3  # the request and two more tries
+    finally:
+        api.close()
+        listener.close()

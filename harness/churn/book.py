@@ -9,7 +9,10 @@ bookkeeping shows up as a problem rather than hiding behind it.
 Invoices are read incrementally (a cohort asks for its summary every simulated month and the
 invoices only grow): each summary reads the invoices created since the previous one, and the ones
 still open, uncollectible or draft; an invoice that was unsettled before and is in neither was
-paid or voided since, and is read on its own. Subscriptions are few enough to be listed whole.
+paid or voided since, and is read on its own. Subscriptions are read the same way: the ones not
+canceled listed whole, the ended ones from the `customer.subscription.deleted` events since the
+previous read (a subscription never comes back from canceled), so that a month's read does not list
+every subscription that ended in an earlier month again.
 """
 
 from __future__ import annotations
@@ -113,6 +116,8 @@ class BillingBook:
         self.unsettled: set[str] = set()
         self.read_at: int | None = None  # the clock's time at the last read: invoices created since are new
         self.notices: dict[str, int] = dict.fromkeys(NOTICE_EVENTS, 0)
+        self.ended: dict[str, dict[str, Any]] = {}  # subscription id -> as its deletion event carried it
+        self.ended_cursor: str | None = None  # the newest deletion event read so far
 
     def count_notices(self, events: Iterable[dict[str, Any]]) -> None:
         """Events the driver read (it reads them anyway): the notices among them, of the cohort's customers."""
@@ -147,9 +152,38 @@ class BillingBook:
             self._keep(result.body)
         self.read_at = now
 
+    def _new_deletions(self) -> list[dict[str, Any]]:
+        """The `customer.subscription.deleted` events created since the last read, walked after the newest read so far."""
+        params: dict[str, Any] = {"type": "customer.subscription.deleted", "limit": 100}
+        if self.ended_cursor is None:
+            events = list(self.api.list_all("/v1/events", params))
+        else:
+            events, cursor = [], self.ended_cursor
+            while True:
+                result = self.api.get("/v1/events", {**params, "ending_before": cursor})
+                if not result.ok:
+                    raise RuntimeError(f"GET /v1/events: {result.status} {result.error.get('message')}")
+                events = result.body["data"] + events  # each page newest first, the pages oldest first
+                if not result.body["data"] or not result.body["has_more"]:
+                    break
+                cursor = result.body["data"][0]["id"]
+        if events:
+            self.ended_cursor = events[0]["id"]
+        return events
+
+    def subscriptions(self) -> list[dict[str, Any]]:
+        """The cohort's subscriptions as they are now: the ones not canceled as listed, then the ones that ended (read
+        after the list, so one that ended in between counts as ended, once)."""
+        subs = {s["id"]: s for s in self.api.list_all("/v1/subscriptions", {"test_clock": self.clock}) if s.get("customer") in self.customers}
+        for event in self._new_deletions():
+            sub = event["data"]["object"]
+            if sub.get("customer") in self.customers:
+                self.ended[sub["id"]] = sub
+        subs.update(self.ended)
+        return list(subs.values())
+
     def summary(self, now: int, reconcile_: bool = False) -> dict[str, Any]:
-        subs = [s for s in self.api.list_all("/v1/subscriptions", {"test_clock": self.clock, "status": "all"})
-                if s.get("customer") in self.customers]
+        subs = self.subscriptions()
         self.refresh_invoices(now)
         out: dict[str, Any] = {"object": "billing_summary", "test_clock": self.clock, **subscription_counts(subs),
                                **invoice_counts(self.invoices.values()), "notice_events": dict(self.notices)}

@@ -23,7 +23,8 @@ from scenarios.churn import ChurnPlan, Policy
 
 from ..runfiles import write_json
 from ..servers import GatewayProcess, ManagedProcess
-from ..stripe_api import StripeApi
+from ..stripe_api import PooledStripeApi
+from .concurrent import IN_FLIGHT
 from .driver import PolicyRun
 from .model import draw
 from .shards import add_rows, add_summaries, split
@@ -48,7 +49,7 @@ def _sign_up_once(plan: ChurnPlan, cohort: Any, members: range, directory: Path,
     started = time.perf_counter()
     gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
     try:
-        api = StripeApi(gateway.url, API_KEY, timeout=900)
+        api = PooledStripeApi(gateway.url, API_KEY, timeout=900, connections=IN_FLIGHT)
         try:
             roster = PolicyRun(plan, Policy("sign-up"), cohort, api, directory, progress, members).sign_up()
         finally:
@@ -115,7 +116,7 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
             if url is None:
                 gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
                 url = gateway.url
-            api = StripeApi(url, api_key, timeout=900)
+            api = PooledStripeApi(url, api_key, timeout=900, connections=IN_FLIGHT)
             try:
                 result = PolicyRun(plan, policy, cohort, api, directory, lambda v: report(name, v), parts[k]).run(rosters[k])
             finally:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ DAY = 86400
 RENEWAL_HOUR = 12 * 3600  # subscribers sign up at noon; the driver acts at midnight
 WORKING_CARD = "4242424242424242"
 DECLINING_CARD = "4000000000000341"  # Stripe's test card that attaches, then declines every charge (pm_card_chargeCustomerFail)
+# what the driver reads after each day: ended subscriptions, and the mails (counted, and acted on with notices)
+DAILY_EVENTS = ("customer.subscription.deleted", "invoice.payment_failed", "customer.source.expiring", "invoice.upcoming")
 SETTINGS = "/v1/test_helpers/billing_settings"  # a checkout-harness gateway's stand-in for the Dashboard's retry settings
 
 
@@ -77,7 +79,7 @@ class PolicyRun:
         self.leaves_due: dict[int, list[int]] = defaultdict(list)
         self.decided: set[tuple[int, int]] = set()  # (subscriber, month) already decided after a failed mail
         self.counters: dict[str, int] = defaultdict(int)
-        self.event_cursor: dict[str, str] = {}  # event type -> the newest event of that type read so far
+        self.event_cursor: str | None = None  # the newest event (of DAILY_EVENTS) read so far
 
     # -- set-up ------------------------------------------------------------------------------
 
@@ -223,19 +225,20 @@ class PolicyRun:
         for i in self._members_where(self.cohort.leaves[:, month]):
             self.leaves_due[day0 + int(self.cohort.leave_day[i, month]) * DAY].append(i)
 
-    def _events(self, type: str, since: int, until: int) -> list[dict[str, Any]]:
-        """The events of `type` created in (since, until], newest first. Once one was read, a read starts after
-        the newest event of the type read so far (`ending_before`, pages walked towards the newest), so that
-        the gateway looks through the new events only, not through every earlier one of the type each day.
-        The same events: every earlier one was created by the end of an earlier day (all carry the clock's time)."""
-        params: dict[str, Any] = {"type": type, "created": {"gt": since, "lte": until}, "limit": 100}
-        cursor = self.event_cursor.get(type)
-        if cursor is None:
+    def _events(self, types: Sequence[str], since: int, until: int) -> list[dict[str, Any]]:
+        """The events of `types` created in (since, until], newest first: one list read for all of them (`types[]`;
+        the driver always asks for the same types). Once one was read, a read starts after the newest event read so
+        far (`ending_before`, pages walked towards the newest), so that the gateway looks through the new events
+        only, not through every earlier one each day. The same events: every earlier one was created by the end of
+        an earlier day (all carry the clock's time)."""
+        params: dict[str, Any] = {"types": list(types), "created": {"gt": since, "lte": until}, "limit": 100}
+        if self.event_cursor is None:
             events = list(self.api.list_all("/v1/events", params))
         else:
+            cursor = self.event_cursor
             pages: list[list[dict[str, Any]]] = []
             while True:
-                body = _ok(self.api.get("/v1/events", {**params, "ending_before": cursor}), f"list {type} events")
+                body = _ok(self.api.get("/v1/events", {**params, "ending_before": cursor}), "list events")
                 if body["data"]:
                     pages.append(body["data"])  # each page newest first; the pages come oldest first
                     cursor = body["data"][0]["id"]
@@ -243,18 +246,21 @@ class PolicyRun:
                     break
             events = [event for page in reversed(pages) for event in page]
         if events:
-            self.event_cursor[type] = events[0]["id"]
+            self.event_cursor = events[0]["id"]
         return events
 
     def _read_events(self, since: int, until: int, month: int) -> None:
-        """Mails the customers got (events; acted on when this policy sends notices) and subscriptions that ended."""
-        for event in self._events("customer.subscription.deleted", since, until):
+        """Mails the customers got (events; acted on when this policy sends notices; renewal notices counted for the
+        month's summary) and subscriptions that ended."""
+        events: dict[str, list[dict[str, Any]]] = {t: [] for t in DAILY_EVENTS}
+        for event in self._events(DAILY_EVENTS, since, until):
+            events[event["type"]].append(event)  # each type's newest first
+        for event in events["customer.subscription.deleted"]:
             i = self.index.get(event["data"]["object"]["customer"])
             if i is not None:
                 self.ended.add(i)
-        failed = self._events("invoice.payment_failed", since, until)
-        expiring = self._events("customer.source.expiring", since, until)
-        self.book.count_notices(failed + expiring)
+        failed, expiring = events["invoice.payment_failed"], events["customer.source.expiring"]
+        self.book.count_notices(events["invoice.upcoming"] + failed + expiring)
         if not self.policy.notices:
             return
         for event in failed:
@@ -286,9 +292,8 @@ class PolicyRun:
         if clock.get("status") not in (None, "ready"):
             raise DriverError(f"test clock {self.clock}: status {clock.get('status')} after advancing to {frozen_time}")
 
-    def _summary(self, since: int, now: int, reconcile: bool = False) -> dict[str, Any]:
-        """The cohort's billing so far, read from the lists (book.py); the renewal notices of the month counted first."""
-        self.book.count_notices(self._events("invoice.upcoming", since, now))
+    def _summary(self, now: int, reconcile: bool = False) -> dict[str, Any]:
+        """The cohort's billing so far, read from the lists (book.py); the notices were counted as the days' events were read."""
         return self.book.summary(now, reconcile)
 
     def run(self, roster: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -302,7 +307,6 @@ class PolicyRun:
         boundaries = month_starts(self.plan.start, self.plan.months)
         now = self.plan.start + RENEWAL_HOUR
         previous: dict[str, Any] = {}  # month 1 includes the sign-up payments
-        month_began = self.plan.start
         rows: list[dict[str, Any]] = []
         with open(self.out / "months.jsonl", "wb") as months_file:
             for month in range(self.plan.months):
@@ -317,8 +321,7 @@ class PolicyRun:
                     self._read_events(now, target, month)
                     now = target
                     day += DAY
-                current = self._summary(month_began, now)
-                month_began = now
+                current = self._summary(now)
                 row = month_row(month, previous, current, len(self.members))
                 rows.append(row)
                 months_file.write(orjson.dumps(row) + b"\n")
@@ -326,7 +329,7 @@ class PolicyRun:
                 previous = current
                 self.progress({"phase": "billing", "month": month + 1, "months": self.plan.months,
                                "active": row["active_end"], "mrr": row["mrr_end"]})
-        final = self._summary(now, now, reconcile=True)
+        final = self._summary(now, reconcile=True)
         elapsed = time.perf_counter() - started
         return {"policy": self.policy.name, "retry_days": list(self.policy.retry_days), "after_retries": self.policy.after_retries,
                 "notices": self.policy.notices, "dunning_settings": self.dunning, "months": rows, "final": final, "driver": dict(self.counters),
