@@ -299,7 +299,13 @@ def _bootstrap(
         method=method,
         rng=np.random.default_rng(seed),
     )
-    return float(res.confidence_interval.low), float(res.confidence_interval.high)
+    low, high = float(res.confidence_interval.low), float(res.confidence_interval.high)
+    if method == "percentile":
+        # quantiles of the resampled statistics lie within them; scipy's interpolation can land one
+        # rounding step outside (an interval of a median 1e-13 below the smallest value)
+        spread = res.bootstrap_distribution
+        low, high = max(low, float(np.min(spread))), min(high, float(np.max(spread)))
+    return low, high
 
 
 def bootstrap_median_interval(
@@ -328,8 +334,6 @@ def bootstrap_median_interval(
     if np.ptp(x) == 0.0:
         return (med, med, med)
     low, high = _bootstrap((x,), _median_stat, confidence, n_resamples, seed, method)
-    if method == "percentile":  # quantiles of resampled medians: inside the data, whatever the float rounding says
-        low, high = max(low, float(x.min())), min(high, float(x.max()))
     return (med, low, high)
 
 
@@ -356,9 +360,6 @@ def bootstrap_median_diff_interval(
     if np.ptp(xa) == 0.0 and np.ptp(xb) == 0.0:
         return (diff, diff, diff)
     low, high = _bootstrap((xa, xb), _median_diff_stat, confidence, n_resamples, seed, method)
-    if method == "percentile":  # differences of resampled medians: never outside what the data allow
-        low = max(low, float(xb.min() - xa.max()))
-        high = min(high, float(xb.max() - xa.min()))
     return (diff, low, high)
 
 
