@@ -7,8 +7,14 @@ from pathlib import Path
 
 import pytest
 from browser_fixtures import browser  # noqa: E402,F401  (one Chromium per session, for Playwright tests)
+from hypothesis import settings
 
 from harness.servers import GatewayProcess
+
+# No per-example time limit: how long an example takes on a shared 2-core machine (CI's included)
+# is not what a property test checks, and Hypothesis's default 200 ms deadline made them flaky.
+settings.register_profile("checkout-harness", deadline=None)
+settings.load_profile("checkout-harness")
 
 
 @pytest.fixture(scope="session")

@@ -261,3 +261,44 @@ def test_messages_that_appear_while_a_field_is_typed_are_onsets_at_the_key_that_
     assert [(t.n, t.value, m.text) for t, m in onsets] == [(1, "9", "Enter 5 digits"), (6, "941071", "Enter 5 digits")]
     # a message already shown before the person started typing is not an onset
     assert [t.n for t, _ in perception.typing_onsets(traces, "Zip", before={"Enter 5 digits"})] == [6]
+
+
+@pytest.mark.browser
+def test_fields_named_only_by_placeholder_legend_or_autocomplete_are_understood_and_filled(fixture_site):
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, _unlabelled_form(fixture_site + "/unlabelled-checkout.html")).result()
+
+
+async def _unlabelled_form(url: str) -> None:
+    from playwright.async_api import async_playwright
+
+    from harness.browser import launch_options
+    from harness.journeys.filling import fill
+    from harness.journeys.loading import look
+    from harness.journeys.plan import Assignment
+    from harness.journeys.record import JourneyRecord
+    from harness.journeys.sites import site_for
+    from harness.journeys.state import JourneyContext
+    from harness.shopper.model import Shopper
+
+    shopper = Shopper.from_persona(load_persona("desktop-typical"), 7, pace="instant")
+    record = JourneyRecord.start(Assignment("j0-unlabelled", "unlabelled", "desktop-typical", 7), shopper)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(**launch_options())
+        page = await (await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")).new_page()
+        await page.goto(url)
+        ctx = JourneyContext(page=page, shopper=shopper, record=record, target=url, api=None, currency="usd", amount=100,  # type: ignore[arg-type]
+                             site=site_for(None))
+        view = await look(ctx)
+        # the name a person reads for each field, where it stands, and what they take it to ask for
+        seen = [(c.label, c.label_from, c.meaning) for c in view.fields()]
+        assert seen == [("Email address", "placeholder", "email"), ("Full name", "placeholder", "full_name"),
+                        ("Phone number", "legend", "phone"), ("Anschrift", "label", "address_line1"),
+                        ("ZIP code", "placeholder", "postal_code")]
+        await fill(ctx, view, "checkout")
+        values = await page.evaluate("() => Object.fromEntries(Array.from(document.querySelectorAll('input')).map((e) => [e.name, e.value]))")
+        for name, key in (("email", "email"), ("fullname", "full_name"), ("phone", "phone"), ("street", "address_line1"),
+                          ("zip", "postal_code")):
+            assert values[name], f"{name} left empty"
+            assert values[name] == ctx.intents[key].value or record.fields[key].errors_made, name
+        await browser.close()

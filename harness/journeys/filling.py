@@ -18,7 +18,7 @@ from .page_reading import Control, PageView
 from .perception import texts_for
 from .recovery import check_field, find, while_typing
 from .state import PASSWORD, JourneyContext, Leave
-from .understanding import country_names, data_key, normalise
+from .understanding import country_names, normalise
 
 
 def hints_of(c: Control) -> FieldHints:
@@ -77,7 +77,7 @@ async def fill(ctx: JourneyContext, view: PageView, step: str) -> PageView:
     for planned in view.fields():
         occurrence = seen_labels.get(planned.label, 0)
         seen_labels[planned.label] = occurrence + 1
-        key = data_key(planned.label)
+        key = planned.meaning
         if key is None:
             continue
         latest = latest or await look(ctx)
@@ -125,7 +125,7 @@ async def agree(ctx: JourneyContext, view: PageView, step: str) -> PageView:
             continue
         await ctx.clock.aspend(ctx.shopper.read_ms(c.label), "reading")
         await point_at(ctx, c.rect, 20)
-        await ctx.page.get_by_label(c.label, exact=True).check()
+        await locate(ctx, c, 0).check()
         ctx.record.field("agreement").keystrokes += 1
         ticked = True
     return await look(ctx) if ticked else view

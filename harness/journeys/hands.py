@@ -41,11 +41,13 @@ async def point_at(ctx: JourneyContext, rect: dict[str, float], default_width: f
 
 def locate(ctx: JourneyContext, c: Control, occurrence: int) -> Any:
     """The element the person sees as this field: by its label, else by what identifies it on the page."""
-    if c.label:
+    if c.label and c.label_from == "label":
         return ctx.page.get_by_label(c.label, exact=True).nth(occurrence)
     if c.id:
         return ctx.page.locator(f'[id="{c.id}"]')
-    return ctx.page.locator(f'[name="{c.name}"]').nth(occurrence)
+    if c.name:
+        return ctx.page.locator(f'[name="{c.name}"]').nth(occurrence)
+    return ctx.page.get_by_placeholder(c.placeholder, exact=True).nth(occurrence)
 
 
 def selector_of(c: Control) -> str | None:

@@ -33,6 +33,8 @@ from typing import Any
 
 from playwright.async_api import Page
 
+from .understanding import field_key
+
 # Returned as one JSON string: Playwright's structured serialisation of the nested result (the
 # options of a prefecture list, every control's facts) costs several times the scan itself.
 # `frame`: first let the page finish what it does with a response it just got (one animation frame).
@@ -46,14 +48,25 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
       return r.width > 0 && r.height > 0;
     };
     const text = (el) => (el ? (el.innerText || el.textContent || '').replace(/\s+/g, ' ').trim() : '');
-    const labelOf = (el) => {
-      if (el.labels && el.labels.length) return text(el.labels[0]);
-      if (el.getAttribute('aria-label')) return el.getAttribute('aria-label');
+    // What a person reads as a field's name, and where it stands: its label (or the name a screen
+    // reader would give), else the legend of a group that holds only this field, else the text
+    // shown inside it (placeholder), else its tooltip.
+    const nameOf = (el) => {
+      if (el.labels && el.labels.length) return [text(el.labels[0]), 'label'];
+      if (el.getAttribute('aria-label')) return [el.getAttribute('aria-label'), 'label'];
       const by = el.getAttribute('aria-labelledby');
-      if (by) return by.split(/\s+/).map((id) => text(document.getElementById(id))).join(' ');
-      if (el.closest('label')) return text(el.closest('label'));
-      return '';
+      if (by) return [by.split(/\s+/).map((id) => text(document.getElementById(id))).join(' '), 'label'];
+      if (el.closest('label')) return [text(el.closest('label')), 'label'];
+      const group = el.closest('fieldset');
+      if (group && group.querySelectorAll('input:not([type=hidden]), select, textarea').length === 1) {
+        const legend = text(group.querySelector('legend'));
+        if (legend) return [legend, 'legend'];
+      }
+      if (el.getAttribute('placeholder')) return [el.getAttribute('placeholder'), 'placeholder'];
+      if (el.getAttribute('title')) return [el.getAttribute('title'), 'title'];
+      return ['', ''];
     };
+    const labelOf = (el) => nameOf(el)[0];
     const rect = (el) => { const r = el.getBoundingClientRect(); return {x: r.x + window.scrollX, y: r.y + window.scrollY, w: r.width, h: r.height, top: r.top, bottom: r.bottom}; };
     const reddish = (css) => {
       const m = /rgba?\((\d+),\s*(\d+),\s*(\d+)(?:,\s*([\d.]+))?/.exec(css || '');
@@ -171,9 +184,9 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
     // Changes made while a script runs (the typing below) reach the observer only when the script
     // ends: take them after each key so that each is logged at the key that caused it.
     const flush = () => { if (observer.takeRecords().length) record(); };
-    return {visible, text, labelOf, rect, reddish, messages, badField, fieldBlock, flush, hints: new WeakMap(), take: () => { const out = log.splice(0); return {inputs, log: out}; }};
+    return {visible, text, nameOf, labelOf, rect, reddish, messages, badField, fieldBlock, flush, hints: new WeakMap(), take: () => { const out = log.splice(0); return {inputs, log: out}; }};
   })());
-  const {visible, text, labelOf, rect, reddish} = S;
+  const {visible, text, nameOf, rect, reddish} = S;
   const controls = [];
   for (const el of document.querySelectorAll('input, select, textarea')) {
     if (el.type === 'hidden' || el.disabled || !visible(el)) continue;
@@ -193,8 +206,9 @@ async (frame) => { if (frame) await new Promise((resolve) => requestAnimationFra
       S.hints.set(el, hint);
     }
     const group = el.closest('fieldset');
+    const [label, labelFrom] = nameOf(el);
     controls.push({
-      label: labelOf(el), tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '', id: el.id || '',
+      label, label_from: labelFrom, tag: el.tagName.toLowerCase(), type: (el.type || '').toLowerCase(), name: el.name || '', id: el.id || '',
       value: el.value || '', checked: !!el.checked, required: el.required || el.getAttribute('aria-required') === 'true',
       invalid: el.getAttribute('aria-invalid') === 'true', described, group: group ? text(group.querySelector('legend')) : '',
       marked: S.badField(el),
@@ -241,6 +255,12 @@ class Control:
     autocomplete: str = ""
     maxlength: int | None = None
     pattern: str = ""
+    label_from: str = "label"  # where `label` was read: label (or aria), legend, placeholder, title
+
+    @property
+    def meaning(self) -> str | None:
+        """Which of the person's details the field asks for (understanding.field_key)."""
+        return field_key(self.label, self.autocomplete)
 
     @property
     def is_text(self) -> bool:

@@ -31,7 +31,7 @@ from .loading import look
 from .page_reading import Control, PageView
 from .perception import Spot
 from .state import JourneyContext, Leave
-from .understanding import data_key, normalise
+from .understanding import normalise
 
 MAX_FIX_ATTEMPTS = 2
 # Chance that a person who sees an error message about a value they are still typing correctly
@@ -191,8 +191,8 @@ async def handle_error(ctx: JourneyContext, spot: Spot, key: str, intent: Intent
 async def after_submit_errors(ctx: JourneyContext, view: PageView, step: str, intents_for) -> PageView:  # noqa: ANN001
     """The page stayed (or came back) with errors on fields: what the person sees and does.
     `intents_for(key, control)` gives what the person means for a field (None: nothing)."""
-    pending = [s for s in perception.spots(view) if data_key(s.control.label)]
-    in_error = {data_key(s.control.label) for s in pending}
+    pending = [s for s in perception.spots(view) if s.control.meaning]
+    in_error = {s.control.meaning for s in pending}
     for key, f in list(ctx.record.fields.items()):
         if f.fix_pending and key in in_error:
             _wrong_fix(ctx, key, step)  # the page judged the fix and still refuses it
@@ -216,7 +216,7 @@ async def after_submit_errors(ctx: JourneyContext, view: PageView, step: str, in
         view = await look(ctx)
         vp = view.viewport
         middle = {"x": vp["w"] / 2, "y": vp.get("scroll", y) + vp["h"] / 2}
-        here = [s for s in perception.spots(view) if data_key(s.control.label)]
+        here = [s for s in perception.spots(view) if s.control.meaning]
         if await _attend(ctx, view, here, step, intents_for, middle, onset=False):
             return await look(ctx)
         y += vp["h"]
@@ -231,10 +231,10 @@ async def _attend(ctx: JourneyContext, view: PageView, spots: list[Spot], step: 
         if sig.in_view or sig.kind == "aria_invalid_only":
             visible.append((sig.regard_px or 0.0, s, sig))
         else:
-            ctx.record.field(data_key(s.control.label) or "").shown(s.text, False)
+            ctx.record.field(s.control.meaning or "").shown(s.text, False)
     touched = False
     for _, s, sig in sorted(visible, key=lambda t: t[0]):
-        key = data_key(s.control.label)
+        key = s.control.meaning
         intent = intents_for(key, s.control) if key else None
         if key is None or intent is None:
             continue

@@ -47,6 +47,28 @@ def data_key(label: str) -> str | None:
     return None
 
 
+# HTML autocomplete field names (WHATWG HTML, "Autofill") and the detail each asks for.
+_AUTOCOMPLETE: dict[str, str] = {
+    "name": "full_name", "given-name": "given_name", "family-name": "family_name", "email": "email",
+    "tel": "phone", "tel-national": "phone", "organization": "company", "postal-code": "postal_code",
+    "country": "country", "country-name": "country", "address-level1": "region", "address-level2": "city",
+    "street-address": "address_line1", "address-line1": "address_line1", "address-line2": "address_line2",
+    "cc-name": "card_name", "cc-number": "card_number", "cc-exp": "card_exp", "cc-exp-month": "card_exp_month",
+    "cc-exp-year": "card_exp_year", "cc-csc": "card_cvc", "new-password": "password", "current-password": "password",
+}
+
+
+def field_key(label: str, autocomplete: str = "") -> str | None:
+    """Which of the person's details a field asks for: its words first; where the words say nothing
+    the person understands, what the browser offers to fill there (its autocomplete field name,
+    shown as a suggestion when the person focuses it: assumption, the browser's saved details are
+    the person's own)."""
+    key = data_key(label)
+    if key is None and autocomplete:
+        key = _AUTOCOMPLETE.get(autocomplete.lower().split()[-1])
+    return key
+
+
 # Names people use for their country besides the standard ones (CLDR's, below).
 OTHER_COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "US": ("United States of America", "USA", "米国"),
