@@ -31,10 +31,10 @@ from .shards import add_rows, add_summaries, split
 
 API_KEY = "sk_test_churn"
 # The cohort's gateways: no real-time sweep to speak of (everything runs on the cohort's test clock);
-# 16 KiB pages for a new ledger: its rows are events and invoices of 1-2.5 KB, which 4 KiB pages hold one
-# to a page (16 KiB: a third fewer bytes written, ~12% less time per renewal, measured); and a 128 MiB page
-# cache, in which the index pages a renewal touches stay instead of being read again (~4% less time).
-GATEWAY_ARGS = ["--sweep-interval", "60", "--page-size", "16384", "--cache-mb", "128"]
+# SQLite's own 4 KiB pages: rows are packed to a few hundred bytes now, and a renewal step's commit writes
+# every page it touched, most of them at random places (docs/subscriptions.md); and a 128 MiB page cache,
+# in which the index pages a renewal touches stay instead of being read again.
+GATEWAY_ARGS = ["--sweep-interval", "60", "--cache-mb", "128"]
 
 
 def stop_gateways() -> None:
