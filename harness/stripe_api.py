@@ -65,9 +65,16 @@ class ApiResult:
 
 
 class StripeApi:
-    def __init__(self, base_url: str, api_key: str = "sk_test_checkout_harness", timeout: float = 30.0) -> None:
+    """`stripe_version`: the Stripe-Version every request asks for (None: the account's default), as an integration
+    pins one; `get` and `list_all` may ask for another for one read."""
+
+    def __init__(self, base_url: str, api_key: str = "sk_test_checkout_harness", timeout: float = 30.0,
+                 stripe_version: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
-        self.client = make_client(self.base_url, timeout, {"Authorization": f"Bearer {api_key}"})
+        headers = {"Authorization": f"Bearer {api_key}"}
+        if stripe_version:
+            headers["Stripe-Version"] = stripe_version
+        self.client = make_client(self.base_url, timeout, headers)
 
     def close(self) -> None:
         self.client.close()
@@ -78,15 +85,16 @@ class StripeApi:
         response = self.client.post(path, content=_form(params), headers=headers)
         return ApiResult(response.status_code, orjson.loads(response.content))
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
-        response = self.client.get(path, params=tuple(encode(params or {})))
+    def get(self, path: str, params: dict[str, Any] | None = None, stripe_version: str | None = None) -> ApiResult:
+        headers = {"Stripe-Version": stripe_version} if stripe_version else None
+        response = self.client.get(path, params=tuple(encode(params or {})), headers=headers)
         return ApiResult(response.status_code, orjson.loads(response.content))
 
-    def list_all(self, path: str, params: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    def list_all(self, path: str, params: dict[str, Any] | None = None, stripe_version: str | None = None) -> Iterator[dict[str, Any]]:
         """Walk every page of a list endpoint (starting_after cursors)."""
         params = {"limit": 100, **(params or {})}
         while True:
-            result = self.get(path, params)
+            result = self.get(path, params, stripe_version)
             if not result.ok:
                 raise RuntimeError(f"GET {path}: {result.status} {result.error.get('message')}")
             yield from result.body["data"]
@@ -105,7 +113,8 @@ class PooledStripeApi(StripeApi):
     a new connection: safe for a POST too, as each carries its Idempotency-Key and a repeat answers the first
     result. Other failures of the connection are urllib3's exceptions; HTTP errors are results, never retried."""
 
-    def __init__(self, base_url: str, api_key: str = "sk_test_checkout_harness", timeout: float = 30.0, connections: int = 16) -> None:
+    def __init__(self, base_url: str, api_key: str = "sk_test_checkout_harness", timeout: float = 30.0, connections: int = 16,
+                 stripe_version: str | None = None) -> None:
         self.base_url = base_url.rstrip("/")
         self.prefix = urlsplit(self.base_url).path
         retries = urllib3.Retry(total=2, connect=2, read=2, other=0, status=0, redirect=0, allowed_methods=None,
@@ -113,6 +122,8 @@ class PooledStripeApi(StripeApi):
         self.pool = urllib3.connection_from_url(self.base_url, maxsize=connections, block=True, retries=retries,
                                                 timeout=urllib3.Timeout(total=timeout))
         self.headers = {"Authorization": f"Bearer {api_key}"}
+        if stripe_version:
+            self.headers["Stripe-Version"] = stripe_version
 
     def close(self) -> None:
         self.pool.close()
@@ -123,9 +134,10 @@ class PooledStripeApi(StripeApi):
         response = self.pool.urlopen("POST", self.prefix + path, body=_form(params), headers=headers)
         return ApiResult(response.status, orjson.loads(response.data))
 
-    def get(self, path: str, params: dict[str, Any] | None = None) -> ApiResult:
+    def get(self, path: str, params: dict[str, Any] | None = None, stripe_version: str | None = None) -> ApiResult:
         query = urlencode(encode(params or {}))
-        response = self.pool.urlopen("GET", f"{self.prefix}{path}?{query}" if query else self.prefix + path, headers=self.headers)
+        headers = {**self.headers, "Stripe-Version": stripe_version} if stripe_version else self.headers
+        response = self.pool.urlopen("GET", f"{self.prefix}{path}?{query}" if query else self.prefix + path, headers=headers)
         return ApiResult(response.status, orjson.loads(response.data))
 
 
