@@ -262,7 +262,7 @@ def test_the_driver_reads_each_event_once_newest_first(tmp_path):
 
 
 def test_the_pooled_client_answers_as_the_httpx_client():
-    """The churn's client (urllib3's pool) sends the same forms, query strings, keys and errors as StripeApi
+    """The churn's client (kept-alive http.client connections) sends the same forms, query strings, keys and errors as StripeApi
     (httpx), also from many threads at once over its kept-alive connections."""
     from harness.churn.concurrent import each
     from harness.servers import GatewayProcess

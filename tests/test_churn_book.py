@@ -15,9 +15,11 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from harness.churn.book import BillingBook, invoice_counts, monthly_amount, reconcile, subscription_counts
+from harness.churn.book import INTENTS_VERSION, BillingBook, invoice_counts, monthly_amount, reconcile, subscription_counts
+from harness.churn.driver import API_VERSION
 from harness.servers import GatewayProcess
 from harness.stripe_api import StripeApi
+from mock_gateway.api import versions
 from mock_gateway.store import packing
 
 T0 = 1_767_225_600 + 12 * 3600
@@ -30,7 +32,7 @@ _MONTHS = ("CASE json_extract(j.value, '$.price.recurring.interval') WHEN 'day' 
 def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[StripeApi, Path]]:
     path = tmp_path_factory.mktemp("book") / "gateway.sqlite3"
     with GatewayProcess(path) as process:
-        api = StripeApi(process.url, "sk_test_book")
+        api = StripeApi(process.url, "sk_test_book", stripe_version=API_VERSION)  # pinned as the churn driver pins it
         yield api, path
         api.close()
 
@@ -181,3 +183,10 @@ def test_counts_by_status_with_mrr_per_month_of_each_interval():
     assert counts["mrr"] == {"active": 2000.0, "past_due": round(600 * 52 / 12, 2)}
     paid_late = {"status": "paid", "amount_due": 5, "amount_paid": 5, "amount_remaining": 0, "attempt_count": 2}
     assert invoice_counts([paid_late])["recovered"] == {"invoices": 1, "amount": 5, "failed_invoices": 1}
+
+
+def test_the_driver_pins_the_gateways_newest_version():
+    """The driver asks for the newest shapes, which a checkout-harness gateway answers as it stores them (an older
+    version is reshaped object by object); the reconciliation's read asks for a version whose intents name invoices."""
+    assert API_VERSION == versions.LATEST
+    assert versions.VERSIONS.index(INTENTS_VERSION) == versions.VERSIONS.index("2025-03-31.basil") - 1

@@ -75,6 +75,17 @@ def test_rows_stored_as_text_before_packing_stay_readable(store):
     assert store.idempotent_result("sk", "k") == ("POST", "/v1/x", "f", 200, b'{"id":"pi_old"}')
 
 
+def test_rows_packed_with_an_older_dictionary_stay_readable(store):
+    """Dictionary 1 packed the ledgers before dictionary 2 existed: its rows (id 1 in their first byte) still read."""
+    text = orjson.dumps({"id": "evt_old", "object": "event", "type": "invoice.paid", "data": {"object": {"id": "in_1"}}})
+    old = bytes((1,)) + packing.compressor(1).compress(text)
+    store.conn.execute("INSERT INTO objects (id, type, created, kind, data) VALUES ('evt_old', 'event', 0, 'invoice.paid', ?)",
+                       (old,))
+    assert packing.CURRENT != 1 and packing.pack(text)[0] == packing.CURRENT
+    assert store.get("evt_old") == orjson.loads(text)
+    assert store.list("event", filters={"kind": "invoice.paid"})[0] == [orjson.loads(text)]
+
+
 def test_idempotency_answers_are_stored_packed_and_read_back(store):
     body = orjson.dumps({"id": "pi_1", "object": "payment_intent", "amount": 1980, "status": "succeeded"})
     with store.transaction():

@@ -25,16 +25,16 @@ from ..runfiles import write_json
 from ..servers import GatewayProcess, ManagedProcess
 from ..stripe_api import PooledStripeApi
 from .concurrent import IN_FLIGHT
-from .driver import PolicyRun
+from .driver import API_VERSION, PolicyRun
 from .model import draw
 from .shards import add_rows, add_summaries, split
 
 API_KEY = "sk_test_churn"
 # The cohort's gateways: no real-time sweep to speak of (everything runs on the cohort's test clock);
-# 16 KiB pages for a new ledger: its rows are events and invoices of 1-2.5 KB, which 4 KiB pages hold one
-# to a page (16 KiB: a third fewer bytes written, ~12% less time per renewal, measured); and a 128 MiB page
-# cache, in which the index pages a renewal touches stay instead of being read again (~4% less time).
-GATEWAY_ARGS = ["--sweep-interval", "60", "--page-size", "16384", "--cache-mb", "128"]
+# SQLite's own 4 KiB pages: rows are packed to a few hundred bytes now, and a renewal step's commit writes
+# every page it touched, most of them at random places (docs/subscriptions.md); and a 128 MiB page cache,
+# in which the index pages a renewal touches stay instead of being read again.
+GATEWAY_ARGS = ["--sweep-interval", "60", "--cache-mb", "128"]
 
 
 def stop_gateways() -> None:
@@ -49,7 +49,7 @@ def _sign_up_once(plan: ChurnPlan, cohort: Any, members: range, directory: Path,
     started = time.perf_counter()
     gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
     try:
-        api = PooledStripeApi(gateway.url, API_KEY, timeout=900, connections=IN_FLIGHT)
+        api = PooledStripeApi(gateway.url, API_KEY, timeout=900, connections=IN_FLIGHT, stripe_version=API_VERSION)
         try:
             roster = PolicyRun(plan, Policy("sign-up"), cohort, api, directory, progress, members).sign_up()
         finally:
@@ -116,7 +116,7 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
             if url is None:
                 gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
                 url = gateway.url
-            api = PooledStripeApi(url, api_key, timeout=900, connections=IN_FLIGHT)
+            api = PooledStripeApi(url, api_key, timeout=900, connections=IN_FLIGHT, stripe_version=API_VERSION)
             try:
                 result = PolicyRun(plan, policy, cohort, api, directory, lambda v: report(name, v), parts[k]).run(rosters[k])
             finally:

@@ -2,7 +2,7 @@
 
 Events (a full snapshot of an object each), Charges, card PaymentMethods and the answers kept for
 Idempotency-Keys are most of what a create+confirm pair stores, and each is read whole by Python only:
-packed, a ~1.2 KB object takes ~100-130 bytes (docs/performance.md). A packed value starts with the id of
+packed, a ~1.2 KB object takes ~100-200 bytes (docs/performance.md). A packed value starts with the id of
 the dictionary it was packed with (1 byte, below any byte JSON text starts with), so that rows packed with
 an older dictionary stay readable and rows stored as JSON text before packing existed read as they are.
 
@@ -19,15 +19,21 @@ from typing import Any
 import orjson
 import zstandard
 
-from . import pack_dictionary_1
+from . import pack_dictionary_1, pack_dictionary_2
 
 # Object types whose `objects.data` is packed: read whole by Python (Store.get/list, the outboxes, search),
 # and in SQL only by the ledger export, which reads them through unpacked(data).
 PACKED_TYPES = frozenset({"event", "payment_intent", "charge", "payment_method"})
 
-_DICTIONARIES = {pack_dictionary_1.DICTIONARY_ID: pack_dictionary_1.SAMPLES}
-CURRENT = pack_dictionary_1.DICTIONARY_ID
-LEVEL = 3  # zstd's default: ~2.5 us for a 1.2 KB object here; higher levels gained a few bytes for several times the time
+# Every dictionary a packed row may name, by id: its bytes and how zstd reads them. 1: raw text (one
+# create+confirm pair's JSON); 2: trained by bench/pack_dictionary.py, with entropy tables (packs billing's
+# objects too, in a third of the bytes and time: docs/performance.md).
+DICTIONARIES: dict[int, tuple[bytes, Any]] = {
+    pack_dictionary_1.DICTIONARY_ID: (pack_dictionary_1.SAMPLES, zstandard.DICT_TYPE_RAWCONTENT),
+    pack_dictionary_2.DICTIONARY_ID: (pack_dictionary_2.DICTIONARY, zstandard.DICT_TYPE_FULLDICT),
+}
+CURRENT = pack_dictionary_2.DICTIONARY_ID
+LEVEL = 3  # zstd's default; higher levels gained a few bytes for several times the time, lower ones little time
 
 
 class _Codecs(threading.local):
@@ -41,30 +47,37 @@ class _Codecs(threading.local):
 _codecs = _Codecs()
 _prepared: dict[int, zstandard.ZstdCompressionDict] = {}
 _digested: set[int] = set()
+_lock = threading.Lock()
 
 
 def _dictionary(dictionary_id: int) -> zstandard.ZstdCompressionDict:
     prepared = _prepared.get(dictionary_id)
     if prepared is None:
-        samples = _DICTIONARIES.get(dictionary_id)
-        if samples is None:
+        known = DICTIONARIES.get(dictionary_id)
+        if known is None:
             raise ValueError(f"packed row names dictionary {dictionary_id}, which this gateway does not have "
-                             f"(known: {sorted(_DICTIONARIES)})")
-        prepared = _prepared[dictionary_id] = zstandard.ZstdCompressionDict(samples, dict_type=zstandard.DICT_TYPE_RAWCONTENT)
+                             f"(known: {sorted(DICTIONARIES)})")
+        prepared = _prepared[dictionary_id] = zstandard.ZstdCompressionDict(known[0], dict_type=known[1])
     return prepared
+
+
+def compressor(dictionary_id: int = CURRENT) -> zstandard.ZstdCompressor:
+    """A compressor with a dictionary's tables made once for LEVEL (not at every compress); for one thread."""
+    dictionary = _dictionary(dictionary_id)
+    with _lock:
+        if dictionary_id not in _digested:
+            dictionary.precompute_compress(level=LEVEL)
+            _digested.add(dictionary_id)
+    return zstandard.ZstdCompressor(level=LEVEL, dict_data=dictionary, write_checksum=False, write_dict_id=False,
+                                    write_content_size=True)
 
 
 def pack(json: bytes) -> bytes:
     """JSON text (UTF-8) to the packed form: dictionary id, then a zstd frame without checksum or dictionary id."""
-    compressor = _codecs.compressor
-    if compressor is None:
-        dictionary = _dictionary(CURRENT)
-        if CURRENT not in _digested:  # the dictionary's tables made once for this level, not at every compress
-            dictionary.precompute_compress(level=LEVEL)
-            _digested.add(CURRENT)
-        compressor = _codecs.compressor = zstandard.ZstdCompressor(
-            level=LEVEL, dict_data=dictionary, write_checksum=False, write_dict_id=False, write_content_size=True)
-    return bytes((CURRENT,)) + compressor.compress(json)
+    packer = _codecs.compressor
+    if packer is None:
+        packer = _codecs.compressor = compressor(CURRENT)
+    return bytes((CURRENT,)) + packer.compress(json)
 
 
 def unpack(data: bytes | str) -> bytes:

@@ -197,6 +197,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
         inv["_automatic_attempts"] = inv.get("_automatic_attempts", 0) + 1
     failure: StripeError | None = None
     pi: dict[str, Any] | None = None
+    payment: dict[str, Any] | None = None  # a new intent's invoice payment, stored once the attempt's outcome is known
     store = ctx.store
     point = store.undo_point("invoice_attempt")
     try:
@@ -210,16 +211,20 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
             _mark_paid(ctx, inv, pi, sub)
             return None
         if pi is None:
-            pi = _new_intent(ctx, inv, pm_id)
+            pi, payment = _new_intent(ctx, inv, pm_id)
         pi = payment_intents.confirm(ctx, pi, {"payment_method": pm_id, "off_session": True})
         if pi["status"] != "succeeded":
             raise invalid_request(f"The payment needs the customer ({pi['status']}).", param="payment_method",
                                   code="invoice_payment_intent_requires_action")
+        if payment is not None:  # paid at the first try: the invoice payment is written once, paid
+            _store_payment(ctx, inv, payment, pi)
     except StripeError as err:
         failure = err
         if not err.commit:  # nothing worth keeping from the attempt (no intent, no charge)
             store.undo("invoice_attempt", point)
         else:
+            if payment is not None:
+                _store_payment(ctx, inv, payment, None)
             store.keep("invoice_attempt", point)
     else:
         store.keep("invoice_attempt", point)
@@ -234,7 +239,8 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     return failure
 
 
-def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
+def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The invoice's PaymentIntent, and its invoice payment, not stored yet (`_store_payment`)."""
     pi = payment_intents.create(ctx, {
         "amount": inv["amount_remaining"],
         "currency": inv["currency"],
@@ -246,12 +252,23 @@ def _new_intent(ctx: Ctx, inv: dict[str, Any], pm_id: str) -> dict[str, Any]:
     })
     pi["_invoice"] = inv["id"]  # stored by the confirm that follows (shown as `invoice` before 2025-03-31.basil)
     inv["_payment_intent"] = pi["id"]  # and the invoice by `attempt`, whatever the confirm's outcome
-    _new_payment(ctx, inv, pi)
-    return pi
+    return pi, _new_payment(ctx, inv, pi, store=False)
 
 
-def _new_payment(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
-    """The invoice payment (2025-03-31.basil) that ties the invoice to its PaymentIntent."""
+def _store_payment(ctx: Ctx, inv: dict[str, Any], payment: dict[str, Any], pi: dict[str, Any] | None) -> None:
+    """Write a new intent's invoice payment as the attempt left it: paid by `pi` (one row, and its event, instead of
+    an open row rewritten as paid in the same attempt), else open."""
+    if pi is not None:
+        payment.update(status="paid", amount_paid=pi["amount_received"])
+        payment["status_transitions"]["paid_at"] = ctx.now
+    ctx.store.insert(payment, customer=inv["customer"], parent=inv["id"], kind=payment["status"])
+    if pi is not None:
+        ctx.emit("invoice_payment.paid", payment)
+
+
+def _new_payment(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any], store: bool = True) -> dict[str, Any]:
+    """The invoice payment (2025-03-31.basil) that ties the invoice to its PaymentIntent (`store=False`: the caller
+    stores it)."""
     payment = {
         "id": new_id("inpay"),
         "object": "invoice_payment",
@@ -272,8 +289,10 @@ def _new_payment(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
             earlier["status"] = "canceled"
             earlier["status_transitions"]["canceled_at"] = ctx.now
             ctx.store.update(earlier, kind="canceled")
-    ctx.store.insert(payment, customer=inv["customer"], parent=inv["id"], kind="open")
+    if store:
+        ctx.store.insert(payment, customer=inv["customer"], parent=inv["id"], kind="open")
     inv["_invoice_payment"] = payment["id"]
+    return payment
 
 
 def _payment_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
