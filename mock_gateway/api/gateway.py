@@ -38,6 +38,7 @@ from .expand import render
 from .forms import parse_form, read_body
 from .params import validate
 from .registry import Route
+from .router import JsonAnswer
 
 log = logging.getLogger("mock_gateway")
 
@@ -170,7 +171,7 @@ class Gateway:
             log.exception("internal error on %s %s", request.method, request.url.path)
             status = 500
             payload = orjson.dumps({"error": {"type": "api_error", "message": f"An internal error occurred ({request_id})."}})
-        return Response(payload, status, headers=headers, media_type="application/json")
+        return JsonAnswer(payload, status, headers)
 
     def _allow_frame(self, intent_id: str, ctx: Ctx) -> None:
         """A browser page retrieved an intent that waits for 3-D Secure with its publishable key and
