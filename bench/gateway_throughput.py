@@ -20,6 +20,7 @@ an asyncio raw-HTTP client that costs more CPU on the same cores (so it under-re
 from __future__ import annotations
 
 import argparse
+import collections
 import json
 import multiprocessing
 import os
@@ -170,7 +171,10 @@ def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Resu
 def fill(db: Path, pairs: int) -> None:
     started = time.perf_counter()
     prefill(db, pairs)
-    print(f"  prefilled {pairs:,} pairs in {time.perf_counter() - started:.0f} s, {db.stat().st_size / pairs:,.0f} B/pair",
+    conn = sqlite3.connect(db)
+    stored = conn.execute("SELECT count(*) FROM objects WHERE type = 'payment_intent'").fetchone()[0]
+    conn.close()
+    print(f"  prefilled {stored:,} pairs in {time.perf_counter() - started:.0f} s, {db.stat().st_size / stored:,.0f} B/pair",
           flush=True)
 
 
@@ -211,19 +215,57 @@ def prefill(db: Path, pairs: int, *, chunk: int = 20_000, processes: int = 2) ->
         conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA cache_size=-262144")  # 256 MiB: the indexes' right edges stay in memory
         ranges = [(n, min(n + chunk, pairs - 1)) for n in range(0, pairs - 1, chunk)]
-        with multiprocessing.get_context("fork").Pool(processes) as pool:
-            for done, (object_rows, key_rows) in enumerate(pool.imap(_prefill_rows, ranges), 1):
-                conn.execute("BEGIN")
-                conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)",
-                                 object_rows)
-                conn.executemany("INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) "
-                                 "VALUES (?,?,?,?,?,?,?,?)", key_rows)
-                conn.execute("COMMIT")
+        stop = _StopBetweenChunks()
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_default_signals) as pool:
+            waiting: collections.deque = collections.deque()  # chunks being made: a few, or memory fills up
+            for done, span in enumerate(ranges, 1):
+                waiting.append(pool.apply_async(_prefill_rows, (span,)))
+                if len(waiting) <= 2 * processes and done < len(ranges):
+                    continue
+                object_rows, key_rows = waiting.popleft().get()
+                _insert_chunk(conn, object_rows, key_rows)
                 if done % 25 == 0:
-                    print(f"  prefilled {ranges[done - 1][1] + 1:,} of {pairs:,} pairs", flush=True)
+                    print(f"  prefilled {(done - len(waiting)) * chunk:,} of {pairs:,} pairs", flush=True)
+                if stop.asked:
+                    break
+            while waiting:  # stopped: the chunks under way are made and left out
+                rows = waiting.popleft().get()
+                if not stop.asked:
+                    _insert_chunk(conn, *rows)
+            pool.close()
+            pool.join()
+        if stop.asked:
+            print("  stopped between chunks", flush=True)
         conn.execute("PRAGMA journal_mode=WAL")
     finally:
         conn.close()
+
+
+def _insert_chunk(conn: sqlite3.Connection, object_rows: list[tuple], key_rows: list[tuple]) -> None:
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)", object_rows)
+    conn.executemany("INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) "
+                     "VALUES (?,?,?,?,?,?,?,?)", key_rows)
+    conn.execute("COMMIT")
+
+
+class _StopBetweenChunks:
+    """SIGINT or SIGTERM while filling: stop after the chunk being inserted (the file has no journal, so a
+    transaction cut short would leave it damaged); what is stored by then stays usable."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self.ask)
+
+    def ask(self, *_: object) -> None:
+        self.asked = True
+
+
+def _default_signals() -> None:
+    """In a pool process: SIGINT and SIGTERM ignored (the filling process stops between chunks and closes the pool)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 class _Template:
