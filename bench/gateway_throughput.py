@@ -20,7 +20,9 @@ an asyncio raw-HTTP client that costs more CPU on the same cores (so it under-re
 from __future__ import annotations
 
 import argparse
+import collections
 import json
+import multiprocessing
 import os
 import shutil
 import signal
@@ -29,7 +31,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -157,27 +158,41 @@ def measure(target: str, url: str, pgid: int, workers: int, args: argparse.Names
 
 
 def run_gateway(workers: int, directory: Path, args: argparse.Namespace) -> Result:
-    db = directory / f"gateway-{workers}w.sqlite3"
+    db = args.db or directory / f"gateway-{workers}w.sqlite3"
     extra = ["--server", args.server] + (["--cache-mb", str(args.cache_mb)] if args.cache_mb else [])
     if args.prefill:
-        started = time.perf_counter()
-        prefill(db, args.prefill)
-        print(f"  prefilled {args.prefill} pairs in {time.perf_counter() - started:.0f} s", flush=True)
+        fill(db, args.prefill)
     with GatewayProcess(db, workers=workers, log_path=directory / f"gateway-{workers}w.log", extra_args=extra) as gateway:
         result = measure("gateway", gateway.url, gateway.proc.pid, workers, args)
     result.bytes_per_pair = stored_bytes_per_pair(db)
     return result
 
 
-def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
-    """Store `pairs` create+confirm pairs before the run: one real pair made through the gateway's own pipeline,
-    then copied with fresh ids (every row a pair writes: intent, card, charge, events, Idempotency-Key records),
-    so the tables and indexes hold what that many pairs would leave."""
+def fill(db: Path, pairs: int) -> None:
+    started = time.perf_counter()
+    prefill(db, pairs)
+    conn = sqlite3.connect(db)
+    stored = conn.execute("SELECT count(*) FROM objects WHERE type = 'payment_intent'").fetchone()[0]
+    conn.close()
+    print(f"  prefilled {stored:,} pairs in {time.perf_counter() - started:.0f} s, {db.stat().st_size / stored:,.0f} B/pair",
+          flush=True)
+
+
+def prefill(db: Path, pairs: int, *, chunk: int = 20_000, processes: int = 2) -> None:
+    """Store `pairs` create+confirm pairs before the run, directly in the stored format (not over HTTP).
+
+    One real pair is made through the gateway's own pipeline; every row it wrote (intent, card, charge, balance
+    transaction, events, Idempotency-Key records) becomes a template in which each id's tail is a slot, and each
+    copy fills the slots with its own counter and packs its values again (store/packing.py), so the tables and
+    indexes hold what that many pairs would leave: distinct ids in the columns, indexes and JSON. `processes`
+    make the copies' rows (packing is most of the work) while this one inserts them, without a journal (a bench
+    database: a crash while filling loses it); the file is in WAL mode again afterwards, as the gateway uses it."""
     from mock_gateway.api.forms import parse_form
     from mock_gateway.api.gateway import Gateway
     from mock_gateway.app import ROUTES
     from mock_gateway.store.db import Store
 
+    global _TEMPLATE
     store = Store(db, background_checkpoints=False)
     try:
         gateway = Gateway(store)
@@ -188,42 +203,120 @@ def prefill(db: Path, pairs: int, chunk: int = 20_000) -> None:
         pi = json.loads(body)["id"]
         gateway.execute(confirm, "sk_test_bench", parse_form(b"payment_method=pm_card_visa"), {"id": pi}, "prefill-f",
                         "req_prefill", "http://127.0.0.1")
-        conn = store.conn
-        objects = conn.execute("SELECT id, type, created, customer, parent, kind, data FROM objects ORDER BY seq").fetchall()
-        idempotency = conn.execute("SELECT api_key, key, method, path, fingerprint, status, body, created FROM idempotency").fetchall()
-        ids = [row[0] for row in objects]
-        for n in range(0, pairs - 1, chunk):
-            object_rows, key_rows = [], []
-            for i in range(n, min(n + chunk, pairs - 1)):
-                tag = f"{i:012d}"
-
-                def fresh(text, tag=tag):
-                    for old in ids:  # same length: a prefix, then the old id's tail replaced by the counter
-                        text = text.replace(old, old[: len(old) - len(tag)] + tag)
-                    return text
-
-                object_rows += [(fresh(r[0]), r[1], r[2], r[3], fresh(r[4]) if r[4] else None, r[5], fresh_data(r[6], fresh))
-                                for r in objects]
-                key_rows += [(r[0], f"{r[1]}-{tag}", r[2], fresh(r[3]), r[4], r[5], fresh_data(r[6], fresh), r[7])
-                             for r in idempotency]
-            with store.transaction():
-                conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)",
-                                 object_rows)
-                conn.executemany("INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) "
-                                 "VALUES (?,?,?,?,?,?,?,?)", key_rows)
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        objects = store.conn.execute("SELECT id, type, created, customer, parent, kind, data FROM objects ORDER BY seq").fetchall()
+        keys = store.conn.execute("SELECT api_key, key, method, path, fingerprint, status, body, created FROM idempotency").fetchall()
     finally:
         store.close()
+    _TEMPLATE = _Template(objects, keys)
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode=DELETE")
+        conn.execute("PRAGMA journal_mode=OFF")
+        conn.execute("PRAGMA synchronous=OFF")
+        conn.execute("PRAGMA cache_size=-262144")  # 256 MiB: the indexes' right edges stay in memory
+        ranges = [(n, min(n + chunk, pairs - 1)) for n in range(0, pairs - 1, chunk)]
+        stop = _StopBetweenChunks()
+        with multiprocessing.get_context("fork").Pool(processes, initializer=_default_signals) as pool:
+            waiting: collections.deque = collections.deque()  # chunks being made: a few, or memory fills up
+            for done, span in enumerate(ranges, 1):
+                waiting.append(pool.apply_async(_prefill_rows, (span,)))
+                if len(waiting) <= 2 * processes and done < len(ranges):
+                    continue
+                object_rows, key_rows = waiting.popleft().get()
+                _insert_chunk(conn, object_rows, key_rows)
+                if done % 25 == 0:
+                    print(f"  prefilled {(done - len(waiting)) * chunk:,} of {pairs:,} pairs", flush=True)
+                if stop.asked:
+                    break
+            while waiting:  # stopped: the chunks under way are made and left out
+                rows = waiting.popleft().get()
+                if not stop.asked:
+                    _insert_chunk(conn, *rows)
+            pool.close()
+            pool.join()
+        if stop.asked:
+            print("  stopped between chunks", flush=True)
+        conn.execute("PRAGMA journal_mode=WAL")
+    finally:
+        conn.close()
 
 
-def fresh_data(data: str | bytes, fresh: Callable[[str], str]) -> str | bytes:
-    """A stored value (JSON text, or packed by store/packing.py) with its ids made fresh, stored the same way."""
-    from mock_gateway.store import packing
+def _insert_chunk(conn: sqlite3.Connection, object_rows: list[tuple], key_rows: list[tuple]) -> None:
+    conn.execute("BEGIN")
+    conn.executemany("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?,?,?,?,?,?,?)", object_rows)
+    conn.executemany("INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) "
+                     "VALUES (?,?,?,?,?,?,?,?)", key_rows)
+    conn.execute("COMMIT")
 
-    text = fresh(packing.unpack(data).decode())
-    if isinstance(data, str):
-        return text
-    return packing.pack(text.encode()) if data[:1] != b"{" else text.encode()
+
+class _StopBetweenChunks:
+    """SIGINT or SIGTERM while filling: stop after the chunk being inserted (the file has no journal, so a
+    transaction cut short would leave it damaged); what is stored by then stays usable."""
+
+    def __init__(self) -> None:
+        self.asked = False
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, self.ask)
+
+    def ask(self, *_: object) -> None:
+        self.asked = True
+
+
+def _default_signals() -> None:
+    """In a pool process: SIGINT and SIGTERM ignored (the filling process stops between chunks and closes the pool)."""
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
+
+
+class _Template:
+    """The rows of one pair, with a slot where each copy's counter goes (the last `TAG` characters of every id)."""
+
+    TAG = 12
+
+    def __init__(self, objects: list[tuple], keys: list[tuple]) -> None:
+        from mock_gateway.store import packing
+
+        self.ids = [row[0] for row in objects]
+        self.objects = [(self.slots(r[0]), r[1], r[2], r[3], self.slots(r[4]), r[5], self.value(r[6])) for r in objects]
+        self.keys = [(r[0], self.slots(r[1] + "-" + "\0"), r[2], self.slots(r[3]), r[4], r[5], self.value(r[6]), r[7])
+                     for r in keys]
+        self.pack = packing.pack
+
+    def slots(self, text: str | None) -> list[str] | None:
+        """`text` cut where a copy's counter goes: the copy is counter.join(pieces)."""
+        if text is None:
+            return None
+        for old in self.ids:
+            text = text.replace(old, old[: len(old) - self.TAG] + "\0")
+        return text.split("\0")
+
+    def value(self, data: str | bytes) -> tuple[bool, list[str] | None]:
+        """(packed?, the JSON's pieces) of a stored value."""
+        from mock_gateway.store import packing
+
+        packed = isinstance(data, bytes) and data[:1] != b"{"
+        return packed, self.slots(packing.unpack(data).decode())
+
+    def fill(self, pieces: tuple[bool, list[str]], tag: str) -> str | bytes:
+        packed, text = pieces
+        return self.pack(tag.join(text).encode()) if packed else tag.join(text)
+
+
+_TEMPLATE: _Template | None = None
+
+
+def _prefill_rows(span: tuple[int, int]) -> tuple[list[tuple], list[tuple]]:
+    """The rows of copies `span[0]` .. `span[1]` - 1 (in a pool process, from the template it was forked with)."""
+    template = _TEMPLATE
+    assert template is not None
+    object_rows, key_rows = [], []
+    for i in range(*span):
+        tag = f"{i:0{template.TAG}d}"
+        object_rows += [(tag.join(r[0]), r[1], r[2], r[3], tag.join(r[4]) if r[4] else None, r[5], template.fill(r[6], tag))
+                        for r in template.objects]
+        key_rows += [(r[0], tag.join(r[1]), r[2], tag.join(r[3]), r[4], r[5], template.fill(r[6], tag), r[7])
+                     for r in template.keys]
+    return object_rows, key_rows
 
 
 def stored_bytes_per_pair(db: Path) -> float:
@@ -234,7 +327,7 @@ def stored_bytes_per_pair(db: Path) -> float:
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         pages, free, size = (conn.execute(f"PRAGMA {name}").fetchone()[0] for name in ("page_count", "freelist_count", "page_size"))
         intents = conn.execute("SELECT count(*) FROM objects WHERE type = 'payment_intent'").fetchone()[0]
-        if intents:
+        if intents and pages * size < 4 << 30:  # dbstat reads every page: not over a prefilled ledger of many GB
             print("  stored per pair: " + ", ".join(f"{name} {used / intents:,.0f} B" for name, used in _bytes_by_table(conn)),
                   flush=True)
     finally:
@@ -296,6 +389,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="the gateway's SQLite page cache per process (its --cache-mb; default the gateway's)")
     parser.add_argument("--prefill", type=int, default=0, metavar="N",
                         help="store N create+confirm pairs in the gateway's database before measuring (default none)")
+    parser.add_argument("--db", type=Path, default=None, metavar="PATH",
+                        help="the gateway's database file, kept afterwards (default: a fresh one in a temporary directory). "
+                             "With --prefill-only, fill it and stop; later runs with --db measure on what it holds")
+    parser.add_argument("--prefill-only", action="store_true", help="with --db and --prefill: fill the database and stop")
     args = parser.parse_args(argv)
     try:
         worker_counts = [int(w) for w in args.workers.split(",")]
@@ -313,6 +410,15 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.prefill < 0:
         parser.error(f"--prefill must be 0 or more, found {args.prefill}")
+    if args.db is not None and args.prefill and args.db.exists():
+        parser.error(f"--db {args.db} exists already: --prefill fills a new database")
+    if args.prefill_only:
+        if args.db is None or not args.prefill:
+            parser.error("--prefill-only needs --db PATH and --prefill N")
+        fill(args.db, args.prefill)
+        return 0
+    if args.db is not None and len(worker_counts) > 1:
+        parser.error("--db measures one database: give one --workers count")
     print(f"{args.pairs} create+confirm pairs over {args.connections} keep-alive connections, client {args.client}, "
           f"server {args.server}, prefilled {args.prefill}, "
           f"{os.cpu_count()} cores, load average before {os.getloadavg()[0]:.2f}", flush=True)

@@ -38,6 +38,7 @@ from .expand import render
 from .forms import parse_form, read_body
 from .params import validate
 from .registry import Route
+from .router import JsonAnswer
 
 log = logging.getLogger("mock_gateway")
 
@@ -126,13 +127,16 @@ class Gateway:
         """The pipeline proper: authenticate, parse, validate, execute, answer."""
         request_id = new_id("req", 14)
         headers = {"Request-Id": request_id, "Stripe-Version": versions.account_default()}
+        # the request's headers read once (ASGI names them in lower case; the first of a repeated one counts, as
+        # Starlette's Request.headers.get would give it), instead of a scan of the list for each one asked
+        given = {name.decode("latin-1"): value.decode("latin-1") for name, value in reversed(request.scope["headers"])}
         try:
-            version = versions.requested(request.headers.get("stripe-version"))
+            version = versions.requested(given.get("stripe-version"))
             headers["Stripe-Version"] = version  # the version echoed is the version served
-            header = request.headers.get("authorization")
+            header = given.get("authorization")
             api_key = authenticate(header) if header else None
             if request.method == "POST":
-                content_type = request.headers.get("content-type", _FORM).split(";")[0].strip().lower()
+                content_type = given.get("content-type", _FORM).split(";")[0].strip().lower()
                 body = await read_body(request)
                 if body and content_type != _FORM:
                     raise invalid_request(
@@ -144,15 +148,16 @@ class Gateway:
                 raw = parse_form(request.scope.get("query_string", b""))
             if api_key is None:  # Stripe.js sends its publishable key as the `key` parameter
                 api_key = publishable.key_from_params(raw)
-            if publishable.is_publishable(api_key):
+            browser = publishable.is_publishable(api_key)
+            if browser:
                 publishable.admit(route, raw, request.path_params, self.store)
-            key = request.headers.get("idempotency-key") if request.method == "POST" else None
+            key = given.get("idempotency-key") if request.method == "POST" else None
             if key is not None:
                 headers["Idempotency-Key"] = key
-            job = self.prepare(route, api_key, raw, request.path_params, key, request_id, _base_url(request))
+            job = self.prepare(route, api_key, raw, request.path_params, key, request_id, _base_url(request, given))
             job.version = version
-            if publishable.is_publishable(api_key):
-                job.ctx.browser_origin = publishable.web_origin(request.headers.get("origin"))
+            if browser:
+                job.ctx.browser_origin = publishable.web_origin(given.get("origin"))
             if route.method == "GET":
                 status, payload, replayed = job.read()
                 if job.ctx.browser_origin and route.path == "/v1/payment_intents/{id}" and status == 200:
@@ -170,7 +175,7 @@ class Gateway:
             log.exception("internal error on %s %s", request.method, request.url.path)
             status = 500
             payload = orjson.dumps({"error": {"type": "api_error", "message": f"An internal error occurred ({request_id})."}})
-        return Response(payload, status, headers=headers, media_type="application/json")
+        return JsonAnswer(payload, status, headers)
 
     def _allow_frame(self, intent_id: str, ctx: Ctx) -> None:
         """A browser page retrieved an intent that waits for 3-D Secure with its publishable key and
@@ -415,8 +420,8 @@ def _path(route: Route, path_params: dict[str, str]) -> str:
     return route.path.format(**path_params)
 
 
-def _base_url(request: Request) -> str:
-    host = request.headers.get("host")
+def _base_url(request: Request, given: dict[str, str]) -> str:
+    host = given.get("host")
     if host:
         return f"{request.scope.get('scheme', 'http')}://{host}"  # not request.url: it parses the whole URL
     return str(request.base_url).rstrip("/")

@@ -33,6 +33,20 @@ def unrecognized(method: str, path: str, *, other_method: bool) -> Response:
     return Response(body, 404, media_type="application/json")
 
 
+class JsonAnswer(Response):
+    """An API answer: JSON, with its headers encoded here once. Starlette's Response would look through and
+    lower-case them again; a fault profile still changes them through `headers` (mock_gateway/faults.py)."""
+
+    media_type = "application/json"
+
+    def __init__(self, body: bytes, status: int, headers: dict[str, str]) -> None:
+        self.status_code = status
+        self.body = body
+        self.background = None
+        self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", b"application/json"),
+                            *[(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]]
+
+
 class ApiRouter:
     """ASGI app for everything under /v1: a table lookup, then the gateway's pipeline."""
 
