@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import functools
 import http.server
 import random
 import threading
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -141,30 +144,40 @@ def test_a_plain_bootstrap_form_is_understood_seen_and_typed(fixture_site):
         pool.submit(asyncio.run, _bootstrap_form(fixture_site + "/bootstrap-checkout.html")).result()
 
 
-async def _bootstrap_form(url: str) -> None:
+@contextlib.asynccontextmanager
+async def _person_on(url: str, seed: int, name: str) -> AsyncIterator[Any]:
+    """A desktop-typical person (at pace instant) with a page open at `url` in a browser of its own:
+    the journey's context, as the journey loop would hand it to filling and recovery."""
     from playwright.async_api import async_playwright
 
     from harness.browser import launch_options
-    from harness.journeys.filling import fill, intent_for
-    from harness.journeys.loading import look
     from harness.journeys.plan import Assignment
     from harness.journeys.record import JourneyRecord
-    from harness.journeys.recovery import after_submit_errors
     from harness.journeys.sites import site_for
     from harness.journeys.state import JourneyContext
-    from harness.journeys.understanding import data_key
     from harness.shopper.model import Shopper
-    from harness.shopper.shopper_data import US_STATE_NAMES
 
-    shopper = Shopper.from_persona(load_persona("desktop-typical"), 5, pace="instant")
-    record = JourneyRecord.start(Assignment("j0-bootstrap", "bootstrap", "desktop-typical", 5), shopper)
+    shopper = Shopper.from_persona(load_persona("desktop-typical"), seed, pace="instant")
+    record = JourneyRecord.start(Assignment(f"j0-{name}", name, "desktop-typical", seed), shopper)
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(**launch_options())
         context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")
         page = await context.new_page()
         await page.goto(url)
-        ctx = JourneyContext(page=page, shopper=shopper, record=record, target=url, api=None, currency="usd", amount=100,  # type: ignore[arg-type]
-                             site=site_for(None))  # not used: the test only reads the page
+        yield JourneyContext(page=page, shopper=shopper, record=record, target=url, api=None, currency="usd", amount=100,  # type: ignore[arg-type]
+                             site=site_for(None))  # not used: the tests only read and fill the page
+        await browser.close()
+
+
+async def _bootstrap_form(url: str) -> None:
+    from harness.journeys.filling import fill, intent_for
+    from harness.journeys.loading import look
+    from harness.journeys.recovery import after_submit_errors
+    from harness.journeys.understanding import data_key
+    from harness.shopper.shopper_data import US_STATE_NAMES
+
+    async with _person_on(url, 5, "bootstrap") as ctx:
+        page, shopper, record = ctx.page, ctx.shopper, ctx.record
         view = await look(ctx)
         # what the person understands: every field's meaning from its visible label, and what the page says about it
         keys = {c.label: data_key(c.label) for c in view.fields()}
@@ -227,7 +240,6 @@ async def _bootstrap_form(url: str) -> None:
         before = record.fields["city"].errors_shown
         view = await after_submit_errors(ctx, view, "checkout", lambda key, c: intent_for(ctx, key, c))
         assert record.fields["city"].errors_shown > before
-        await browser.close()
 
 
 @pytest.mark.parametrize("filled, meant, rest", [
@@ -270,25 +282,11 @@ def test_fields_named_only_by_placeholder_legend_or_autocomplete_are_understood_
 
 
 async def _unlabelled_form(url: str) -> None:
-    from playwright.async_api import async_playwright
-
-    from harness.browser import launch_options
     from harness.journeys.filling import fill
     from harness.journeys.loading import look
-    from harness.journeys.plan import Assignment
-    from harness.journeys.record import JourneyRecord
-    from harness.journeys.sites import site_for
-    from harness.journeys.state import JourneyContext
-    from harness.shopper.model import Shopper
 
-    shopper = Shopper.from_persona(load_persona("desktop-typical"), 7, pace="instant")
-    record = JourneyRecord.start(Assignment("j0-unlabelled", "unlabelled", "desktop-typical", 7), shopper)
-    async with async_playwright() as pw:
-        browser = await pw.chromium.launch(**launch_options())
-        page = await (await browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-US")).new_page()
-        await page.goto(url)
-        ctx = JourneyContext(page=page, shopper=shopper, record=record, target=url, api=None, currency="usd", amount=100,  # type: ignore[arg-type]
-                             site=site_for(None))
+    async with _person_on(url, 7, "unlabelled") as ctx:
+        page, record = ctx.page, ctx.record
         view = await look(ctx)
         # the name a person reads for each field, where it stands, and what they take it to ask for
         seen = [(c.label, c.label_from, c.meaning) for c in view.fields()]
@@ -301,4 +299,3 @@ async def _unlabelled_form(url: str) -> None:
                           ("zip", "postal_code")):
             assert values[name], f"{name} left empty"
             assert values[name] == ctx.intents[key].value or record.fields[key].errors_made, name
-        await browser.close()
