@@ -259,8 +259,7 @@ def _store_payment(ctx: Ctx, inv: dict[str, Any], payment: dict[str, Any], pi: d
     """Write a new intent's invoice payment as the attempt left it: paid by `pi` (one row, and its event, instead of
     an open row rewritten as paid in the same attempt), else open."""
     if pi is not None:
-        payment.update(status="paid", amount_paid=pi["amount_received"])
-        payment["status_transitions"]["paid_at"] = ctx.now
+        _paid_by(ctx, payment, pi)
     ctx.store.insert(payment, customer=inv["customer"], parent=inv["id"], kind=payment["status"])
     if pi is not None:
         ctx.emit("invoice_payment.paid", payment)
@@ -299,10 +298,15 @@ def _payment_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any]) -> None:
     payment = ctx.store.get(inv["_invoice_payment"]) if inv.get("_invoice_payment") else None
     if payment is None or payment["status"] == "paid":
         return
-    payment.update(status="paid", amount_paid=pi["amount_received"])
-    payment["status_transitions"]["paid_at"] = ctx.now
+    _paid_by(ctx, payment, pi)
     ctx.store.update(payment, kind="paid")
     ctx.emit("invoice_payment.paid", payment)
+
+
+def _paid_by(ctx: Ctx, payment: dict[str, Any], pi: dict[str, Any]) -> None:
+    """An invoice payment as its PaymentIntent's success leaves it (the caller writes it and says so)."""
+    payment.update(status="paid", amount_paid=pi["amount_received"])
+    payment["status_transitions"]["paid_at"] = ctx.now
 
 
 def open_intent(ctx: Ctx, inv: dict[str, Any], sub: dict[str, Any] | None) -> dict[str, Any]:
