@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from dataclasses import field as _field
+from functools import cached_property
 from typing import Any
 
 from playwright.async_api import Page
@@ -257,9 +258,10 @@ class Control:
     pattern: str = ""
     label_from: str = "label"  # where `label` was read: label (or aria), legend, placeholder, title
 
-    @property
+    @cached_property
     def meaning(self) -> str | None:
-        """Which of the person's details the field asks for (understanding.field_key)."""
+        """Which of the person's details the field asks for (understanding.field_key), read once per control:
+        the filling and the error handling ask it several times of the same field."""
         return field_key(self.label, self.autocomplete)
 
     @property
