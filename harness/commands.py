@@ -174,7 +174,7 @@ def _validate(args: argparse.Namespace) -> int:
     except ScenarioError as err:
         return _bad_input(str(err))
     parts = [p for p, present in (("load", scenario.load), ("journeys", scenario.journeys), ("faults", scenario.faults),
-                                                 ("churn", getattr(scenario, "churn", None))) if present]
+                                                 ("churn", scenario.churn)) if present]
     print(f"{scenario.file}: valid ({', '.join(parts)}; {len(scenario.gates)} gates)")
     return EXIT_OK
 

@@ -108,7 +108,7 @@ def check_target(scenario: Any, timeout: float = 10.0) -> str | None:
                 reasons.append("[journeys] through the reference checkout create Checkout Sessions; GET /v1/checkout/sessions "
                                f"answered {sessions.describe()}")
         reasons += _load_reasons(client, getattr(scenario.load, "mix", None))
-        if getattr(scenario, "churn", None) is not None:
+        if scenario.churn is not None:
             reasons += _churn_reasons(client)
     for gate in scenario.gates:
         if gate.metric in _NOTIFICATION_METRICS:

@@ -74,7 +74,7 @@ class ChildProcess:
                 argv, stdout=stdout, stderr=stderr, text=text, start_new_session=own_group,
                 env={**os.environ, **env} if env else None,
                 # one prctl call between fork and exec, looked up before: no lock a thread could hold
-                preexec_fn=_die_with_parent_hook() if die_with_parent else None)  # noqa: PLW1509  # noqa: PLW1509 (one prctl call, no locks)
+                preexec_fn=_die_with_parent_hook() if die_with_parent else None)  # noqa: PLW1509 (one prctl call, no locks)
         finally:
             if held is not None:
                 signal.pthread_sigmask(signal.SIG_SETMASK, held)  # the child keeps the blocked mask across exec

@@ -75,7 +75,7 @@ def start_journeys(run: PartHost) -> Part | None:
 
 def start_churn(run: PartHost) -> Part | None:
     scenario = run.scenario
-    plan = getattr(scenario, "churn", None)
+    plan = scenario.churn
     if plan is None:
         return None
     # its own gateways (one per policy) unless the scenario names a target
