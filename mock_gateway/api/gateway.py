@@ -32,7 +32,7 @@ from ..core.ids import new_id
 from ..core.instruments import fingerprint
 from ..core.methods.base import install_hooks
 from ..core.tasks import TASKS
-from ..store.db import Store
+from ..store.db import NotPrepared, Store
 from . import publishable, versions
 from .expand import render
 from .forms import parse_form, read_body
@@ -290,16 +290,63 @@ class Gateway:
                 future.set_exception(value)
 
     def _run_group(self, jobs: list[Job | _Work]) -> list[tuple[bool, Any]]:
-        """One transaction for the group; each request as if alone (Store.batch: a request that fails undoes
-        only its own writes). A request alone may commit as it goes (a clock advance: Store.commit_so_far),
-        and if it fails the transaction is rolled back: its error is the answer."""
+        """The group's requests prepared outside the writer lock (Store.prepared: built from one snapshot, their writes
+        recorded), then under the lock their writes checked and run, and the requests that could not be prepared run
+        there after them (Store.batch: a request that fails undoes only its own writes). Requests of one group arrived
+        together, so running those after the prepared ones is an order they could have had. If what the prepared ones
+        read changed before the lock was taken, the whole group runs under the lock as if nothing was prepared."""
         store = self.store
+        outcomes: list[tuple[bool, Any]] = [(False, None)] * len(jobs)
+        rest = [i for i, job in enumerate(jobs) if isinstance(job, _Work)]  # steps of long work: under the lock
+        prepared = None
+        if len(rest) < len(jobs):
+            with store.prepared() as prepared:
+                for i, job in enumerate(jobs):
+                    if isinstance(job, _Work):
+                        continue
+                    mark = prepared.mark()
+                    try:
+                        with store.piece("request"):
+                            outcomes[i] = (True, job.write())
+                    except NotPrepared:
+                        prepared.rewind(mark)
+                        rest.append(i)
+                    except Exception as err:
+                        outcomes[i] = (False, err)
+            if not rest and not prepared.writes:  # replays and refusals: answered from the snapshot, nothing to write
+                return outcomes
+        rest.sort()
+        for i in rest:
+            jobs[i].reset()
+        if prepared is None or not prepared.writes:  # nothing prepared to write: the rest runs as it always did
+            for i, outcome in zip(rest, self._run_locked([jobs[i] for i in rest])):
+                outcomes[i] = outcome
+            return outcomes
+        with store.transaction():
+            if not store.apply(prepared):
+                rest = list(range(len(jobs)))
+                for job in jobs:
+                    job.reset()
+            if rest:
+                for i, outcome in zip(rest, self._run_pieces([jobs[i] for i in rest])):
+                    outcomes[i] = outcome
+        return outcomes
+
+    def _run_locked(self, jobs: list[Job | _Work]) -> list[tuple[bool, Any]]:
+        """Requests in a write transaction of their own. A request alone may commit as it goes (a clock advance:
+        Store.commit_so_far), and if it fails the transaction is rolled back: its error is the answer."""
         if len(jobs) == 1:
             try:
-                with store.transaction(stepwise=True):
+                with self.store.transaction(stepwise=True):
                     return [(True, jobs[0].write())]
             except Exception as err:
                 return [(False, err)]
+        return self._run_pieces(jobs)
+
+    def _run_pieces(self, jobs: list[Job | _Work]) -> list[tuple[bool, Any]]:
+        """Requests each as if alone (Store.batch: a request that fails undoes only its own writes), in the open
+        transaction or in one of their own."""
+        store = self.store
 
         def run() -> list[tuple[bool, Any]]:
             outcomes: list[tuple[bool, Any]] = []
@@ -315,7 +362,7 @@ class Gateway:
             for job in jobs:
                 job.reset()
 
-        return store.batch(run, before_rerun=reset)
+        return store.batch(run, before_rerun=reset) if jobs else []
 
 
 class _Work:

@@ -59,6 +59,13 @@ CREATE TABLE IF NOT EXISTS settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)
 """
 
 _COLUMNS = ("customer", "parent", "kind")
+_GET = "SELECT CAST(data AS BLOB), customer, parent, kind FROM objects WHERE id = ?"
+_INSERT_PACKED = "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)"
+_INSERT_TEXT = "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))"
+_GET_KEY = "SELECT method, path, fingerprint, status, body FROM idempotency WHERE api_key = ? AND key = ?"
+_PUT_KEY = "INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) VALUES (?,?,?,?,?,?,?,?)"
+_GET_SETTING = "SELECT value FROM settings WHERE name = ?"
+_PUT_SETTING = "INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)"
 
 # sqlite3 binds int, float, str and bytearray parameters directly; any other (None, bytes: the JSON and the
 # NULL columns of nearly every row) first goes through its adaptation protocol, two failed attribute lookups
@@ -66,6 +73,56 @@ _COLUMNS = ("customer", "parent", "kind")
 # docs/performance.md). They change nothing else: None still binds NULL, bytes a BLOB.
 sqlite3.register_adapter(bytes, bytes)  # bytes(b) is b itself for bytes
 sqlite3.register_adapter(type(None), lambda value: value)
+
+
+class NotPrepared(BaseException):
+    """Raised while a group is prepared outside the writer lock (`Store.prepared`) when the work asks for what a
+    prepared group cannot answer from the rows it read and wrote itself (a list, SQL of its own through `conn`, a
+    savepoint, a delete): that request is run again under the lock. A BaseException, so that no `except Exception`
+    on the way takes it for the request's own failure."""
+
+
+_ABSENT = object()
+
+
+class Prepared:
+    """A group's writes made outside the writer lock: the statements to run under it, and what they were decided
+    from (each read with its answer), to check under the lock that nothing read has changed meanwhile.
+
+    `journal` undoes what a request of the group changed in the Store's memory of the transaction (objects,
+    settings, Idempotency-Key answers), for a request that fails alone: its writes are cut from `writes` and its
+    changes to that memory undone, as its savepoint would have done."""
+
+    __slots__ = ("writes", "reads", "journal", "keys", "data_version")
+
+    def __init__(self, data_version: int) -> None:
+        self.writes: list[tuple[str, Sequence[Any]]] = []
+        self.reads: list[tuple[str, tuple[Any, ...], Any]] = []
+        self.journal: list[tuple[dict[Any, Any], Any, Any]] = []
+        self.keys: dict[tuple[str, str], tuple[str, str, str, int, bytes]] = {}
+        self.data_version = data_version
+
+    def mark(self) -> tuple[int, int]:
+        return len(self.writes), len(self.journal)
+
+    def rewind(self, mark: tuple[int, int]) -> None:
+        """Forget what was written since `mark` (reads stay: checking them again costs nothing wrong)."""
+        del self.writes[mark[0]:]
+        while len(self.journal) > mark[1]:
+            memory, key, previous = self.journal.pop()
+            if previous is _ABSENT:
+                memory.pop(key, None)
+            else:
+                memory[key] = previous
+
+    def remember(self, memory: dict[Any, Any], key: Any, value: Any) -> None:
+        self.journal.append((memory, key, memory.get(key, _ABSENT)))
+        memory[key] = value
+
+    def read(self, conn: sqlite3.Connection, sql: str, args: tuple[Any, ...]) -> Any:
+        row = conn.execute(sql, args).fetchone()
+        self.reads.append((sql, args, row))
+        return row
 
 
 class Redo(BaseException):
@@ -99,20 +156,21 @@ class Store:
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self._lock_fd = os.open(self.path + "-lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-        self.conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30.0)
         if page_size:  # only a new, empty file takes it (before WAL mode and the first table); else a no-op
-            self.conn.execute(f"PRAGMA page_size={int(page_size)}")
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.execute("PRAGMA busy_timeout=30000")
-        self.conn.execute("PRAGMA foreign_keys=OFF")
-        packing.register(self.conn)  # unpacked(data): the JSON of a packed row, for SQL that reads inside it
+            self._conn.execute(f"PRAGMA page_size={int(page_size)}")
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.execute("PRAGMA busy_timeout=30000")
+        self._conn.execute("PRAGMA foreign_keys=OFF")
+        packing.register(self._conn)  # unpacked(data): the JSON of a packed row, for SQL that reads inside it
         # A request's savepoint (group commit) keeps the pages it changes in a sub-journal: in memory, not a file.
-        self.conn.execute("PRAGMA temp_store=MEMORY")
+        self._conn.execute("PRAGMA temp_store=MEMORY")
         if cache_mb:  # the page cache (SQLite's default: 2 MiB)
-            self.conn.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")
+            self._conn.execute(f"PRAGMA cache_size={-1024 * int(cache_mb)}")
         self._depth = 0
         self._stepwise = False
+        self._prepared: Prepared | None = None  # while a group is prepared outside the writer lock
         # True while a block runs without its per-piece savepoints (see `undo_point`): a piece that fails
         # after writing raises Redo instead of rolling back to its own savepoint.
         self.optimistic = False
@@ -122,22 +180,30 @@ class Store:
         with self.transaction():
             for statement in _SCHEMA.split(";"):
                 if statement.strip():
-                    self.conn.execute(statement)
+                    self._conn.execute(statement)
             # This ledger's own random secret for card fingerprints and idempotency fingerprints: in the
             # database, never in the source (a key in the source lets anyone reverse a fingerprint)
-            self.conn.execute("INSERT OR IGNORE INTO settings (name, value) VALUES ('fingerprint_key', ?)",
+            self._conn.execute("INSERT OR IGNORE INTO settings (name, value) VALUES ('fingerprint_key', ?)",
                               (secrets.token_hex(32),))
-            row = self.conn.execute("SELECT value FROM settings WHERE name = 'fingerprint_key'").fetchone()
+            row = self._conn.execute("SELECT value FROM settings WHERE name = 'fingerprint_key'").fetchone()
         self.fingerprint_key: bytes = bytes.fromhex(row[0])
         if self._lock_fd is not None and background_checkpoints:
-            self.conn.execute("PRAGMA wal_autocheckpoint=0")
+            self._conn.execute("PRAGMA wal_autocheckpoint=0")
             self.checkpointer = Checkpointer(self.path, self.writer_lock)
             self.checkpointer.start()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection, for SQL of the caller's own. Not while a group is prepared outside the writer lock
+        (`prepared`): what such SQL reads or writes is not known to the group, so the request runs under the lock."""
+        if self._prepared is not None:
+            raise NotPrepared()
+        return self._conn
 
     def close(self) -> None:
         if self.checkpointer is not None:
             self.checkpointer.stop()
-        self.conn.close()
+        self._conn.close()
         if self._lock_fd is not None:
             os.close(self._lock_fd)
             self._lock_fd = None
@@ -193,19 +259,64 @@ class Store:
         self._forget()
         try:
             with self.writer_lock():
-                self.conn.execute("BEGIN IMMEDIATE")
+                self._conn.execute("BEGIN IMMEDIATE")
                 try:
                     yield
                 except BaseException:
                     self._forget()
-                    self.conn.execute("ROLLBACK")
+                    self._conn.execute("ROLLBACK")
                     raise
                 else:
-                    self.conn.execute("COMMIT")
+                    self._conn.execute("COMMIT")
         finally:
             self._depth = 0
             self._stepwise = False
             self._forget()
+
+    @contextmanager
+    def prepared(self) -> Iterator[Prepared]:
+        """Prepare a group's writes without the writer lock: the work inside reads one snapshot of the ledger (a read
+        transaction, which other processes' writers do not wait for) and its writes are recorded, not run (`Prepared`);
+        `apply` runs them later under the lock if what they were decided from is unchanged. The work inside sees its
+        own writes through what the transaction remembers (objects, settings, Idempotency-Key answers); what it cannot
+        see that way raises NotPrepared (`conn`, lists, savepoints). Two processes then build their groups' objects,
+        JSON and packed rows at the same time, and hold the lock only to check and write (docs/performance.md)."""
+        if self._depth:
+            raise RuntimeError("Store.prepared() inside a transaction")
+        version = self._conn.execute("PRAGMA data_version").fetchone()[0]
+        self._forget()
+        self._conn.execute("BEGIN")
+        self._depth = 1
+        self._prepared = record = Prepared(version)
+        try:
+            yield record
+        finally:
+            self._prepared = None
+            self._depth = 0
+            self._forget()
+            self._conn.execute("COMMIT")  # the end of the read snapshot: nothing was written
+
+    def apply(self, record: Prepared) -> bool:
+        """Inside a write transaction: run a prepared group's writes if nothing it read has changed since (no other
+        connection committed, or each read gives the same answer again); False, with nothing written, if something
+        changed or a write fails (a row another process inserted meanwhile): the group is then run again here."""
+        if self._conn.execute("PRAGMA data_version").fetchone()[0] != record.data_version:
+            for sql, args, row in record.reads:
+                if self._conn.execute(sql, args).fetchone() != row:
+                    return False
+        if not record.writes:
+            return True
+        self._conn.execute("SAVEPOINT prepared")
+        try:
+            for statement, values in record.writes:
+                self._conn.execute(statement, values)
+        except sqlite3.Error:
+            self.rollback_to("prepared")
+            self._conn.execute("RELEASE prepared")
+            return False
+        self._conn.execute("RELEASE prepared")
+        self._forget()  # what was remembered while preparing was of the snapshot: read again from here on
+        return True
 
     def in_transaction(self) -> bool:
         return bool(self._depth)
@@ -215,9 +326,11 @@ class Store:
         still under the writer lock (so what is remembered stays true). Elsewhere: nothing. One huge transaction
         costs more than its parts (a clock advance committed every 1,000 tasks: docs/performance.md), with
         what each task wrote still committed together with its claim."""
+        if self._prepared is not None:
+            raise NotPrepared()
         if self._depth == 1 and self._stepwise:
-            self.conn.execute("COMMIT")
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._conn.execute("COMMIT")
+            self._conn.execute("BEGIN IMMEDIATE")
 
     def _forget(self) -> None:
         self._cache.clear()
@@ -225,29 +338,36 @@ class Store:
 
     def rollback_to(self, savepoint: str) -> None:
         """ROLLBACK TO a savepoint (what the transaction remembers is forgotten with it)."""
+        if self._prepared is not None:
+            raise NotPrepared()
         self._forget()
-        self.conn.execute(f"ROLLBACK TO {savepoint}")
+        self._conn.execute(f"ROLLBACK TO {savepoint}")
 
-    def undo_point(self, name: str) -> int | None:
+    def undo_point(self, name: str) -> Any:
         """Where a piece of work may have to be undone from: SAVEPOINT `name`, or inside an optimistic block
         no savepoint at all (a savepoint costs a copy of every page first changed under it), only the
-        count of rows changed so far. Pair with `undo` (on failure) or `keep` (on success)."""
+        count of rows changed so far; in a prepared group, where its record stands. Pair with `undo` (on failure) or
+        `keep` (on success)."""
+        if self._prepared is not None:
+            return self._prepared.mark()
         if self.optimistic:
-            return self.conn.total_changes
-        self.conn.execute(f"SAVEPOINT {name}")
+            return self._conn.total_changes
+        self._conn.execute(f"SAVEPOINT {name}")
         return None
 
-    def undo(self, name: str, point: int | None) -> None:
+    def undo(self, name: str, point: Any) -> None:
         """Undo what was written since `undo_point`; optimistic: nothing to undo if nothing was written, else Redo."""
-        if point is None:
+        if self._prepared is not None:
+            self._prepared.rewind(point)
+        elif point is None:
             self.rollback_to(name)
-            self.conn.execute(f"RELEASE {name}")
-        elif self.conn.total_changes != point:
+            self._conn.execute(f"RELEASE {name}")
+        elif self._conn.total_changes != point:
             raise Redo()
 
-    def keep(self, name: str, point: int | None) -> None:
-        if point is None:
-            self.conn.execute(f"RELEASE {name}")
+    def keep(self, name: str, point: Any) -> None:
+        if point is None and self._prepared is None:
+            self._conn.execute(f"RELEASE {name}")
 
     def batch(self, block: Callable[[], T], *, before_rerun: Callable[[], None] | None = None) -> T:
         """Run `block`, a batch of pieces that each must fail alone (the requests of a group commit, the tasks of
@@ -258,6 +378,8 @@ class Store:
 
         Outside a transaction the block gets one of its own (a group commit: ROLLBACK undoes it, the rerun is
         a second transaction); inside one (a step of a clock advance), SAVEPOINT batch."""
+        if self._prepared is not None:
+            raise NotPrepared()
         if not self._depth:
             try:
                 with self.transaction(), self._optimism(True):
@@ -268,7 +390,7 @@ class Store:
                 before_rerun()
             with self.transaction(), self._optimism(False):
                 return block()
-        self.conn.execute("SAVEPOINT batch")
+        self._conn.execute("SAVEPOINT batch")
         try:
             try:
                 with self._optimism(True):
@@ -281,9 +403,9 @@ class Store:
                     result = block()
         except BaseException:
             self.rollback_to("batch")
-            self.conn.execute("RELEASE batch")
+            self._conn.execute("RELEASE batch")
             raise
-        self.conn.execute("RELEASE batch")
+        self._conn.execute("RELEASE batch")
         return result
 
     @contextmanager
@@ -314,10 +436,10 @@ class Store:
             yield
         except BaseException:
             self.rollback_to("request")
-            self.conn.execute("RELEASE request")
+            self._conn.execute("RELEASE request")
             raise
         else:
-            self.conn.execute("RELEASE request")
+            self._conn.execute("RELEASE request")
 
     # -- objects ---------------------------------------------------------------------------
 
@@ -328,7 +450,10 @@ class Store:
                 return orjson.loads(entry[0])
         # as bytes (the UTF-8 SQLite holds, or a packed BLOB), which orjson reads as they are: no str decoded and
         # encoded again
-        row = self.conn.execute("SELECT CAST(data AS BLOB), customer, parent, kind FROM objects WHERE id = ?", (id,)).fetchone()
+        if self._prepared is not None:
+            row = self._prepared.read(self._conn, _GET, (id,))
+        else:
+            row = self._conn.execute(_GET, (id,)).fetchone()
         if row is None:
             return None
         data = packing.unpack(row[0])
@@ -338,6 +463,9 @@ class Store:
 
     def _remember(self, id: str, data: bytes, columns: tuple[Any, ...] | None) -> None:
         """What the row holds now: its JSON, and its indexed columns (customer, parent, kind) when known."""
+        if self._prepared is not None:  # what a prepared group wrote is only here: never cleared, undone by the journal
+            self._prepared.remember(self._cache, id, (data, columns))
+            return
         if len(self._cache) >= self.CACHE_MAX:
             self._cache.clear()
         self._cache[id] = (data, columns)
@@ -350,13 +478,14 @@ class Store:
         data = orjson.dumps(obj)
         values = (columns.get("customer"), columns.get("parent"), columns.get("kind"))
         if obj["object"] in packing.PACKED_TYPES:
-            self.conn.execute("INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                              (obj["id"], obj["object"], obj.get("created", 0), *values, packing.pack(data)))
+            sql, args = _INSERT_PACKED, (obj["id"], obj["object"], obj.get("created", 0), *values, packing.pack(data))
         else:
-            self.conn.execute(
-                "INSERT INTO objects (id, type, created, customer, parent, kind, data) VALUES (?, ?, ?, ?, ?, ?, CAST(? AS TEXT))",
-                (obj["id"], obj["object"], obj.get("created", 0), *values, data),
-            )
+            sql, args = _INSERT_TEXT, (obj["id"], obj["object"], obj.get("created", 0), *values, data)
+        if self._prepared is not None:
+            self._prepared.writes.append((sql, args))
+            self._remember(obj["id"], data, values)  # events too: a prepared group sees its rows only here
+            return
+        self._conn.execute(sql, args)
         if self._depth and obj["object"] != "event":  # events are written, rarely read back in the same transaction
             self._remember(obj["id"], data, values)
 
@@ -373,15 +502,18 @@ class Store:
                 sets.append(f"{name} = ?")
                 values.append(columns[name])
         values.append(obj["id"])
-        self.conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
+        if self._prepared is not None:
+            self._prepared.writes.append((f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values))
+        else:
+            self._conn.execute(f"UPDATE objects SET {', '.join(sets)} WHERE id = ?", values)
         if self._depth:
             if known is not None:
                 known = tuple(columns[name] if name in columns else known[i] for i, name in enumerate(_COLUMNS))
             self._remember(obj["id"], data, known)
 
     def delete(self, id: str) -> None:
-        self._cache.pop(id, None)
         self.conn.execute("DELETE FROM objects WHERE id = ?", (id,))
+        self._cache.pop(id, None)
 
     def seq_of(self, id: str, type: str) -> int | None:
         row = self.conn.execute("SELECT seq FROM objects WHERE id = ? AND type = ?", (id, type)).fetchone()
@@ -462,10 +594,14 @@ class Store:
     # -- idempotency -----------------------------------------------------------------------
 
     def idempotent_result(self, api_key: str, key: str) -> tuple[str, str, str, int, bytes] | None:
-        row = self.conn.execute(
-            "SELECT method, path, fingerprint, status, body FROM idempotency WHERE api_key = ? AND key = ?",
-            (api_key, key),
-        ).fetchone()
+        prepared = self._prepared
+        if prepared is not None:
+            saved = prepared.keys.get((api_key, key))
+            if saved is not None:  # recorded by a request before it in the prepared group
+                return saved
+            row = prepared.read(self._conn, _GET_KEY, (api_key, key))
+        else:
+            row = self._conn.execute(_GET_KEY, (api_key, key)).fetchone()
         if row is None:
             return None
         return (row[0], row[1], row[2], row[3], packing.unpack(row[4]))
@@ -473,10 +609,12 @@ class Store:
     def save_idempotent_result(
         self, api_key: str, key: str, method: str, path: str, fingerprint: str, status: int, body: bytes, now: int
     ) -> None:
-        self.conn.execute(
-            "INSERT INTO idempotency (api_key, key, method, path, fingerprint, status, body, created) VALUES (?,?,?,?,?,?,?,?)",
-            (api_key, key, method, path, fingerprint, status, packing.pack(body), now),
-        )
+        args = (api_key, key, method, path, fingerprint, status, packing.pack(body), now)
+        if self._prepared is not None:
+            self._prepared.writes.append((_PUT_KEY, args))
+            self._prepared.remember(self._prepared.keys, (api_key, key), (method, path, fingerprint, status, body))
+        else:
+            self._conn.execute(_PUT_KEY, args)
 
     # -- tables beyond the ledger's own -----------------------------------------------------
 
@@ -495,15 +633,24 @@ class Store:
     def setting(self, name: str) -> str | None:
         if self._depth and name in self._settings:
             return self._settings[name]
-        row = self.conn.execute("SELECT value FROM settings WHERE name = ?", (name,)).fetchone()
+        if self._prepared is not None:
+            row = self._prepared.read(self._conn, _GET_SETTING, (name,))
+            value = row[0] if row else None
+            self._prepared.remember(self._settings, name, value)
+            return value
+        row = self._conn.execute(_GET_SETTING, (name,)).fetchone()
         value = row[0] if row else None
         if self._depth:
             self._settings[name] = value
         return value
 
     def set_setting(self, name: str, value: str) -> None:
+        if self._prepared is not None:
+            self._prepared.writes.append((_PUT_SETTING, (name, value)))
+            self._prepared.remember(self._settings, name, value)
+            return
         self._settings.pop(name, None)
-        self.conn.execute("INSERT OR REPLACE INTO settings (name, value) VALUES (?, ?)", (name, value))
+        self._conn.execute(_PUT_SETTING, (name, value))
 
 
 def _page_size(path: str) -> int:
