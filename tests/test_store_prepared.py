@@ -80,6 +80,36 @@ def test_an_idempotency_key_another_process_recorded_meanwhile_refuses_the_group
         other.close()
 
 
+def test_a_write_that_fails_under_the_lock_leaves_nothing_and_the_transaction_usable(path):
+    store, other = _open(path), _open(path)
+    try:
+        with store.prepared() as group:
+            store.insert({"id": "thing_0", "object": "thing", "n": 0})
+            store.insert({"id": "thing_1", "object": "thing", "n": 1})  # decided without reading: nothing to check
+        with other.transaction():
+            other.insert({"id": "thing_1", "object": "thing", "n": 9})
+        with store.transaction():
+            assert not store.apply(group)  # the id is taken: the UNIQUE constraint refuses the second insert
+            store.insert({"id": "thing_2", "object": "thing", "n": 2})  # what the group does instead
+        assert _rows(store)["objects"].keys() == {"thing_1", "thing_2"}  # thing_0 of the refused group is not left
+        assert store.get("thing_1")["n"] == 9
+    finally:
+        store.close()
+        other.close()
+
+
+def test_apply_is_first_in_its_transaction(path):
+    store = _open(path)
+    try:
+        with store.prepared() as group:
+            store.insert({"id": "thing_1", "object": "thing", "n": 1})
+        with store.transaction(), pytest.raises(RuntimeError):
+            store.insert({"id": "thing_0", "object": "thing", "n": 0})
+            store.apply(group)
+    finally:
+        store.close()
+
+
 def test_other_commits_that_touch_nothing_read_leave_the_group_valid(path):
     store, other = _open(path), _open(path)
     try:

@@ -171,6 +171,7 @@ class Store:
         self._depth = 0
         self._stepwise = False
         self._prepared: Prepared | None = None  # while a group is prepared outside the writer lock
+        self._changes_at_begin = 0
         # True while a block runs without its per-piece savepoints (see `undo_point`): a piece that fails
         # after writing raises Redo instead of rolling back to its own savepoint.
         self.optimistic = False
@@ -260,6 +261,7 @@ class Store:
         try:
             with self.writer_lock():
                 self._conn.execute("BEGIN IMMEDIATE")
+                self._changes_at_begin = self._conn.total_changes
                 try:
                     yield
                 except BaseException:
@@ -297,24 +299,25 @@ class Store:
             self._conn.execute("COMMIT")  # the end of the read snapshot: nothing was written
 
     def apply(self, record: Prepared) -> bool:
-        """Inside a write transaction: run a prepared group's writes if nothing it read has changed since (no other
+        """First in a write transaction: run a prepared group's writes if nothing it read has changed since (no other
         connection committed, or each read gives the same answer again); False, with nothing written, if something
-        changed or a write fails (a row another process inserted meanwhile): the group is then run again here."""
+        changed or a write fails (a row another process inserted meanwhile): the group is then run again here. No
+        savepoint around the writes (a savepoint costs a copy of every page first changed under it): being first, a
+        failure rolls the whole transaction back and begins it again."""
+        if self._depth != 1 or self._conn.total_changes != self._changes_at_begin:
+            raise RuntimeError("Store.apply() must be the first write of a transaction of its own")
         if self._conn.execute("PRAGMA data_version").fetchone()[0] != record.data_version:
             for sql, args, row in record.reads:
                 if self._conn.execute(sql, args).fetchone() != row:
                     return False
-        if not record.writes:
-            return True
-        self._conn.execute("SAVEPOINT prepared")
         try:
             for statement, values in record.writes:
                 self._conn.execute(statement, values)
         except sqlite3.Error:
-            self.rollback_to("prepared")
-            self._conn.execute("RELEASE prepared")
+            self._conn.execute("ROLLBACK")
+            self._conn.execute("BEGIN IMMEDIATE")
+            self._forget()
             return False
-        self._conn.execute("RELEASE prepared")
         self._forget()  # what was remembered while preparing was of the snapshot: read again from here on
         return True
 
