@@ -2,8 +2,9 @@
 
 authenticate -> parse the form -> validate against the route's spec -> (POST) in a transaction:
 idempotent replay or run the domain call, record the result under the Idempotency-Key -> JSON.
-Writes that arrive together share one transaction, each in a savepoint of its own (group commit,
-see `Gateway.commit`); every answer waits for the COMMIT that makes it durable.
+Writes that arrive together share one transaction, each undone alone if it fails (group commit, see
+`Gateway.commit`); their work is done outside the writer lock and only checked and written under it
+(`Gateway._run_group`); every answer waits for the COMMIT that makes it durable.
 """
 
 from __future__ import annotations
@@ -252,8 +253,8 @@ class Gateway:
         """Run a write in the next group commit and answer once that commit is durable.
 
         Requests that arrive together (in the same turn of the event loop) share one transaction:
-        BEGIN IMMEDIATE, each request in turn, one COMMIT for all; none is answered before the
-        COMMIT. Each request sees the writes of those before it, as if run alone in turn, and one
+        each request in turn (prepared outside the writer lock, `_run_group`), one COMMIT for all; none is
+        answered before the COMMIT. Each request sees the writes of those before it, as if run alone in turn, and one
         that fails undoes only its own writes (Store.batch). One commit writes the pages that several requests touched once
         (a request's COMMIT was a third of its time) and takes the writer lock once per group.
         """
