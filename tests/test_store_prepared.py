@@ -10,13 +10,17 @@ from hypothesis import strategies as st
 from mock_gateway.store.db import NotPrepared, Store
 
 
-@pytest.fixture()
-def path(tmp_path):
-    return tmp_path / "ledger.sqlite3"
-
-
 def _open(path) -> Store:
     return Store(path, background_checkpoints=False)
+
+
+@pytest.fixture()
+def stores(tmp_path):
+    """Two processes' Stores on one ledger: the one that prepares, and another that writes meanwhile."""
+    store, other = _open(tmp_path / "ledger.sqlite3"), _open(tmp_path / "ledger.sqlite3")
+    yield store, other
+    store.close()
+    other.close()
 
 
 def _rows(store: Store) -> dict[str, object]:
@@ -26,119 +30,93 @@ def _rows(store: Store) -> dict[str, object]:
     return {"objects": objects, "keys": keys, "settings": names}
 
 
-def test_prepared_writes_are_seen_by_the_group_and_stored_only_when_applied(path):
-    store, other = _open(path), _open(path)
-    try:
-        with store.prepared() as group:
-            store.insert({"id": "thing_1", "object": "thing", "n": 1})
-            store.update({"id": "thing_1", "object": "thing", "n": 2})
-            store.save_idempotent_result("sk_test", "k1", "POST", "/v1/things", "f", 200, b'{"n":2}', 0)
-            assert store.get("thing_1") == {"id": "thing_1", "object": "thing", "n": 2}
-            assert store.idempotent_result("sk_test", "k1") == ("POST", "/v1/things", "f", 200, b'{"n":2}')
-        assert other.get("thing_1") is None  # nothing written yet
-        with store.transaction():
-            assert store.apply(group)
-        assert other.get("thing_1") == {"id": "thing_1", "object": "thing", "n": 2}
-        assert other.idempotent_result("sk_test", "k1") is not None
-    finally:
-        store.close()
-        other.close()
+def test_prepared_writes_are_seen_by_the_group_and_stored_only_when_applied(stores):
+    store, other = stores
+    with store.prepared() as group:
+        store.insert({"id": "thing_1", "object": "thing", "n": 1})
+        store.update({"id": "thing_1", "object": "thing", "n": 2})
+        store.save_idempotent_result("sk_test", "k1", "POST", "/v1/things", "f", 200, b'{"n":2}', 0)
+        assert store.get("thing_1") == {"id": "thing_1", "object": "thing", "n": 2}
+        assert store.idempotent_result("sk_test", "k1") == ("POST", "/v1/things", "f", 200, b'{"n":2}')
+    assert other.get("thing_1") is None  # nothing written yet
+    with store.transaction():
+        assert store.apply(group)
+    assert other.get("thing_1") == {"id": "thing_1", "object": "thing", "n": 2}
+    assert other.idempotent_result("sk_test", "k1") is not None
 
 
-def test_a_row_changed_by_another_process_before_the_lock_refuses_the_group(path):
-    store, other = _open(path), _open(path)
-    try:
-        with store.transaction():
-            store.insert({"id": "thing_1", "object": "thing", "n": 1})
-        with store.prepared() as group:
-            thing = store.get("thing_1")
-            assert thing is not None
-            store.update({**thing, "n": thing["n"] + 1})  # decided from n == 1
-        with other.transaction():
-            other.update({"id": "thing_1", "object": "thing", "n": 5})
-        with store.transaction():
-            assert not store.apply(group)
-        assert store.get("thing_1") == {"id": "thing_1", "object": "thing", "n": 5}  # the other write stands
-    finally:
-        store.close()
-        other.close()
+def test_a_row_changed_by_another_process_before_the_lock_refuses_the_group(stores):
+    store, other = stores
+    with store.transaction():
+        store.insert({"id": "thing_1", "object": "thing", "n": 1})
+    with store.prepared() as group:
+        thing = store.get("thing_1")
+        assert thing is not None
+        store.update({**thing, "n": thing["n"] + 1})  # decided from n == 1
+    with other.transaction():
+        other.update({"id": "thing_1", "object": "thing", "n": 5})
+    with store.transaction():
+        assert not store.apply(group)
+    assert store.get("thing_1") == {"id": "thing_1", "object": "thing", "n": 5}  # the other write stands
 
 
-def test_an_idempotency_key_another_process_recorded_meanwhile_refuses_the_group(path):
-    store, other = _open(path), _open(path)
-    try:
-        with store.prepared() as group:
-            assert store.idempotent_result("sk_test", "k") is None
-            store.save_idempotent_result("sk_test", "k", "POST", "/v1/things", "f", 200, b"{}", 0)
-        with other.transaction():
-            other.save_idempotent_result("sk_test", "k", "POST", "/v1/things", "f", 402, b"{}", 0)
-        with store.transaction():
-            assert not store.apply(group)
-        assert store.idempotent_result("sk_test", "k")[3] == 402  # the key answers once, with the first answer
-    finally:
-        store.close()
-        other.close()
+def test_an_idempotency_key_another_process_recorded_meanwhile_refuses_the_group(stores):
+    store, other = stores
+    with store.prepared() as group:
+        assert store.idempotent_result("sk_test", "k") is None
+        store.save_idempotent_result("sk_test", "k", "POST", "/v1/things", "f", 200, b"{}", 0)
+    with other.transaction():
+        other.save_idempotent_result("sk_test", "k", "POST", "/v1/things", "f", 402, b"{}", 0)
+    with store.transaction():
+        assert not store.apply(group)
+    assert store.idempotent_result("sk_test", "k")[3] == 402  # the key answers once, with the first answer
 
 
-def test_a_write_that_fails_under_the_lock_leaves_nothing_and_the_transaction_usable(path):
-    store, other = _open(path), _open(path)
-    try:
-        with store.prepared() as group:
-            store.insert({"id": "thing_0", "object": "thing", "n": 0})
-            store.insert({"id": "thing_1", "object": "thing", "n": 1})  # decided without reading: nothing to check
-        with other.transaction():
-            other.insert({"id": "thing_1", "object": "thing", "n": 9})
-        with store.transaction():
-            assert not store.apply(group)  # the id is taken: the UNIQUE constraint refuses the second insert
-            store.insert({"id": "thing_2", "object": "thing", "n": 2})  # what the group does instead
-        assert _rows(store)["objects"].keys() == {"thing_1", "thing_2"}  # thing_0 of the refused group is not left
-        assert store.get("thing_1")["n"] == 9
-    finally:
-        store.close()
-        other.close()
+def test_a_write_that_fails_under_the_lock_leaves_nothing_and_the_transaction_usable(stores):
+    store, other = stores
+    with store.prepared() as group:
+        store.insert({"id": "thing_0", "object": "thing", "n": 0})
+        store.insert({"id": "thing_1", "object": "thing", "n": 1})  # decided without reading: nothing to check
+    with other.transaction():
+        other.insert({"id": "thing_1", "object": "thing", "n": 9})
+    with store.transaction():
+        assert not store.apply(group)  # the id is taken: the UNIQUE constraint refuses the second insert
+        store.insert({"id": "thing_2", "object": "thing", "n": 2})  # what the group does instead
+    assert _rows(store)["objects"].keys() == {"thing_1", "thing_2"}  # thing_0 of the refused group is not left
+    assert store.get("thing_1")["n"] == 9
 
 
-def test_apply_is_first_in_its_transaction(path):
-    store = _open(path)
-    try:
-        with store.prepared() as group:
-            store.insert({"id": "thing_1", "object": "thing", "n": 1})
-        with store.transaction(), pytest.raises(RuntimeError):
-            store.insert({"id": "thing_0", "object": "thing", "n": 0})
-            store.apply(group)
-    finally:
-        store.close()
+def test_apply_is_first_in_its_transaction(stores):
+    store, _ = stores
+    with store.prepared() as group:
+        store.insert({"id": "thing_1", "object": "thing", "n": 1})
+    with store.transaction(), pytest.raises(RuntimeError):
+        store.insert({"id": "thing_0", "object": "thing", "n": 0})
+        store.apply(group)
 
 
-def test_other_commits_that_touch_nothing_read_leave_the_group_valid(path):
-    store, other = _open(path), _open(path)
-    try:
-        with store.transaction():
-            store.insert({"id": "thing_1", "object": "thing", "n": 1})
-        with store.prepared() as group:
-            thing = store.get("thing_1")
-            assert thing is not None
-            store.update({**thing, "n": 2})
-        with other.transaction():
-            other.insert({"id": "thing_2", "object": "thing", "n": 7})
-        with store.transaction():
-            assert store.apply(group)
-        assert store.get("thing_1")["n"] == 2 and store.get("thing_2")["n"] == 7
-    finally:
-        store.close()
-        other.close()
+def test_other_commits_that_touch_nothing_read_leave_the_group_valid(stores):
+    store, other = stores
+    with store.transaction():
+        store.insert({"id": "thing_1", "object": "thing", "n": 1})
+    with store.prepared() as group:
+        thing = store.get("thing_1")
+        assert thing is not None
+        store.update({**thing, "n": 2})
+    with other.transaction():
+        other.insert({"id": "thing_2", "object": "thing", "n": 7})
+    with store.transaction():
+        assert store.apply(group)
+    assert store.get("thing_1")["n"] == 2 and store.get("thing_2")["n"] == 7
 
 
-def test_what_a_prepared_group_cannot_answer_raises_not_prepared(path):
-    store = _open(path)
-    try:
-        with store.prepared():
-            for ask in (lambda: store.conn, lambda: store.list("thing"), lambda: store.seq_of("thing_1", "thing"),
-                        lambda: store.batch(lambda: None), lambda: store.delete("thing_1"), store.commit_so_far):
-                with pytest.raises(NotPrepared):
-                    ask()
-    finally:
-        store.close()
+def test_what_a_prepared_group_cannot_answer_raises_not_prepared(stores):
+    store, _ = stores
+    with store.prepared():
+        for ask in (lambda: store.conn, lambda: store.list("thing"), lambda: store.seq_of("thing_1", "thing"),
+                    lambda: store.batch(lambda: None), lambda: store.delete("thing_1"), store.commit_so_far):
+            with pytest.raises(NotPrepared):
+                ask()
 
 
 # A piece: (id, n) writes, then whether it fails after writing. Ids are few, so pieces update each other's rows.
