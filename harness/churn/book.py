@@ -18,6 +18,7 @@ every subscription that ended in an earlier month again.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..stripe_api import StripeApi
@@ -111,10 +112,11 @@ def reconcile(invoices: Iterable[dict[str, Any]], intents: Iterable[dict[str, An
 
 class BillingBook:
     """One cohort's billing read from a gateway: `summary()` each month, `summary(reconcile=True)` at the end.
-    `customers` scopes what is read to the cohort (a target may hold other customers' objects)."""
+    `customers` scopes what is read to the cohort (a target may hold other customers' objects); `pool`: the driver's
+    request threads, for the invoices read one by one."""
 
-    def __init__(self, api: StripeApi, clock: str, customers: set[str]) -> None:
-        self.api, self.clock, self.customers = api, clock, customers
+    def __init__(self, api: StripeApi, clock: str, customers: set[str], pool: ThreadPoolExecutor | None = None) -> None:
+        self.api, self.clock, self.customers, self.pool = api, clock, customers, pool
         self.invoices: dict[str, dict[str, Any]] = {}
         self.unsettled: set[str] = set()
         self.read_at: int | None = None  # the clock's time at the last read: invoices created since are new
@@ -149,7 +151,7 @@ class BillingBook:
                 self._keep(inv)
                 seen.add(inv["id"])
         settled_since = sorted(before - seen)  # paid or voided since the last read
-        for result in each(lambda inv_id: self.api.get(f"/v1/invoices/{inv_id}"), settled_since):
+        for result in each(lambda inv_id: self.api.get(f"/v1/invoices/{inv_id}"), settled_since, pool=self.pool):
             if not result.ok:
                 raise RuntimeError(f"GET /v1/invoices: {result.status} {result.error.get('message')}")
             self._keep(result.body)

@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +28,7 @@ from scenarios.churn import ChurnPlan, Policy
 
 from ..stripe_api import StripeApi
 from .book import BillingBook
-from .concurrent import each
+from .concurrent import calls_pool, each
 from .model import NEVER, Cohort, expiry
 
 DAY = 86400
@@ -84,11 +87,32 @@ class PolicyRun:
         self.decided: set[tuple[int, int]] = set()  # (subscriber, month) already decided after a failed mail
         self.counters: dict[str, int] = defaultdict(int)
         self.event_cursor: str | None = None  # the newest event (of DAILY_EVENTS) read so far
+        self.pool: ThreadPoolExecutor | None = None  # the threads requests are sent from, kept for the whole run
+
+    @contextmanager
+    def _calls(self) -> Iterator[None]:
+        """One pool of request threads for the run (or the sign-up alone), not new threads for every day's requests."""
+        if self.pool is not None:
+            yield
+            return
+        self.pool = calls_pool()
+        try:
+            yield
+        finally:
+            self.pool.shutdown()
+            self.pool = None
+
+    def _each(self, do: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
+        return each(do, items, pool=self.pool)
 
     # -- set-up ------------------------------------------------------------------------------
 
     def sign_up(self) -> dict[str, Any]:
         """The cohort's clock, plan and subscribers; returns the roster (ids) for `adopt`."""
+        with self._calls():
+            return self._sign_up()
+
+    def _sign_up(self) -> dict[str, Any]:
         plan = self.plan
         self.clock = _ok(self.api.post("/v1/test_helpers/test_clocks", {"frozen_time": plan.start + RENEWAL_HOUR,
                                                                          "name": f"churn {self.policy.name}"}), "create clock")["id"]
@@ -100,7 +124,7 @@ class PolicyRun:
             members = self.members[first:first + plan.batch]
             for i in members:
                 self.card_expiry[i] = expiry(start.year, start.month, self.cohort.expiry_offset[i])
-            for i, (customer, card, sub) in zip(members, each(self._subscribe, list(members))):
+            for i, (customer, card, sub) in zip(members, self._each(self._subscribe, list(members))):
                 self.index[customer] = i
                 self.customers[i], self.cards[i], self.subs[i] = customer, card, sub
             self.progress({"phase": "signing up", "subscribers": len(self.customers)})
@@ -151,22 +175,25 @@ class PolicyRun:
         """The card works again: the subscriber's working card is the default again."""
         self._make_default(i, self.cards[i])
 
-    def _update_card(self, i: int) -> int:
-        """Subscriber i's new card after a mail: the default from now on, and it pays what is open; returns invoices paid."""
+    def _leave(self, i: int) -> None:
+        _ok(self.api.post(f"/v1/subscriptions/{self.subs[i]}", {"cancel_at_period_end": True}), "cancel subscription")
+
+    def _update_card(self, i: int, paid: dict[int, int]) -> None:
+        """Subscriber i's new card after a mail: the default from now on, and it pays what is open (`paid[i]`: invoices paid)."""
         self.card_expiry[i] = (self.new_card_year, 12)
         self.declining.pop(i, None)  # a later decline is of the new card
         card = self._new_card(i, WORKING_CARD)
         self._attach_as_default(i, card)
         self.cards[i] = card
-        paid = 0
+        count = 0
         for inv in self.api.list_all("/v1/invoices", {"subscription": self.subs[i]}):
             if inv["status"] in ("open", "uncollectible"):
                 result = self.api.post(f"/v1/invoices/{inv['id']}/pay")
                 if result.ok:
-                    paid += 1
+                    count += 1
                 elif result.status != 402:  # a decline is the card's answer, anything else the driver's failure
                     _ok(result, "pay invoice")
-        return paid
+        paid[i] = count
 
     def adopt(self, roster: dict[str, Any]) -> None:
         """Take over a cohort signed up before (a copy of the sign-up's ledger)."""
@@ -191,33 +218,38 @@ class PolicyRun:
             self.dunning = "as the policy says"
         start = datetime.fromtimestamp(self.plan.start, UTC)
         self.new_card_year = start.year + (self.plan.months + 11) // 12 + 3  # a replacement card outlives the simulation
-        self.book = BillingBook(self.api, self.clock, set(self.customers.values()))
+        self.book = BillingBook(self.api, self.clock, set(self.customers.values()), self.pool)
 
     # -- the days ----------------------------------------------------------------------------
 
     def _act(self, day: int, month: int, renewal_day: bool) -> None:
-        """What subscribers do on this day, before the clock moves past it."""
-        changes: list[tuple[int, bool]] = []  # (subscriber, declines from now on)
+        """What subscribers do on this day, before the clock moves past it: cards that start or stop declining, then
+        card updates, then cancellations. One batch of requests for the day (a subscriber's own steps in that order,
+        different subscribers' at the same time), so that the gateway commits more of them together."""
+        steps: dict[int, list[Callable[[], Any]]] = defaultdict(list)  # subscriber -> what they do today, in order
         for i in [i for i, end in self.spell_end.items() if end <= day]:
             del self.spell_end[i]
             if i not in self.ended:
-                changes.append((i, False))
+                steps[i].append(partial(self._card_works, i))
         if renewal_day and month > 0:
             for i in self._members_where(self.cohort.declines[:, month]):
                 if i in self.ended:
                     continue
                 self.spell_end[i] = day + int(self.cohort.spell_days[i, month]) * DAY if self.cohort.spell_days[i, month] < NEVER else 2**62
-                changes.append((i, True))
+                steps[i].append(partial(self._card_declines, i))
                 self.counters["cards_started_declining"] += 1
-        each(lambda change: self._card_declines(change[0]) if change[1] else self._card_works(change[0]), changes)
         updates = sorted(self.updates_due.pop(day, set()) - self.ended)
-        for i, paid in zip(updates, each(self._update_card, updates)):
+        paid: dict[int, int] = {}
+        for i in updates:
+            steps[i].append(partial(self._update_card, i, paid))
+        leaves = [i for i in self.leaves_due.pop(day, []) if i not in self.ended]
+        for i in leaves:
+            steps[i].append(partial(self._leave, i))
+        self._each(lambda todo: [step() for step in todo], list(steps.values()))
+        for i in updates:
             self.spell_end.pop(i, None)
             self.counters["card_updates"] += 1
-            self.counters["invoices_paid_on_update"] += paid
-        leaves = [i for i in self.leaves_due.pop(day, []) if i not in self.ended]
-        each(lambda i: _ok(self.api.post(f"/v1/subscriptions/{self.subs[i]}", {"cancel_at_period_end": True}), "cancel subscription"),
-             leaves)
+            self.counters["invoices_paid_on_update"] += paid[i]
         self.counters["cancellations_requested"] += len(leaves)
 
     def _members_where(self, column: Any) -> list[int]:
@@ -301,6 +333,10 @@ class PolicyRun:
         return self.book.summary(now, reconcile)
 
     def run(self, roster: dict[str, Any] | None = None) -> dict[str, Any]:
+        with self._calls():
+            return self._run(roster)
+
+    def _run(self, roster: dict[str, Any] | None) -> dict[str, Any]:
         started = time.perf_counter()
         if roster is None:
             self.sign_up()
