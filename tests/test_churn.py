@@ -332,3 +332,60 @@ def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
     finally:
         api.close()
         listener.close()
+
+
+def test_the_pooled_client_sends_many_posts_at_once_and_answers_each_in_order(tmp_path):
+    """post_many (the churn's sign-up waves): every request sent before any answer is read, the answers in the
+    requests' order, each object made once; one whose connection was reset is sent again with its own
+    Idempotency-Key and still answered in its place."""
+    import re
+    import socket
+    import struct
+    import threading
+
+    from harness.servers import GatewayProcess
+    from harness.stripe_api import PooledStripeApi
+
+    with GatewayProcess(":memory:") as gateway:
+        api = PooledStripeApi(gateway.url, "sk_test_many", connections=8)
+        try:
+            made = api.post_many([("/v1/customers", {"email": f"m{i}@example.jp"}) for i in range(40)])
+            assert [r.body["email"] for r in made] == [f"m{i}@example.jp" for i in range(40)]
+            assert sorted(c["id"] for c in api.list_all("/v1/customers")) == sorted(r.body["id"] for r in made)
+            bad = api.post_many([("/v1/customers", {"email": "ok@example.jp"}), ("/v1/customers", {"email": "x" * 600})])
+            assert bad[0].ok and bad[1].status == 400 and bad[1].error["param"] == "email"
+            assert api.post_many([]) == []
+        finally:
+            api.close()
+
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:  # one connection at a time: resets the first, answers the others with the path asked
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            seen.append(request)
+            if len(seen) == 1:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            else:
+                body = b'{"id": "%s"}' % request.split(b" ")[1]
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    api = PooledStripeApi(f"http://127.0.0.1:{listener.getsockname()[1]}", "sk_test_reset", timeout=10)
+    try:
+        answers = api.post_many([(f"/v1/customers/{name}", {}) for name in ("a", "b", "c")])
+        assert [r.body["id"] for r in answers] == ["/v1/customers/a", "/v1/customers/b", "/v1/customers/c"]
+        first = [r for r in seen if r.startswith(b"POST /v1/customers/a ")]
+        keys = {re.search(rb"Idempotency-Key: (\S+)", r).group(1) for r in first}  # type: ignore[union-attr]
+        assert len(first) == 2 and len(keys) == 1 and len(seen) == 4
+    finally:
+        api.close()
+        listener.close()

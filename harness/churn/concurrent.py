@@ -12,6 +12,7 @@ Item = TypeVar("Item")
 Result = TypeVar("Result")
 
 IN_FLIGHT = 16  # requests a driver keeps open at once; more only queue in the gateway
+WAVE = 32  # subscribers the sign-up sends each step for at once (StripeApi.post_many), from one thread
 
 
 def each(do: Callable[[Item], Result], items: Sequence[Item], in_flight: int = IN_FLIGHT,

@@ -28,7 +28,7 @@ from scenarios.churn import ChurnPlan, Policy
 
 from ..stripe_api import StripeApi
 from .book import BillingBook
-from .concurrent import calls_pool, each
+from .concurrent import WAVE, calls_pool, each
 from .model import NEVER, Cohort, expiry
 
 DAY = 86400
@@ -121,37 +121,47 @@ class PolicyRun:
             "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
         start = datetime.fromtimestamp(plan.start, UTC)
         for first in range(0, len(self.members), plan.batch):
-            members = self.members[first:first + plan.batch]
+            members = list(self.members[first:first + plan.batch])
             for i in members:
                 self.card_expiry[i] = expiry(start.year, start.month, self.cohort.expiry_offset[i])
-            for i, (customer, card, sub) in zip(members, self._each(self._subscribe, list(members))):
-                self.index[customer] = i
-                self.customers[i], self.cards[i], self.subs[i] = customer, card, sub
+            for k in range(0, len(members), WAVE):
+                self._subscribe(members[k:k + WAVE])
             self.progress({"phase": "signing up", "subscribers": len(self.customers)})
         return {"clock": self.clock, "price": self.price, "customers": self.customers, "cards": self.cards, "subs": self.subs}
 
-    def _subscribe(self, i: int) -> tuple[str, str, str]:
-        """Subscriber i: a card, a customer on the cohort's clock with the card as default, a subscription."""
-        card = self._new_card(i, WORKING_CARD)
-        customer = _ok(self.api.post("/v1/customers", {
-            "email": f"s{i}@cohort.example", "test_clock": self.clock, "payment_method": card,
-            "invoice_settings": {"default_payment_method": card}}), "create customer")["id"]
-        sub = _ok(self.api.post("/v1/subscriptions", {"customer": customer, "items": [{"price": self.price}]}), "create subscription")
-        return customer, card, sub["id"]
+    def _subscribe(self, wave: list[int]) -> None:
+        """Subscribers of a wave: a card each, a customer on the cohort's clock with the card as default, a subscription;
+        each step for the whole wave at once (post_many), so that the gateway commits the wave's requests together."""
+        cards = self._new_cards(wave, WORKING_CARD)
+        customers = self._posts("create customer", [("/v1/customers", {
+            "email": f"s{i}@cohort.example", "test_clock": self.clock, "payment_method": cards[i],
+            "invoice_settings": {"default_payment_method": cards[i]}}) for i in wave])
+        subs = self._posts("create subscription", [("/v1/subscriptions", {"customer": customer["id"], "items": [{"price": self.price}]})
+                                                   for customer in customers])
+        for i, customer, sub in zip(wave, customers, subs):
+            self.index[customer["id"]] = i
+            self.customers[i], self.cards[i], self.subs[i] = customer["id"], cards[i], sub["id"]
+
+    def _posts(self, what: str, requests: list[tuple[str, dict[str, Any]]]) -> list[dict[str, Any]]:
+        return [_ok(result, what) for result in self.api.post_many(requests)]
 
     def _new_card(self, i: int, number: str) -> str:
-        """A card with subscriber i's expiry. Stripe checks a new card's expiry against the real date, not the
+        return self._new_cards([i], number)[i]
+
+    def _new_cards(self, members: list[int], number: str) -> dict[int, str]:
+        """A card for each member with their expiry. Stripe checks a new card's expiry against the real date, not the
         cohort's clock, so a card that expires before today (in the simulated past) is created with a later
         expiry and then given its own through PaymentMethod update, as a customer's card details are."""
-        exp_year, exp_month = self.card_expiry[i]
         today = time.gmtime()
-        valid_now = (exp_year, exp_month) >= (today.tm_year, today.tm_mon)
-        card = _ok(self.api.post("/v1/payment_methods", {"type": "card", "card": {
-            "number": number, "exp_month": exp_month if valid_now else 12, "exp_year": exp_year if valid_now else today.tm_year + 10,
-        }}), "create card")["id"]
-        if not valid_now:
-            _ok(self.api.post(f"/v1/payment_methods/{card}", {"card": {"exp_month": exp_month, "exp_year": exp_year}}), "card expiry")
-        return card
+        later = {i for i in members if self.card_expiry[i] < (today.tm_year, today.tm_mon)}  # created with a later expiry
+        made = self._posts("create card", [("/v1/payment_methods", {"type": "card", "card": {
+            "number": number, "exp_month": 12 if i in later else self.card_expiry[i][1],
+            "exp_year": today.tm_year + 10 if i in later else self.card_expiry[i][0]}}) for i in members])
+        cards = {i: card["id"] for i, card in zip(members, made)}
+        self._posts("card expiry", [(f"/v1/payment_methods/{cards[i]}", {"card": {"exp_month": self.card_expiry[i][1],
+                                                                                  "exp_year": self.card_expiry[i][0]}})
+                                    for i in members if i in later])
+        return cards
 
     def _attach_as_default(self, i: int, card: str) -> None:
         _ok(self.api.post(f"/v1/payment_methods/{card}/attach", {"customer": self.customers[i]}), "attach card")
