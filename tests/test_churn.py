@@ -389,3 +389,31 @@ def test_the_pooled_client_sends_many_posts_at_once_and_answers_each_in_order(tm
     finally:
         api.close()
         listener.close()
+
+
+def test_a_policy_without_notices_bills_the_same_when_the_clock_skips_the_days_nobody_acts(tmp_path, monkeypatch):
+    """Without notices no event leads a subscriber to act, so the driver advances straight to the next day on which
+    someone does (PolicyRun._next_day): every monthly row, the driver's counts and the final ledger are what
+    advancing one day at a time gives, with fewer advances."""
+    from harness.churn import driver
+
+    plan = ChurnPlan(subscribers=40, months=3, decline_rate=0.3, voluntary_churn=0.08, card_validity_months=(1, 3),
+                     decline_recovery=((2, 0.5), (7, 0.3), (None, 0.2)), batch=40, shards=1, processes=2,
+                     policies=(Policy("retries", (1, 3), "cancel", False), Policy("unpaid", (2,), "unpaid", False)))
+    advances: list[int] = []
+    advance = driver.PolicyRun._advance
+    monkeypatch.setattr(driver.PolicyRun, "_advance", lambda self, t: (advances.append(t), advance(self, t))[1])
+    skipping = run_cohort(plan, tmp_path / "skipping", seed=3)
+    skipped = len(advances)
+    advances.clear()
+    monkeypatch.setattr(driver.PolicyRun, "_next_day", lambda self, day, end: min(day + driver.DAY, end))
+    daily = run_cohort(plan, tmp_path / "daily", seed=3)
+    assert skipped < len(advances) // 2
+    for one, other in zip(daily["policies"], skipping["policies"]):
+        assert "error" not in one and "error" not in other, (one, other)
+        assert other["months"] == one["months"] and other["driver"] == one["driver"]
+        assert {k: v for k, v in other["final"].items() if k not in ("reconciliation", "test_clock")} == \
+            {k: v for k, v in one["final"].items() if k not in ("reconciliation", "test_clock")}
+        rec_one, rec_other = one["final"]["reconciliation"], other["final"]["reconciliation"]
+        assert rec_one["ok"] and rec_other["ok"] and rec_one["invoices"] == rec_other["invoices"] and rec_one["paid"] == rec_other["paid"]
+    assert sum(m["involuntary_churn"] + m["voluntary_churn"] for p in daily["policies"] for m in p["months"]) > 0
