@@ -18,11 +18,10 @@ every subscription that ended in an earlier month again.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from ..stripe_api import StripeApi
-from .concurrent import each
+from .concurrent import WAVE
 
 NOTICE_EVENTS = ("invoice.upcoming", "invoice.payment_failed", "customer.source.expiring")
 UNSETTLED = ("draft", "open", "uncollectible")
@@ -112,11 +111,10 @@ def reconcile(invoices: Iterable[dict[str, Any]], intents: Iterable[dict[str, An
 
 class BillingBook:
     """One cohort's billing read from a gateway: `summary()` each month, `summary(reconcile=True)` at the end.
-    `customers` scopes what is read to the cohort (a target may hold other customers' objects); `pool`: the driver's
-    request threads, for the invoices read one by one."""
+    `customers` scopes what is read to the cohort (a target may hold other customers' objects)."""
 
-    def __init__(self, api: StripeApi, clock: str, customers: set[str], pool: ThreadPoolExecutor | None = None) -> None:
-        self.api, self.clock, self.customers, self.pool = api, clock, customers, pool
+    def __init__(self, api: StripeApi, clock: str, customers: set[str]) -> None:
+        self.api, self.clock, self.customers = api, clock, customers
         self.invoices: dict[str, dict[str, Any]] = {}
         self.unsettled: set[str] = set()
         self.read_at: int | None = None  # the clock's time at the last read: invoices created since are new
@@ -151,7 +149,9 @@ class BillingBook:
                 self._keep(inv)
                 seen.add(inv["id"])
         settled_since = sorted(before - seen)  # paid or voided since the last read
-        for result in each(lambda inv_id: self.api.get(f"/v1/invoices/{inv_id}"), settled_since, pool=self.pool):
+        answers = [answer for first in range(0, len(settled_since), WAVE)  # read together (send_many), a wave at a time
+                   for answer in self.api.send_many([("GET", f"/v1/invoices/{inv_id}", {}) for inv_id in settled_since[first:first + WAVE]])]
+        for result in answers:
             if not result.ok:
                 raise RuntimeError(f"GET /v1/invoices: {result.status} {result.error.get('message')}")
             self._keep(result.body)
