@@ -264,7 +264,8 @@ def test_the_driver_reads_each_event_once_newest_first(tmp_path):
 def test_the_pooled_client_answers_as_the_httpx_client():
     """The churn's client (kept-alive http.client connections) sends the same forms, query strings, keys and errors as StripeApi
     (httpx), also from many threads at once over its kept-alive connections."""
-    from harness.churn.concurrent import each
+    from concurrent.futures import ThreadPoolExecutor
+
     from harness.servers import GatewayProcess
     from harness.stripe_api import PooledStripeApi, StripeApi
 
@@ -275,7 +276,8 @@ def test_the_pooled_client_answers_as_the_httpx_client():
             assert made.ok and made.body["metadata"] == {"k": "v w&x"}
             assert pooled.post("/v1/customers", {"email": "p@example.jp", "metadata": {"k": "v w&x"}}, idempotency_key="pool-1").body == made.body
             assert plain.get(f"/v1/customers/{made.body['id']}").body == pooled.get(f"/v1/customers/{made.body['id']}").body
-            ids = each(lambda i: pooled.post("/v1/customers", {"email": f"t{i}@example.jp"}).body["id"], list(range(40)))
+            with ThreadPoolExecutor(max_workers=16) as threads:
+                ids = list(threads.map(lambda i: pooled.post("/v1/customers", {"email": f"t{i}@example.jp"}).body["id"], range(40)))
             assert len(set(ids)) == 40
             query = {"email": "t7@example.jp", "limit": 3}
             assert [c["id"] for c in pooled.get("/v1/customers", query).body["data"]] == [ids[7]]
@@ -332,3 +334,88 @@ def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
     finally:
         api.close()
         listener.close()
+
+
+def test_the_pooled_client_sends_many_posts_at_once_and_answers_each_in_order(tmp_path):
+    """post_many (the churn's sign-up waves): every request sent before any answer is read, the answers in the
+    requests' order, each object made once; one whose connection was reset is sent again with its own
+    Idempotency-Key and still answered in its place."""
+    import re
+    import socket
+    import struct
+    import threading
+
+    from harness.servers import GatewayProcess
+    from harness.stripe_api import PooledStripeApi
+
+    with GatewayProcess(":memory:") as gateway:
+        api = PooledStripeApi(gateway.url, "sk_test_many", connections=8)
+        try:
+            made = api.post_many([("/v1/customers", {"email": f"m{i}@example.jp"}) for i in range(40)])
+            assert [r.body["email"] for r in made] == [f"m{i}@example.jp" for i in range(40)]
+            assert sorted(c["id"] for c in api.list_all("/v1/customers")) == sorted(r.body["id"] for r in made)
+            bad = api.post_many([("/v1/customers", {"email": "ok@example.jp"}), ("/v1/customers", {"email": "x" * 600})])
+            assert bad[0].ok and bad[1].status == 400 and bad[1].error["param"] == "email"
+            assert api.post_many([]) == []
+        finally:
+            api.close()
+
+    seen: list[bytes] = []
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:  # one connection at a time: resets the first, answers the others with the path asked
+        while True:
+            try:
+                conn, _ = listener.accept()
+            except OSError:
+                return
+            request = b""
+            while b"\r\n\r\n" not in request:
+                request += conn.recv(65536)
+            seen.append(request)
+            if len(seen) == 1:
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
+            else:
+                body = b'{"id": "%s"}' % request.split(b" ")[1]
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
+            conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    api = PooledStripeApi(f"http://127.0.0.1:{listener.getsockname()[1]}", "sk_test_reset", timeout=10)
+    try:
+        answers = api.post_many([(f"/v1/customers/{name}", {}) for name in ("a", "b", "c")])
+        assert [r.body["id"] for r in answers] == ["/v1/customers/a", "/v1/customers/b", "/v1/customers/c"]
+        first = [r for r in seen if r.startswith(b"POST /v1/customers/a ")]
+        keys = {re.search(rb"Idempotency-Key: (\S+)", r).group(1) for r in first}  # type: ignore[union-attr]
+        assert len(first) == 2 and len(keys) == 1 and len(seen) == 4
+    finally:
+        api.close()
+        listener.close()
+
+
+def test_a_policy_without_notices_bills_the_same_when_the_clock_skips_the_days_nobody_acts(tmp_path, monkeypatch):
+    """Without notices no event leads a subscriber to act, so the driver advances straight to the next day on which
+    someone does (PolicyRun._next_day): every monthly row, the driver's counts and the final ledger are what
+    advancing one day at a time gives, with fewer advances."""
+    from harness.churn import driver
+
+    plan = ChurnPlan(subscribers=40, months=3, decline_rate=0.3, voluntary_churn=0.08, card_validity_months=(1, 3),
+                     decline_recovery=((2, 0.5), (7, 0.3), (None, 0.2)), batch=40, shards=1, processes=2,
+                     policies=(Policy("retries", (1, 3), "cancel", False), Policy("unpaid", (2,), "unpaid", False)))
+    advances: list[int] = []
+    advance = driver.PolicyRun._advance
+    monkeypatch.setattr(driver.PolicyRun, "_advance", lambda self, t: (advances.append(t), advance(self, t))[1])
+    skipping = run_cohort(plan, tmp_path / "skipping", seed=3)
+    skipped = len(advances)
+    advances.clear()
+    monkeypatch.setattr(driver.PolicyRun, "_next_day", lambda self, day, end: min(day + driver.DAY, end))
+    daily = run_cohort(plan, tmp_path / "daily", seed=3)
+    assert skipped < len(advances) // 2
+    for one, other in zip(daily["policies"], skipping["policies"]):
+        assert "error" not in one and "error" not in other, (one, other)
+        assert other["months"] == one["months"] and other["driver"] == one["driver"]
+        assert {k: v for k, v in other["final"].items() if k not in ("reconciliation", "test_clock")} == \
+            {k: v for k, v in one["final"].items() if k not in ("reconciliation", "test_clock")}
+        rec_one, rec_other = one["final"]["reconciliation"], other["final"]["reconciliation"]
+        assert rec_one["ok"] and rec_other["ok"] and rec_one["invoices"] == rec_other["invoices"] and rec_one["paid"] == rec_other["paid"]
+    assert sum(m["involuntary_churn"] + m["voluntary_churn"] for p in daily["policies"] for m in p["months"]) > 0

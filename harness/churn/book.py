@@ -21,7 +21,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from ..stripe_api import StripeApi
-from .concurrent import each
+from .concurrent import WAVE
 
 NOTICE_EVENTS = ("invoice.upcoming", "invoice.payment_failed", "customer.source.expiring")
 UNSETTLED = ("draft", "open", "uncollectible")
@@ -149,7 +149,9 @@ class BillingBook:
                 self._keep(inv)
                 seen.add(inv["id"])
         settled_since = sorted(before - seen)  # paid or voided since the last read
-        for result in each(lambda inv_id: self.api.get(f"/v1/invoices/{inv_id}"), settled_since):
+        answers = [answer for first in range(0, len(settled_since), WAVE)  # read together (send_many), a wave at a time
+                   for answer in self.api.send_many([("GET", f"/v1/invoices/{inv_id}", {}) for inv_id in settled_since[first:first + WAVE]])]
+        for result in answers:
             if not result.ok:
                 raise RuntimeError(f"GET /v1/invoices: {result.status} {result.error.get('message')}")
             self._keep(result.body)

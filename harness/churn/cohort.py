@@ -24,7 +24,7 @@ from scenarios.churn import ChurnPlan, Policy
 from ..runfiles import write_json
 from ..servers import GatewayProcess, ManagedProcess
 from ..stripe_api import PooledStripeApi
-from .concurrent import IN_FLIGHT
+from .concurrent import WAVE
 from .driver import API_VERSION, PolicyRun
 from .model import draw
 from .shards import add_rows, add_summaries, split
@@ -49,7 +49,7 @@ def _sign_up_once(plan: ChurnPlan, cohort: Any, members: range, directory: Path,
     started = time.perf_counter()
     gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
     try:
-        api = PooledStripeApi(gateway.url, API_KEY, timeout=900, connections=IN_FLIGHT, stripe_version=API_VERSION)
+        api = PooledStripeApi(gateway.url, API_KEY, timeout=900, connections=WAVE, stripe_version=API_VERSION)
         try:
             roster = PolicyRun(plan, Policy("sign-up"), cohort, api, directory, progress, members).sign_up()
         finally:
@@ -116,7 +116,7 @@ def run_cohort(plan: ChurnPlan, out: Path, seed: int, target: str | None = None,
             if url is None:
                 gateway = GatewayProcess(directory / "gateway.sqlite3", extra_args=GATEWAY_ARGS, log_path=directory / "gateway.log")
                 url = gateway.url
-            api = PooledStripeApi(url, api_key, timeout=900, connections=IN_FLIGHT, stripe_version=API_VERSION)
+            api = PooledStripeApi(url, api_key, timeout=900, connections=WAVE, stripe_version=API_VERSION)
             try:
                 result = PolicyRun(plan, policy, cohort, api, directory, lambda v: report(name, v), parts[k]).run(rosters[k])
             finally:

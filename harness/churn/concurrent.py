@@ -1,23 +1,9 @@
-"""Many public API calls at once: the cohort's sign-up and each day's card changes are one request
-per object (as a merchant's integration makes them), sent a few at a time so that the gateway's
-group commit writes them together instead of one transaction per round trip."""
+"""Many public API calls at once: the cohort's sign-up and each day's card changes are one request per object
+(as a merchant's integration makes them). The driver sends the next request of up to WAVE subscribers together,
+from one thread (StripeApi.send_many, PolicyRun._in_steps), so that the gateway's group commit writes them in
+one transaction; from threads, each sending its next request as its answer came, the groups were a third of
+that size and the threads took turns at the interpreter (docs/subscriptions.md)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
-
-Item = TypeVar("Item")
-Result = TypeVar("Result")
-
-IN_FLIGHT = 16  # requests a driver keeps open at once; more only queue in the gateway
-
-
-def each(do: Callable[[Item], Result], items: Sequence[Item], in_flight: int = IN_FLIGHT) -> list[Result]:
-    """`do` on every item, up to `in_flight` at a time; results in the items' order. The first error
-    raised by `do` is raised here (the calls already started finish first)."""
-    if len(items) <= 1:
-        return [do(item) for item in items]
-    with ThreadPoolExecutor(max_workers=min(in_flight, len(items)), thread_name_prefix="churn-call") as pool:
-        return list(pool.map(do, items))
+WAVE = 32  # requests sent together; the driver keeps as many kept-alive connections

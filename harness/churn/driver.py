@@ -14,18 +14,18 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Generator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from scenarios.churn import ChurnPlan, Policy
 
-from ..stripe_api import StripeApi
+from ..stripe_api import ApiResult, StripeApi
 from .book import BillingBook
-from .concurrent import each
+from .concurrent import WAVE
 from .model import NEVER, Cohort, expiry
 
 DAY = 86400
@@ -39,6 +39,12 @@ SETTINGS = "/v1/test_helpers/billing_settings"  # a checkout-harness gateway's s
 # as it stores them (an older version is reshaped per object: 3x the gateway's CPU per invoice listed, docs/subscriptions.md).
 # What the driver reads (statuses, amounts, attempt counts, items' prices, events' customers) is the same in every version.
 API_VERSION = "2026-11-18.endive"
+
+
+Request = tuple[str, str, dict[str, Any]]  # method, path, params
+T = TypeVar("T")
+# A subscriber's requests one after the other: each `yield` gives a request and gets its answer (PolicyRun._in_steps).
+Steps = Generator[Request, ApiResult, T]
 
 
 class DriverError(RuntimeError):
@@ -85,6 +91,34 @@ class PolicyRun:
         self.counters: dict[str, int] = defaultdict(int)
         self.event_cursor: str | None = None  # the newest event (of DAILY_EVENTS) read so far
 
+    def _in_steps(self, chains: Sequence[Steps[Any]]) -> list[Any]:
+        """Many subscribers' steps at once. Each chain yields its next request (method, path, params) and is sent its
+        answer; a round sends the next request of up to WAVE chains together (StripeApi.send_many, from this thread), so
+        that the gateway commits them together; a chain that ends makes room for the next. A subscriber's own steps
+        stay in order; different subscribers' are independent. Returns what each chain returned, in order."""
+        results: list[Any] = [None] * len(chains)
+        waiting: list[tuple[int, Request]] = []
+        upcoming = iter(range(len(chains)))
+
+        def step(k: int, answer: ApiResult | None) -> None:
+            try:
+                waiting.append((k, chains[k].send(answer)))  # type: ignore[arg-type]  # None starts a chain
+            except StopIteration as done:
+                results[k] = done.value
+
+        def fill() -> None:
+            while len(waiting) < WAVE and (k := next(upcoming, None)) is not None:
+                step(k, None)
+
+        fill()
+        while waiting:
+            current = waiting[:]
+            waiting.clear()
+            for (k, _), answer in zip(current, self.api.send_many([request for _, request in current])):
+                step(k, answer)
+            fill()
+        return results
+
     # -- set-up ------------------------------------------------------------------------------
 
     def sign_up(self) -> dict[str, Any]:
@@ -97,71 +131,82 @@ class PolicyRun:
             "product_data": {"name": "Cohort plan"}, "nickname": "cohort"}), "create price")["id"]
         start = datetime.fromtimestamp(plan.start, UTC)
         for first in range(0, len(self.members), plan.batch):
-            members = self.members[first:first + plan.batch]
+            members = list(self.members[first:first + plan.batch])
             for i in members:
                 self.card_expiry[i] = expiry(start.year, start.month, self.cohort.expiry_offset[i])
-            for i, (customer, card, sub) in zip(members, each(self._subscribe, list(members))):
+            for i, (customer, card, sub) in zip(members, self._in_steps([self._subscribe(i) for i in members])):
                 self.index[customer] = i
                 self.customers[i], self.cards[i], self.subs[i] = customer, card, sub
             self.progress({"phase": "signing up", "subscribers": len(self.customers)})
         return {"clock": self.clock, "price": self.price, "customers": self.customers, "cards": self.cards, "subs": self.subs}
 
-    def _subscribe(self, i: int) -> tuple[str, str, str]:
+    def _subscribe(self, i: int) -> Steps[tuple[str, str, str]]:
         """Subscriber i: a card, a customer on the cohort's clock with the card as default, a subscription."""
-        card = self._new_card(i, WORKING_CARD)
-        customer = _ok(self.api.post("/v1/customers", {
+        card = yield from self._new_card(i, WORKING_CARD)
+        customer = _ok((yield ("POST", "/v1/customers", {
             "email": f"s{i}@cohort.example", "test_clock": self.clock, "payment_method": card,
-            "invoice_settings": {"default_payment_method": card}}), "create customer")["id"]
-        sub = _ok(self.api.post("/v1/subscriptions", {"customer": customer, "items": [{"price": self.price}]}), "create subscription")
+            "invoice_settings": {"default_payment_method": card}})), "create customer")["id"]
+        sub = _ok((yield ("POST", "/v1/subscriptions", {"customer": customer, "items": [{"price": self.price}]})), "create subscription")
         return customer, card, sub["id"]
 
-    def _new_card(self, i: int, number: str) -> str:
+    def _new_card(self, i: int, number: str) -> Steps[str]:
         """A card with subscriber i's expiry. Stripe checks a new card's expiry against the real date, not the
         cohort's clock, so a card that expires before today (in the simulated past) is created with a later
         expiry and then given its own through PaymentMethod update, as a customer's card details are."""
         exp_year, exp_month = self.card_expiry[i]
         today = time.gmtime()
         valid_now = (exp_year, exp_month) >= (today.tm_year, today.tm_mon)
-        card = _ok(self.api.post("/v1/payment_methods", {"type": "card", "card": {
+        card = _ok((yield ("POST", "/v1/payment_methods", {"type": "card", "card": {
             "number": number, "exp_month": exp_month if valid_now else 12, "exp_year": exp_year if valid_now else today.tm_year + 10,
-        }}), "create card")["id"]
+        }})), "create card")["id"]
         if not valid_now:
-            _ok(self.api.post(f"/v1/payment_methods/{card}", {"card": {"exp_month": exp_month, "exp_year": exp_year}}), "card expiry")
+            _ok((yield ("POST", f"/v1/payment_methods/{card}", {"card": {"exp_month": exp_month, "exp_year": exp_year}})), "card expiry")
         return card
 
-    def _attach_as_default(self, i: int, card: str) -> None:
-        _ok(self.api.post(f"/v1/payment_methods/{card}/attach", {"customer": self.customers[i]}), "attach card")
-        self._make_default(i, card)
+    def _attach_as_default(self, i: int, card: str) -> Steps[None]:
+        _ok((yield ("POST", f"/v1/payment_methods/{card}/attach", {"customer": self.customers[i]})), "attach card")
+        yield from self._make_default(i, card)
 
-    def _make_default(self, i: int, card: str) -> None:
-        _ok(self.api.post(f"/v1/customers/{self.customers[i]}", {"invoice_settings": {"default_payment_method": card}}),
+    def _make_default(self, i: int, card: str) -> Steps[None]:
+        _ok((yield ("POST", f"/v1/customers/{self.customers[i]}", {"invoice_settings": {"default_payment_method": card}})),
             "set default card")
 
-    def _card_declines(self, i: int) -> None:
+    def _card_declines(self, i: int) -> Steps[None]:
         """Subscriber i's card starts declining. Stripe's test cards keep their number's behaviour, so the customer's
         default becomes a declining test card with the same expiry (one per subscriber and card, attached once)."""
         card = self.declining.get(i)
         if card is None:
-            card = self.declining[i] = self._new_card(i, DECLINING_CARD)
-            self._attach_as_default(i, card)
+            card = self.declining[i] = yield from self._new_card(i, DECLINING_CARD)
+            yield from self._attach_as_default(i, card)
         else:
-            self._make_default(i, card)
+            yield from self._make_default(i, card)
 
-    def _card_works(self, i: int) -> None:
+    def _card_works(self, i: int) -> Steps[None]:
         """The card works again: the subscriber's working card is the default again."""
-        self._make_default(i, self.cards[i])
+        yield from self._make_default(i, self.cards[i])
 
-    def _update_card(self, i: int) -> int:
+    def _leave(self, i: int) -> Steps[None]:
+        _ok((yield ("POST", f"/v1/subscriptions/{self.subs[i]}", {"cancel_at_period_end": True})), "cancel subscription")
+
+    def _update_card(self, i: int) -> Steps[int]:
         """Subscriber i's new card after a mail: the default from now on, and it pays what is open; returns invoices paid."""
         self.card_expiry[i] = (self.new_card_year, 12)
         self.declining.pop(i, None)  # a later decline is of the new card
-        card = self._new_card(i, WORKING_CARD)
-        self._attach_as_default(i, card)
+        card = yield from self._new_card(i, WORKING_CARD)
+        yield from self._attach_as_default(i, card)
         self.cards[i] = card
+        invoices: list[dict[str, Any]] = []
+        params: dict[str, Any] = {"subscription": self.subs[i], "limit": 100}
+        while True:  # the subscription's invoices, every page
+            page = _ok((yield ("GET", "/v1/invoices", params)), "list invoices")
+            invoices += page["data"]
+            if not page.get("has_more") or not page["data"]:
+                break
+            params = {**params, "starting_after": page["data"][-1]["id"]}
         paid = 0
-        for inv in self.api.list_all("/v1/invoices", {"subscription": self.subs[i]}):
+        for inv in invoices:
             if inv["status"] in ("open", "uncollectible"):
-                result = self.api.post(f"/v1/invoices/{inv['id']}/pay")
+                result = yield ("POST", f"/v1/invoices/{inv['id']}/pay", {})
                 if result.ok:
                     paid += 1
                 elif result.status != 402:  # a decline is the card's answer, anything else the driver's failure
@@ -196,28 +241,34 @@ class PolicyRun:
     # -- the days ----------------------------------------------------------------------------
 
     def _act(self, day: int, month: int, renewal_day: bool) -> None:
-        """What subscribers do on this day, before the clock moves past it."""
-        changes: list[tuple[int, bool]] = []  # (subscriber, declines from now on)
+        """What subscribers do on this day, before the clock moves past it: cards that start or stop declining, then
+        card updates, then cancellations. One batch of requests for the day (a subscriber's own steps in that order,
+        different subscribers' at the same time), so that the gateway commits more of them together."""
+        steps: dict[int, list[Steps[Any]]] = defaultdict(list)  # subscriber -> what they do today, in order
         for i in [i for i, end in self.spell_end.items() if end <= day]:
             del self.spell_end[i]
             if i not in self.ended:
-                changes.append((i, False))
+                steps[i].append(self._card_works(i))
         if renewal_day and month > 0:
             for i in self._members_where(self.cohort.declines[:, month]):
                 if i in self.ended:
                     continue
                 self.spell_end[i] = day + int(self.cohort.spell_days[i, month]) * DAY if self.cohort.spell_days[i, month] < NEVER else 2**62
-                changes.append((i, True))
+                steps[i].append(self._card_declines(i))
                 self.counters["cards_started_declining"] += 1
-        each(lambda change: self._card_declines(change[0]) if change[1] else self._card_works(change[0]), changes)
         updates = sorted(self.updates_due.pop(day, set()) - self.ended)
-        for i, paid in zip(updates, each(self._update_card, updates)):
+        update_at: dict[int, int] = {}  # subscriber -> which of their steps today is the card update
+        for i in updates:
+            update_at[i] = len(steps[i])
+            steps[i].append(self._update_card(i))
+        leaves = [i for i in self.leaves_due.pop(day, []) if i not in self.ended]
+        for i in leaves:
+            steps[i].append(self._leave(i))
+        done = dict(zip(steps, self._in_steps([_in_turn(todo) for todo in steps.values()])))
+        for i in updates:
             self.spell_end.pop(i, None)
             self.counters["card_updates"] += 1
-            self.counters["invoices_paid_on_update"] += paid
-        leaves = [i for i in self.leaves_due.pop(day, []) if i not in self.ended]
-        each(lambda i: _ok(self.api.post(f"/v1/subscriptions/{self.subs[i]}", {"cancel_at_period_end": True}), "cancel subscription"),
-             leaves)
+            self.counters["invoices_paid_on_update"] += done[i][update_at[i]]
         self.counters["cancellations_requested"] += len(leaves)
 
     def _members_where(self, column: Any) -> list[int]:
@@ -283,6 +334,17 @@ class PolicyRun:
             if self.cohort.updates_after_expiry[i]:
                 self.updates_due[_midnight(event["created"]) + (1 + int(self.cohort.update_delay[i, month])) * DAY].add(i)
 
+    def _next_day(self, day: int, end: int) -> int:
+        """The day the clock advances to: the next one, or with a policy that sends no notices (no event then leads a
+        subscriber to act), the next day on which one acts (a card recovers, a cancellation) or the month's end, in one
+        advance: the gateway runs the same tasks in the same order, and the events of the days between are read together
+        before anyone acts again, so the simulation is the same with fewer advances and event reads."""
+        if self.policy.notices:
+            return min(day + DAY, end)
+        due = [end, *(d for d in self.spell_end.values() if d > day), *(d for d in self.leaves_due if d > day),
+               *(d for d in self.updates_due if d > day)]
+        return min(due)
+
     def _advance(self, frozen_time: int) -> None:
         """The cohort's clock moved to `frozen_time`; Stripe answers while the clock is still advancing, so its
         status is polled until ready (a checkout-harness gateway answers once it is)."""
@@ -318,13 +380,12 @@ class PolicyRun:
                 self._plan_month(month, day)
                 while day < end:
                     self._act(day, month, renewal_day=(day == boundaries[month]))
-                    target = day + DAY if day + DAY > now else now + 1
-                    if day + DAY == end:
-                        target = end
+                    following = self._next_day(day, end)
+                    target = following if following > now else now + 1
                     self._advance(target)
                     self._read_events(now, target, month)
                     now = target
-                    day += DAY
+                    day = following
                 current = self._summary(now)
                 row = month_row(month, previous, current, len(self.members))
                 rows.append(row)
@@ -338,6 +399,14 @@ class PolicyRun:
         return {"policy": self.policy.name, "retry_days": list(self.policy.retry_days), "after_retries": self.policy.after_retries,
                 "notices": self.policy.notices, "dunning_settings": self.dunning, "months": rows, "final": final, "driver": dict(self.counters),
                 "seconds": round(elapsed, 2), "setup_seconds": round(setup_s, 2)}
+
+
+def _in_turn(todo: list[Steps[Any]]) -> Steps[list[Any]]:
+    """A subscriber's steps of the day one after the other; returns what each returned."""
+    done = []
+    for steps in todo:
+        done.append((yield from steps))
+    return done
 
 
 def _midnight(ts: int) -> int:

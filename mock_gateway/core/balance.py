@@ -29,8 +29,8 @@ DAY = fees.DAY
 
 def scope_of(ctx: Ctx, customer_id: str | None) -> tuple[str, int]:
     """(scope, now): the customer's test clock and its time, or the account's real time."""
-    clock_id = clock.clock_id_for(ctx, customer_id)
-    return (clock_id or ACCOUNT), clock.now_for(ctx, customer_id)
+    clock_id, now = clock.clock_and_now(ctx, customer_id)
+    return (clock_id or ACCOUNT), now
 
 
 def _record(ctx: Ctx, scope: str, now: int, *, amount: int, currency: str, fee: int, fee_description: str | None,

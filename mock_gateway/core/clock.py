@@ -122,12 +122,17 @@ def clock_id_for(ctx: Ctx, customer_id: str | None) -> str | None:
 
 def now_for(ctx: Ctx, customer_id: str | None) -> int:
     """The current time for a customer's objects: its test clock's frozen time, or ctx.now."""
+    return clock_and_now(ctx, customer_id)[1]
+
+
+def clock_and_now(ctx: Ctx, customer_id: str | None) -> tuple[str | None, int]:
+    """The customer's test clock (None: real time) and its current time, the customer read once."""
     clock_id = clock_id_for(ctx, customer_id)
     if clock_id:
         clk = ctx.store.get(clock_id)
         if clk is not None:
-            return int(clk["frozen_time"])
-    return ctx.now
+            return clock_id, int(clk["frozen_time"])
+    return clock_id, ctx.now
 
 
 # -- running due work ---------------------------------------------------------------------

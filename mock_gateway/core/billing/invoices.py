@@ -229,7 +229,7 @@ def attempt(ctx: Ctx, inv: dict[str, Any], payment_method: str | None = None,
     else:
         store.keep("invoice_attempt", point)
     if failure is None:
-        _mark_paid(ctx, inv, pi, sub)
+        _mark_paid(ctx, inv, pi, sub, payment_written=payment is not None)
         return None
     if automatic:
         _failed(ctx, inv, sub)
@@ -343,11 +343,13 @@ def paid_by_intent(ctx: Ctx, pi: dict[str, Any]) -> None:
     _mark_paid(clocked(ctx, inv["customer"]), inv, pi, sub)
 
 
-def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None) -> None:
+def _mark_paid(ctx: Ctx, inv: dict[str, Any], pi: dict[str, Any] | None = None, sub: dict[str, Any] | None = None, *,
+               payment_written: bool = False) -> None:
+    """`payment_written`: the attempt has just written the invoice payment paid (no need to read it to see so)."""
     paid = pi["amount_received"] if pi else 0
     retry_pending = inv["next_payment_attempt"] is not None
     inv.update(status="paid", amount_paid=paid, amount_remaining=0, next_payment_attempt=None)
-    if pi is not None:
+    if pi is not None and not payment_written:
         _payment_paid(ctx, inv, pi)
     inv["status_transitions"]["paid_at"] = ctx.now
     save_invoice(ctx, inv)
