@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import socket
+import struct
 import subprocess
 import sys
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -291,18 +295,11 @@ def test_the_pooled_client_answers_as_the_httpx_client():
             pooled.close()
 
 
-def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
-    """A request whose connection the server resets (as a kept-alive one closed while reused) is sent again on
-    a new connection with the same Idempotency-Key; a server that always resets is an error, not a loop."""
-    import socket
-    import struct
-    import threading
-
-    from harness.stripe_api import PooledStripeApi
-
+def _server_that_resets(reset: Callable[[int], bool], body_for: Callable[[bytes], bytes]) -> tuple[socket.socket, list[bytes]]:
+    """An HTTP server on loopback, one connection at a time: it closes the connection with RST when `reset(requests seen
+    so far)` says so, else answers 200 with `body_for(request)`. Returns its listener (to close) and the requests seen."""
     seen: list[bytes] = []
     listener = socket.create_server(("127.0.0.1", 0))
-    resets = {"left": 1}
 
     def serve() -> None:
         while True:
@@ -314,14 +311,31 @@ def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
             while b"\r\n\r\n" not in request:
                 request += conn.recv(65536)
             seen.append(request)
-            if resets["left"] != 0:
-                resets["left"] -= 1
+            if reset(len(seen)):
                 conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
             else:
-                conn.sendall(b'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\n\r\n{"id": "x"}')
+                body = body_for(request)
+                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
             conn.close()
 
     threading.Thread(target=serve, daemon=True).start()
+    return listener, seen
+
+
+def test_the_pooled_client_sends_again_what_a_reset_connection_lost():
+    """A request whose connection the server resets (as a kept-alive one closed while reused) is sent again on
+    a new connection with the same Idempotency-Key; a server that always resets is an error, not a loop."""
+    from harness.stripe_api import PooledStripeApi
+
+    resets = {"left": 1}
+
+    def reset(_: int) -> bool:
+        if resets["left"] == 0:
+            return False
+        resets["left"] -= 1
+        return True
+
+    listener, seen = _server_that_resets(reset, lambda _request: b'{"id": "x"}')
     api = PooledStripeApi(f"http://127.0.0.1:{listener.getsockname()[1]}", "sk_test_reset", timeout=10)
     try:
         result = api.post("/v1/customers", {"email": "r@example.jp"}, idempotency_key="reset-1")
@@ -341,9 +355,6 @@ def test_the_pooled_client_sends_many_posts_at_once_and_answers_each_in_order(tm
     requests' order, each object made once; one whose connection was reset is sent again with its own
     Idempotency-Key and still answered in its place."""
     import re
-    import socket
-    import struct
-    import threading
 
     from harness.servers import GatewayProcess
     from harness.stripe_api import PooledStripeApi
@@ -360,27 +371,8 @@ def test_the_pooled_client_sends_many_posts_at_once_and_answers_each_in_order(tm
         finally:
             api.close()
 
-    seen: list[bytes] = []
-    listener = socket.create_server(("127.0.0.1", 0))
-
-    def serve() -> None:  # one connection at a time: resets the first, answers the others with the path asked
-        while True:
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                return
-            request = b""
-            while b"\r\n\r\n" not in request:
-                request += conn.recv(65536)
-            seen.append(request)
-            if len(seen) == 1:
-                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # close with RST
-            else:
-                body = b'{"id": "%s"}' % request.split(b" ")[1]
-                conn.sendall(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: %d\r\n\r\n%s" % (len(body), body))
-            conn.close()
-
-    threading.Thread(target=serve, daemon=True).start()
+    # resets the first connection, answers the others with the path asked
+    listener, seen = _server_that_resets(lambda count: count == 1, lambda request: b'{"id": "%s"}' % request.split(b" ")[1])
     api = PooledStripeApi(f"http://127.0.0.1:{listener.getsockname()[1]}", "sk_test_reset", timeout=10)
     try:
         answers = api.post_many([(f"/v1/customers/{name}", {}) for name in ("a", "b", "c")])
