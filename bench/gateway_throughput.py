@@ -40,7 +40,8 @@ sys.path.insert(0, str(ROOT))
 from harness.servers import GatewayProcess, ManagedProcess  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
-TARGET_PAIRS_PER_S = 1000
+TARGET_PAIRS_PER_S = 1000  # the floor the gateway was first built to (2 workers, this machine)
+TARGET_RATIO = 0.6  # of the minimal app's pairs/s in the same run, what the speed issue asks
 
 
 @dataclass
@@ -436,9 +437,13 @@ def main(argv: list[str] | None = None) -> int:
     for workers in worker_counts:
         gw = next(r for r in results if r.target == "gateway" and r.workers == workers)
         floor = next((r for r in results if r.target == "minimal app" and r.workers == workers), None)
-        ratio = f", {gw.pairs_per_s / floor.pairs_per_s:.0%} of the minimal app's {floor.pairs_per_s:.0f}" if floor else ""
+        ratio = ""
+        if floor:
+            share = gw.pairs_per_s / floor.pairs_per_s
+            ratio = (f", {share:.0%} of the minimal app's {floor.pairs_per_s:.0f} ({'meets' if share >= TARGET_RATIO else 'misses'} "
+                     f"the {TARGET_RATIO:.0%} asked)")
         verdict = "meets" if gw.pairs_per_s >= TARGET_PAIRS_PER_S else "misses"
-        print(f"{workers} worker(s): gateway {gw.pairs_per_s:.0f} pairs/s{ratio}; {verdict} the target of "
+        print(f"{workers} worker(s): gateway {gw.pairs_per_s:.0f} pairs/s{ratio}; {verdict} the floor of "
               f"{TARGET_PAIRS_PER_S} pairs/s")
     print("busy = share of all cores busy during the run (every process on the machine, the load generator too); "
           "cpu/pair = the server's own CPU time per pair, all its processes; B/pair = database bytes stored per pair")
