@@ -147,21 +147,45 @@ class PooledStripeApi(StripeApi):
         connection.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return connection
 
+    def _idle_or_new(self) -> tuple[http.client.HTTPConnection, bool]:
+        """A kept-alive connection if one is idle (True: reused), else a new one."""
+        try:
+            return self.idle.pop(), True
+        except IndexError:
+            return self._connect(), False
+
+    def _answer(self, connection: http.client.HTTPConnection, response: http.client.HTTPResponse, data: bytes) -> ApiResult:
+        """The result of a response read whole; its connection kept for the next request unless the server closes it or
+        enough are idle already."""
+        if response.will_close or len(self.idle) >= self.connections:
+            connection.close()
+        else:
+            self.idle.append(connection)
+        return ApiResult(response.status, orjson.loads(data))
+
+    def _request(self, method: str, path: str, params: dict[str, Any] | None,
+                 stripe_version: str | None = None) -> tuple[str, bytes | None, dict[str, str]]:
+        """What goes on the wire for a call: the path (with a GET's query), the body (a POST's form) and the headers (a
+        POST's Idempotency-Key: a resend of it answers the first result)."""
+        if method == "POST":
+            headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/x-www-form-urlencoded"}
+            return path, _form(params), headers
+        query = urlencode(encode(params or {}))
+        headers = {**self.headers, "Stripe-Version": stripe_version} if stripe_version else self.headers
+        return (f"{path}?{query}" if query else path), None, headers
+
     def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> ApiResult:
         """Send on an idle connection, else a new one. A kept-alive connection the server closed while it was idle
         fails at once: it and the other idle ones (as old) are dropped and the request goes on a new connection,
         which does not count as a resend; a new connection that fails does, up to RESENDS."""
         fresh_failures = 0
         while True:
-            try:
-                connection, reused = self.idle.pop(), True
-            except IndexError:
-                connection, reused = self._connect(), False
+            connection, reused = self._idle_or_new()
             try:
                 connection.request(method, self.prefix + path, body, headers)
                 response = connection.getresponse()
                 data = response.read()
-            except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected) as err:
+            except _RESET as err:
                 connection.close()
                 if reused:
                     self.close()
@@ -174,16 +198,13 @@ class PooledStripeApi(StripeApi):
             except BaseException:
                 connection.close()
                 raise
-            if response.will_close or len(self.idle) >= self.connections:
-                connection.close()
-            else:
-                self.idle.append(connection)
-            return ApiResult(response.status, orjson.loads(data))
+            return self._answer(connection, response, data)
 
     def post(self, path: str, params: dict[str, Any] | None = None, idempotency_key: str | None = None) -> ApiResult:
-        headers = {**self.headers, "Idempotency-Key": idempotency_key or str(uuid.uuid4()),
-                   "Content-Type": "application/x-www-form-urlencoded"}
-        return self._send("POST", path, _form(params), headers)
+        path, body, headers = self._request("POST", path, params)
+        if idempotency_key:
+            headers["Idempotency-Key"] = idempotency_key
+        return self._send("POST", path, body, headers)
 
     def send_many(self, requests: Sequence[tuple[str, str, dict[str, Any]]]) -> list[ApiResult]:
         """Several independent requests (method, path, params) from one thread: each sent on a connection of its own,
@@ -194,21 +215,12 @@ class PooledStripeApi(StripeApi):
         sent: list[tuple[str, str, bytes | None, dict[str, str], http.client.HTTPConnection | None]] = []
         try:
             for method, path, params in requests:
-                body: bytes | None
-                if method == "POST":
-                    headers = {**self.headers, "Idempotency-Key": str(uuid.uuid4()), "Content-Type": "application/x-www-form-urlencoded"}
-                    body = _form(params)
-                else:
-                    query = urlencode(encode(params))
-                    path, headers, body = f"{path}?{query}" if query else path, self.headers, None
-                try:
-                    fresh = self.idle.pop()
-                except IndexError:
-                    fresh = self._connect()
+                path, body, headers = self._request(method, path, params)
+                fresh = self._idle_or_new()[0]
                 connection: http.client.HTTPConnection | None = fresh
                 try:
                     fresh.request(method, self.prefix + path, body, headers)
-                except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected):
+                except _RESET:
                     fresh.close()
                     connection = None  # sent again by _send below
                 sent.append((method, path, body, headers, connection))
@@ -220,14 +232,10 @@ class PooledStripeApi(StripeApi):
                     try:
                         response = connection.getresponse()
                         data = response.read()
-                    except (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected):
+                    except _RESET:
                         connection.close()
                     else:
-                        if response.will_close or len(self.idle) >= self.connections:
-                            connection.close()
-                        else:
-                            self.idle.append(connection)
-                        result = ApiResult(response.status, orjson.loads(data))
+                        result = self._answer(connection, response, data)
                 results.append(result if result is not None else self._send(method, path, body, headers))
             return results
         finally:
@@ -236,9 +244,12 @@ class PooledStripeApi(StripeApi):
                     connection.close()
 
     def get(self, path: str, params: dict[str, Any] | None = None, stripe_version: str | None = None) -> ApiResult:
-        query = urlencode(encode(params or {}))
-        headers = {**self.headers, "Stripe-Version": stripe_version} if stripe_version else self.headers
-        return self._send("GET", f"{path}?{query}" if query else path, None, headers)
+        path, body, headers = self._request("GET", path, params, stripe_version)
+        return self._send("GET", path, body, headers)
+
+
+# How a connection the server closed or reset shows: the request is sent again on a new one (PooledStripeApi._send).
+_RESET = (ConnectionResetError, ConnectionAbortedError, BrokenPipeError, http.client.RemoteDisconnected)
 
 
 def _form(params: dict[str, Any] | None) -> bytes:
