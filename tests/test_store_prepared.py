@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mock_gateway.store.db import NotPrepared, Store
+from mock_gateway.store.db import NotPrepared, Prepared, Store
 
 
 def _open(path) -> Store:
@@ -30,6 +30,17 @@ def _rows(store: Store) -> dict[str, object]:
     return {"objects": objects, "keys": keys, "settings": names}
 
 
+def _incrementing_thing_1(store: Store) -> Prepared:
+    """thing_1 stored with n == 1, then a group prepared that reads it and writes n + 1 (decided from n == 1)."""
+    with store.transaction():
+        store.insert({"id": "thing_1", "object": "thing", "n": 1})
+    with store.prepared() as group:
+        thing = store.get("thing_1")
+        assert thing is not None
+        store.update({**thing, "n": thing["n"] + 1})
+    return group
+
+
 def test_prepared_writes_are_seen_by_the_group_and_stored_only_when_applied(stores):
     store, other = stores
     with store.prepared() as group:
@@ -47,12 +58,7 @@ def test_prepared_writes_are_seen_by_the_group_and_stored_only_when_applied(stor
 
 def test_a_row_changed_by_another_process_before_the_lock_refuses_the_group(stores):
     store, other = stores
-    with store.transaction():
-        store.insert({"id": "thing_1", "object": "thing", "n": 1})
-    with store.prepared() as group:
-        thing = store.get("thing_1")
-        assert thing is not None
-        store.update({**thing, "n": thing["n"] + 1})  # decided from n == 1
+    group = _incrementing_thing_1(store)
     with other.transaction():
         other.update({"id": "thing_1", "object": "thing", "n": 5})
     with store.transaction():
@@ -97,12 +103,7 @@ def test_apply_is_first_in_its_transaction(stores):
 
 def test_other_commits_that_touch_nothing_read_leave_the_group_valid(stores):
     store, other = stores
-    with store.transaction():
-        store.insert({"id": "thing_1", "object": "thing", "n": 1})
-    with store.prepared() as group:
-        thing = store.get("thing_1")
-        assert thing is not None
-        store.update({**thing, "n": 2})
+    group = _incrementing_thing_1(store)
     with other.transaction():
         other.insert({"id": "thing_2", "object": "thing", "n": 7})
     with store.transaction():
