@@ -314,12 +314,12 @@ class Gateway:
                         rest.append(i)
                     except Exception as err:
                         outcomes[i] = (False, err)
-            if not rest and not prepared.writes:  # replays and refusals: answered from the snapshot, nothing to write
-                return outcomes
         rest.sort()
         for i in rest:
             jobs[i].reset()
-        if prepared is None or not prepared.writes:  # nothing prepared to write: the rest runs as it always did
+        # nothing prepared to write (replays and refusals are answered from the snapshot, without the lock): the rest,
+        # if any, runs as it always did
+        if prepared is None or not prepared.writes:
             for i, outcome in zip(rest, self._run_locked([jobs[i] for i in rest])):
                 outcomes[i] = outcome
             return outcomes
